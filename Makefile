@@ -1,0 +1,67 @@
+# Halton Meter Bar. `make run` runs the app; `make test` runs every test.
+# Both install what they need first (scripts/deps.sh).
+
+SHELL   := /bin/bash
+GO      ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+BIN     := bin
+
+# Packages that must build for macOS without cgo (DESIGN.md §1).
+PURE_PKGS := ./status/...
+
+FUZZTIME ?= 20s
+
+.PHONY: all build deps run test check vet fmt-check darwin-check unit race golden fuzz bench clean
+
+all: build
+
+deps:
+	@./scripts/deps.sh
+
+build: deps
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
+
+## run: the app against the real install.
+run: build
+	$(BIN)/halton-meter-bar --table
+
+## test: everything CI runs.
+test: deps check unit race
+
+check: fmt-check vet darwin-check
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+darwin-check:
+	CGO_ENABLED=0 GOOS=darwin GOARCH=arm64 $(GO) build $(PURE_PKGS)
+	CGO_ENABLED=0 GOOS=darwin GOARCH=arm64 $(GO) vet $(PURE_PKGS)
+	CGO_ENABLED=0 GOOS=darwin GOARCH=amd64 $(GO) build $(PURE_PKGS)
+
+unit:
+	$(GO) test -count=1 ./...
+
+race:
+	$(GO) test -count=1 -race $(PURE_PKGS)
+
+## golden: rewrite the golden files after an intended output change.
+golden:
+	$(GO) test ./status/ -run 'TestGolden' -update
+
+## fuzz: run each fuzz target for FUZZTIME.
+fuzz:
+	@for t in $$($(GO) test ./status/ -list '^Fuzz' | grep ^Fuzz); do \
+		echo "== $$t"; $(GO) test ./status/ -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) || exit 1; \
+	done
+
+## bench: the engine's benchmarks.
+bench:
+	$(GO) test ./status/ -run '^$$' -bench . -benchmem
+
+clean:
+	rm -rf $(BIN) build dist

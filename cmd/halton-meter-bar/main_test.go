@@ -1,0 +1,111 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/haltonlabs/halton-meter-bar/status"
+	"github.com/haltonlabs/halton-meter-bar/status/statustest"
+)
+
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(args, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func TestUsage(t *testing.T) {
+	tests := []struct {
+		args   []string
+		code   int
+		stderr string
+	}{
+		{[]string{"--help"}, 0, "Usage: halton-meter-bar"},
+		{[]string{"-h"}, 0, "Exit status"},
+		{[]string{"--version"}, 0, "halton-meter-bar dev"},
+		{[]string{"--bogus"}, exitUsage, "flag provided but not defined"},
+		{[]string{"--json", "extra"}, exitUsage, `unexpected argument "extra"`},
+		{[]string{"--json", "--table"}, exitUsage, "exclude each other"},
+		{[]string{"--json", "--timeout", "soon"}, exitUsage, `"soon" is not a duration`},
+		{[]string{"--json", "--timeout", "0"}, exitUsage, "out of range"},
+		{[]string{"--json", "--timeout", "2h"}, exitUsage, "out of range"},
+	}
+	for _, tt := range tests {
+		code, stdout, stderr := runCLI(t, tt.args...)
+		if code != tt.code || !strings.Contains(stderr, tt.stderr) || stdout != "" {
+			t.Errorf("%v: exit %d, stderr %q, stdout %q; want exit %d and %q", tt.args, code, stderr, stdout, tt.code, tt.stderr)
+		}
+	}
+}
+
+func TestParseTimeout(t *testing.T) {
+	for in, want := range map[string]string{"2s": "2s", "500ms": "500ms", "1.5": "1.5s", "3": "3s"} {
+		d, err := parseTimeout(in)
+		if err != nil || d.String() != want {
+			t.Errorf("%q: %v, %v", in, d, err)
+		}
+	}
+}
+
+func TestHeadlessExitCodes(t *testing.T) {
+	tests := []struct {
+		name    string
+		setup   func(w *statustest.World)
+		overall string
+		code    int
+	}{
+		{"healthy", func(w *statustest.World) {}, status.OverallHealthy, 0},
+		{"degraded: watchdog crashed", func(w *statustest.World) {
+			w.LaunchctlTable(strings.Replace(statustest.HealthyTable(), "4003\t0\t", "-\t-9\t", 1))
+		}, status.OverallDegraded, 1},
+		{"down: edge port dead", func(w *statustest.World) { w.Ports(w.FreePort(), w.Internal, w.API) }, status.OverallDown, 2},
+		{"unknown: launchctl missing", func(w *statustest.World) { os.Remove(w.Launchctl) }, status.OverallUnknown, 3},
+		{"not installed", func(w *statustest.World) { os.RemoveAll(w.MeterHome) }, status.OverallNotInstalled, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := statustest.New(t, "apps")
+			tt.setup(w)
+			w.Setenv(t)
+			code, stdout, stderr := runCLI(t, "--json")
+			var r status.Report
+			if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+				t.Fatalf("--json output: %v\n%s", err, stdout)
+			}
+			if code != tt.code || r.Overall != tt.overall || stderr != "" {
+				t.Errorf("--json: exit %d overall %s stderr %q; want %d %s", code, r.Overall, stderr, tt.code, tt.overall)
+			}
+			code, stdout, _ = runCLI(t, "--table", "--timeout", "1s")
+			if code != tt.code || !strings.Contains(stdout, "overall               "+tt.overall) {
+				t.Errorf("--table: exit %d\n%s", code, stdout)
+			}
+			if strings.Contains(stdout, "\x1b[") {
+				t.Error("--table into a buffer must not be coloured")
+			}
+		})
+	}
+}
+
+func TestColourWanted(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	if colourWanted(w) {
+		t.Error("a pipe is not a terminal")
+	}
+	if colourWanted(&bytes.Buffer{}) {
+		t.Error("a buffer is not a terminal")
+	}
+	devnull, _ := os.Open(os.DevNull)
+	defer devnull.Close()
+	if colourWanted(devnull) {
+		t.Error("/dev/null is a character device, not a terminal")
+	}
+}

@@ -1,0 +1,157 @@
+package status
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// maxPlist bounds a LaunchAgent plist or preferences.plist read.
+const maxPlist = 4 << 20
+
+// LaunchAgent is the part of a LaunchAgent plist the monitor needs.
+type LaunchAgent struct {
+	Label                  string            `plist:"Label"`
+	Program                string            `plist:"Program,omitempty"`
+	ProgramArguments       []string          `plist:"ProgramArguments"`
+	RunAtLoad              bool              `plist:"RunAtLoad"`
+	KeepAlive              any               `plist:"KeepAlive,omitempty"`
+	LimitLoadToSessionType string            `plist:"LimitLoadToSessionType,omitempty"`
+	ProcessType            string            `plist:"ProcessType,omitempty"`
+	StandardOutPath        string            `plist:"StandardOutPath,omitempty"`
+	StandardErrorPath      string            `plist:"StandardErrorPath,omitempty"`
+	EnvironmentVariables   map[string]string `plist:"EnvironmentVariables,omitempty"`
+}
+
+// Executable is the program launchd runs: Program, else ProgramArguments[0].
+func (a LaunchAgent) Executable() string {
+	if a.Program != "" {
+		return a.Program
+	}
+	if len(a.ProgramArguments) > 0 {
+		return a.ProgramArguments[0]
+	}
+	return ""
+}
+
+// KeepsAlive reports whether KeepAlive is set in any form (true, or a dict
+// of conditions).
+func (a LaunchAgent) KeepsAlive() bool {
+	switch v := a.KeepAlive.(type) {
+	case bool:
+		return v
+	case map[string]any:
+		return len(v) > 0
+	}
+	return false
+}
+
+// ParseLaunchAgent decodes a LaunchAgent plist (XML or binary) and checks
+// that it names a program.
+func ParseLaunchAgent(b []byte) (LaunchAgent, error) {
+	var a LaunchAgent
+	if err := decodePlist(b, &a); err != nil {
+		return LaunchAgent{}, err
+	}
+	if a.Label == "" {
+		return LaunchAgent{}, errors.New("no Label")
+	}
+	if a.Executable() == "" {
+		return LaunchAgent{}, errors.New("no Program or ProgramArguments")
+	}
+	return a, nil
+}
+
+// ReadLaunchAgent reads and decodes a LaunchAgent plist.
+func ReadLaunchAgent(path string) (LaunchAgent, error) {
+	b, err := readBounded(path, maxPlist)
+	if err != nil {
+		return LaunchAgent{}, fmt.Errorf("read %s: %w", filepath.Base(path), err)
+	}
+	a, err := ParseLaunchAgent(b)
+	if err != nil {
+		return LaunchAgent{}, fmt.Errorf("decode %s: %w", filepath.Base(path), err)
+	}
+	return a, nil
+}
+
+// DistInfoVersion finds the installed Halton Meter version from the
+// halton_meter-<version>.dist-info folder of the venv that exe lives in,
+// without starting Python. exe is usually a pipx or uv link
+// (~/.local/bin/halton-meter → …/venvs/halton-meter/bin/halton-meter), so
+// the link chain is followed one step at a time, looking for a venv at
+// each step.
+func DistInfoVersion(exe string) (string, error) {
+	if exe == "" {
+		return "", errors.New("no program path")
+	}
+	p := exe
+	for hop := 0; hop < 8; hop++ {
+		if v, ok := venvVersion(filepath.Dir(filepath.Dir(p))); ok {
+			return v, nil
+		}
+		target, err := os.Readlink(p)
+		if err != nil {
+			break
+		}
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(filepath.Dir(p), target)
+		}
+		p = target
+	}
+	return "", fmt.Errorf("no halton_meter-*.dist-info in the venv of %s", exe)
+}
+
+// venvVersion looks for lib/python*/site-packages/halton_meter-*.dist-info
+// under a venv and returns the highest version found.
+func venvVersion(venv string) (string, bool) {
+	matches, _ := filepath.Glob(filepath.Join(venv, "lib", "python*", "site-packages", "halton_meter-*.dist-info"))
+	var versions []string
+	for _, m := range matches {
+		v := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(m), "halton_meter-"), ".dist-info")
+		if validVersion(v) {
+			versions = append(versions, v)
+		}
+	}
+	if len(versions) == 0 {
+		return "", false
+	}
+	sort.Slice(versions, func(i, j int) bool { return versionLess(versions[i], versions[j]) })
+	return versions[len(versions)-1], true
+}
+
+func validVersion(v string) bool {
+	if v == "" || len(v) > 40 {
+		return false
+	}
+	for _, r := range v {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '.' || r == '+' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// versionLess compares dotted versions numerically where both parts are
+// numbers (0.1.22.21 < 0.1.24), else as strings.
+func versionLess(a, b string) bool {
+	pa, pb := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < len(pa) && i < len(pb); i++ {
+		na, ea := strconv.Atoi(pa[i])
+		nb, eb := strconv.Atoi(pb[i])
+		if ea == nil && eb == nil {
+			if na != nb {
+				return na < nb
+			}
+			continue
+		}
+		if pa[i] != pb[i] {
+			return pa[i] < pb[i]
+		}
+	}
+	return len(pa) < len(pb)
+}

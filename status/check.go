@@ -1,0 +1,118 @@
+package status
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// spawnCounter is a Runner that can say how many processes it started.
+type spawnCounter interface{ Spawned() int }
+
+// Per-probe timeouts as fractions of the sweep deadline, so that a probe
+// that times out still reports before the sweep's own deadline.
+func toolTimeout(deadline time.Duration) time.Duration { return deadline * 3 / 4 }
+func healthTimeout(deadline time.Duration) time.Duration {
+	return min(deadline/2, 1500*time.Millisecond)
+}
+func connectTimeout(deadline time.Duration) time.Duration {
+	return min(deadline/4, 500*time.Millisecond)
+}
+
+// Check probes the install described by cfg and returns its Report. All
+// probes run concurrently; Check returns by cfg.Timeout (default 2 s)
+// whatever has not answered, marking it unknown.
+func Check(ctx context.Context, cfg Config) Report {
+	return Evaluate(Probe(ctx, cfg))
+}
+
+// Probe gathers the Facts of one sweep.
+func Probe(ctx context.Context, cfg Config) Facts {
+	start := time.Now()
+	deadline := cfg.timeout()
+	ctx, cancel := context.WithTimeout(ctx, deadline)
+	defer cancel()
+	runner := cfg.Runner
+	if runner == nil {
+		runner = &ExecRunner{}
+	}
+	spawnedBefore := 0
+	if c, ok := runner.(spawnCounter); ok {
+		spawnedBefore = c.Spawned()
+	}
+
+	f := Facts{Home: cfg.Home, MeterHome: cfg.MeterHome, Deadline: deadline, BarVersion: cfg.BarVersion}
+	f.Install = probeInstall(cfg)
+	f.Ports = probePorts(cfg)
+	f.CheckedAt = cfg.now()
+	if !f.Install.Installed {
+		f.Duration = time.Since(start)
+		return f
+	}
+
+	// The slow probes start first; the file reads below overlap with them.
+	tools := toolTimeout(deadline)
+	launchdCh := goProbe(func() LaunchdFacts { return probeLaunchd(ctx, runner, cfg.Launchctl, tools) })
+	proxyCh := goProbe(func() ProxyFacts { return probeProxy(ctx, cfg, runner, tools) })
+	connect := connectTimeout(deadline)
+	edgeCh := goProbe(func() PortFacts { return probePort(ctx, f.Ports.Edge, connect) })
+	internalCh := goProbe(func() PortFacts { return probePort(ctx, f.Ports.Internal, connect) })
+	apiCh := goProbe(func() PortFacts { return probePort(ctx, f.Ports.API, connect) })
+	healthCh := goProbe(func() HealthFacts { return probeHealth(ctx, f.Ports.API, healthTimeout(deadline)) })
+
+	f.Sentinels = probeSentinels(cfg)
+
+	late := func(what string) string {
+		return fmt.Sprintf("%s did not answer within the %s deadline", what, fmtDuration(deadline))
+	}
+	f.Launchd = await(ctx, launchdCh, func() LaunchdFacts { return LaunchdFacts{Err: late("launchctl")} })
+	f.Proxy = await(ctx, proxyCh, func() ProxyFacts { return ProxyFacts{Err: late("system proxy probe")} })
+	f.Edge = await(ctx, edgeCh, func() PortFacts { return PortFacts{Port: f.Ports.Edge, Problem: late("connect")} })
+	f.Internal = await(ctx, internalCh, func() PortFacts { return PortFacts{Port: f.Ports.Internal, Problem: late("connect")} })
+	f.API = await(ctx, apiCh, func() PortFacts { return PortFacts{Port: f.Ports.API, Problem: late("connect")} })
+	f.Health = await(ctx, healthCh, func() HealthFacts { return HealthFacts{Problem: late("/health"), TimedOut: true} })
+
+	if f.Health.Version == "" {
+		f.DistVersion = daemonVersion(cfg)
+	}
+	if c, ok := runner.(spawnCounter); ok {
+		f.Spawned = c.Spawned() - spawnedBefore
+	}
+	f.Duration = time.Since(start)
+	return f
+}
+
+// daemonVersion reads the version from the daemon plist's venv, or "".
+func daemonVersion(cfg Config) string {
+	a, err := ReadLaunchAgent(cfg.PlistPath(LabelDaemon))
+	if err != nil {
+		return ""
+	}
+	v, err := DistInfoVersion(a.Executable())
+	if err != nil {
+		return ""
+	}
+	return v
+}
+
+func goProbe[T any](fn func() T) <-chan T {
+	ch := make(chan T, 1)
+	go func() { ch <- fn() }()
+	return ch
+}
+
+// await takes a probe's answer, or the fallback once the sweep's deadline
+// has passed. A probe that answers in the same instant still wins.
+func await[T any](ctx context.Context, ch <-chan T, fallback func() T) T {
+	select {
+	case v := <-ch:
+		return v
+	case <-ctx.Done():
+		select {
+		case v := <-ch:
+			return v
+		default:
+			return fallback()
+		}
+	}
+}

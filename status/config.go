@@ -1,0 +1,127 @@
+package status
+
+import (
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Default paths of the macOS tools and files the engine reads.
+const (
+	DefaultLaunchctl    = "/bin/launchctl"
+	DefaultNetworksetup = "/usr/sbin/networksetup"
+	DefaultPreferences  = "/Library/Preferences/SystemConfiguration/preferences.plist"
+
+	// DefaultTimeout is the deadline of one sweep.
+	DefaultTimeout = 2 * time.Second
+)
+
+// Environment variables that move the engine's seams (DESIGN.md §2).
+const (
+	EnvMeterHome    = "HALTON_METER_HOME"
+	EnvLaunchctl    = "HALTON_BAR_LAUNCHCTL"
+	EnvNetworksetup = "HALTON_BAR_NETWORKSETUP"
+	EnvPreferences  = "HALTON_BAR_PREFERENCES"
+)
+
+// Config says where everything is. The zero value is not useful: start from
+// ConfigFromEnv.
+type Config struct {
+	Home            string // the user's home, for display (~) and LaunchAgents
+	MeterHome       string // ~/.halton-meter
+	LaunchAgentsDir string // ~/Library/LaunchAgents
+	Launchctl       string
+	Networksetup    string
+	Preferences     string
+	Timeout         time.Duration
+	// Runner runs launchctl and networksetup; nil means ExecRunner.
+	Runner Runner
+	// BarVersion is this program's version, copied into the Report.
+	BarVersion string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// ConfigFromEnv builds the Config from the process environment: HOME,
+// HALTON_METER_HOME, HALTON_BAR_LAUNCHCTL, HALTON_BAR_NETWORKSETUP and
+// HALTON_BAR_PREFERENCES.
+func ConfigFromEnv() Config {
+	return ConfigFromLookup(os.LookupEnv)
+}
+
+// ConfigFromLookup is ConfigFromEnv over any environment.
+func ConfigFromLookup(lookup func(string) (string, bool)) Config {
+	get := func(key, def string) string {
+		if v, ok := lookup(key); ok && v != "" {
+			return v
+		}
+		return def
+	}
+	home := get("HOME", "")
+	if home == "" {
+		if h, err := os.UserHomeDir(); err == nil {
+			home = h
+		}
+	}
+	return Config{
+		Home:            home,
+		MeterHome:       get(EnvMeterHome, filepath.Join(home, ".halton-meter")),
+		LaunchAgentsDir: filepath.Join(home, "Library", "LaunchAgents"),
+		Launchctl:       get(EnvLaunchctl, DefaultLaunchctl),
+		Networksetup:    get(EnvNetworksetup, DefaultNetworksetup),
+		Preferences:     get(EnvPreferences, DefaultPreferences),
+		Timeout:         DefaultTimeout,
+	}
+}
+
+// Environ returns the seams of c as KEY=VALUE pairs, so that a child process
+// (the details window, a test) sees the same install.
+func (c Config) Environ() []string {
+	return []string{
+		"HOME=" + c.Home,
+		EnvMeterHome + "=" + c.MeterHome,
+		EnvLaunchctl + "=" + c.Launchctl,
+		EnvNetworksetup + "=" + c.Networksetup,
+		EnvPreferences + "=" + c.Preferences,
+	}
+}
+
+// LogsDir is where Halton Meter writes its logs: plain files in its home.
+func (c Config) LogsDir() string { return c.MeterHome }
+
+// PlistPath is the LaunchAgent plist of a label.
+func (c Config) PlistPath(label string) string {
+	return filepath.Join(c.LaunchAgentsDir, label+".plist")
+}
+
+// Display shortens a path under the home to ~/…, as the vendor's table does.
+func (c Config) Display(path string) string {
+	if c.Home == "" {
+		return path
+	}
+	if rel, err := filepath.Rel(c.Home, path); err == nil && rel != ".." && !filepath.IsAbs(rel) && !startsWithDotDot(rel) {
+		if rel == "." {
+			return "~"
+		}
+		return "~/" + rel
+	}
+	return path
+}
+
+func startsWithDotDot(rel string) bool {
+	return len(rel) >= 3 && rel[:3] == ".."+string(filepath.Separator)
+}
+
+func (c Config) timeout() time.Duration {
+	if c.Timeout <= 0 {
+		return DefaultTimeout
+	}
+	return c.Timeout
+}
+
+func (c Config) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}

@@ -1,0 +1,166 @@
+package status
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// maxCommandOutput bounds what the engine keeps of a command's stdout or
+// stderr. `launchctl list` prints a few hundred lines; anything past this is
+// not a launchctl we understand.
+const maxCommandOutput = 1 << 20
+
+// Result is what a finished command printed and how it exited.
+type Result struct {
+	Stdout   []byte
+	Stderr   []byte
+	ExitCode int
+	// Truncated is set when the output went past maxCommandOutput.
+	Truncated bool
+}
+
+// Runner runs a command by absolute path, without a shell.
+type Runner interface {
+	Run(ctx context.Context, path string, args ...string) (Result, error)
+}
+
+// ExecRunner runs real processes. It kills the whole process group when ctx
+// ends, so a hung tool cannot leave children behind, and counts its spawns.
+type ExecRunner struct {
+	spawned atomic.Int64
+}
+
+// Spawned is the number of processes started so far.
+func (r *ExecRunner) Spawned() int { return int(r.spawned.Load()) }
+
+// ErrTimeout is wrapped by the error a Runner returns when ctx ended first.
+var ErrTimeout = errors.New("timed out")
+
+// Run implements Runner.
+func (r *ExecRunner) Run(ctx context.Context, path string, args ...string) (Result, error) {
+	cmd := exec.CommandContext(ctx, path, args...)
+	stdout := &limitedBuffer{max: maxCommandOutput}
+	stderr := &limitedBuffer{max: maxCommandOutput}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error {
+		// Negative PID: the whole group the command leads.
+		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
+	// A grandchild holding the pipes open must not keep Wait waiting.
+	cmd.WaitDelay = 100 * time.Millisecond
+	if err := cmd.Start(); err != nil {
+		return Result{}, startError(path, err)
+	}
+	r.spawned.Add(1)
+	err := cmd.Wait()
+	res := Result{
+		Stdout:    stdout.Bytes(),
+		Stderr:    stderr.Bytes(),
+		Truncated: stdout.over || stderr.over,
+	}
+	if ctx.Err() != nil {
+		return res, fmt.Errorf("%w", ErrTimeout)
+	}
+	var exitErr *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &exitErr):
+		res.ExitCode = exitErr.ExitCode()
+		if res.ExitCode < 0 {
+			return res, fmt.Errorf("killed by %v", exitErr.Sys())
+		}
+	case errors.Is(err, exec.ErrWaitDelay):
+		// Exited; a leftover child kept the pipe open. The output is complete.
+	default:
+		return res, err
+	}
+	return res, nil
+}
+
+func startError(path string, err error) error {
+	if errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("not found at %s", path)
+	}
+	if errors.Is(err, os.ErrPermission) {
+		return fmt.Errorf("not executable: %s", path)
+	}
+	return err
+}
+
+// limitedBuffer keeps the first max bytes written to it and drops the rest,
+// still reporting every write as complete so the child is never blocked.
+type limitedBuffer struct {
+	buf  bytes.Buffer
+	max  int
+	over bool
+}
+
+func (b *limitedBuffer) Write(p []byte) (int, error) {
+	room := b.max - b.buf.Len()
+	if room <= 0 {
+		b.over = b.over || len(p) > 0
+		return len(p), nil
+	}
+	if len(p) > room {
+		b.buf.Write(p[:room])
+		b.over = true
+		return len(p), nil
+	}
+	return b.buf.Write(p)
+}
+
+func (b *limitedBuffer) Bytes() []byte { return b.buf.Bytes() }
+
+// runTool runs a tool under its own timeout and turns every failure into a
+// one-line reason ("launchctl timed out after 1.5s").
+func runTool(ctx context.Context, r Runner, name, path string, timeout time.Duration, args ...string) (Result, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	res, err := r.Run(ctx, path, args...)
+	if err != nil {
+		if errors.Is(err, ErrTimeout) || errors.Is(err, context.DeadlineExceeded) {
+			return res, fmt.Errorf("%s timed out after %s", name, fmtDuration(timeout))
+		}
+		return res, fmt.Errorf("%s %w", name, err)
+	}
+	if res.Truncated {
+		return res, fmt.Errorf("%s printed more than %d bytes", name, maxCommandOutput)
+	}
+	return res, nil
+}
+
+// firstLine is the first non-empty line of b, trimmed and shortened for a detail.
+func firstLine(b []byte) string {
+	for _, line := range strings.Split(string(b), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			return clip(line, 120)
+		}
+	}
+	return ""
+}
+
+// clip shortens s to n runes, marking the cut.
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// fmtDuration prints 1.5s, 500ms, 2s.
+func fmtDuration(d time.Duration) string {
+	if d < time.Second {
+		return fmt.Sprintf("%dms", d.Milliseconds())
+	}
+	return strings.TrimSuffix(strings.TrimSuffix(fmt.Sprintf("%.2f", d.Seconds()), "0"), ".0") + "s"
+}

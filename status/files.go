@@ -1,0 +1,321 @@
+package status
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"unicode/utf8"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Read limits. A sentinel is a word; effective-ports.json and config.toml are
+// a few hundred bytes. The limits leave room and refuse megabytes.
+const (
+	maxSentinel  = 64
+	maxSmallFile = 64 << 10
+)
+
+// errTooLarge marks a file past its read limit.
+var errTooLarge = errors.New("too large")
+
+// readBounded reads a regular file of at most max bytes. It opens without
+// blocking (a FIFO would otherwise hang the sweep), refuses anything that is
+// not a regular file after following links (a symlink to /dev/zero), and
+// never reads more than max+1 bytes.
+func readBounded(path string, max int) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%s)", fileKind(st.Mode()))
+	}
+	if st.Size() > int64(max) {
+		return nil, fmt.Errorf("%w: %s, limit %s", errTooLarge, byteSize(st.Size()), byteSize(int64(max)))
+	}
+	b, err := io.ReadAll(io.LimitReader(f, int64(max)+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > max {
+		return nil, fmt.Errorf("%w: over %s", errTooLarge, byteSize(int64(max)))
+	}
+	return b, nil
+}
+
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	}
+	return m.Type().String()
+}
+
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// fileProblem turns a read error into a short reason for a detail.
+func fileProblem(err error) string {
+	var pe *fs.PathError
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "missing"
+	case errors.Is(err, fs.ErrPermission):
+		return "permission denied"
+	case errors.As(err, &pe):
+		if errors.Is(pe.Err, syscall.EISDIR) {
+			return "not a regular file (a directory)"
+		}
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// ParseInstallMode validates the content of ~/.halton-meter/install-mode:
+// one of env-only, apps, full, with surrounding whitespace allowed.
+func ParseInstallMode(b []byte) (string, error) {
+	if len(bytes.TrimSpace(b)) == 0 {
+		return "", errors.New("empty")
+	}
+	if !utf8.Valid(b) || bytes.IndexByte(b, 0) >= 0 {
+		return "", errors.New("binary content")
+	}
+	mode := strings.TrimSpace(string(b))
+	switch mode {
+	case ModeEnvOnly, ModeApps, ModeFull:
+		return mode, nil
+	}
+	return "", fmt.Errorf("unrecognised mode %q", clip(mode, 24))
+}
+
+// InstallFacts is what the install's files say.
+type InstallFacts struct {
+	// Installed is false when no install is found at all.
+	Installed bool
+	// Problem says why the install cannot be read, when it cannot.
+	Problem string
+	// Mode is the install mode; empty when Problem is set or not installed.
+	Mode string
+	// ModePath is the install-mode file.
+	ModePath string
+	// Agents is which of the four LaunchAgent plists exist.
+	Agents map[string]bool
+}
+
+// probeInstall reads ~/.halton-meter/install-mode and checks which
+// LaunchAgent plists exist. No home, or a home with neither an install-mode
+// nor a plist (what `uninstall` leaves behind), is not installed.
+func probeInstall(cfg Config) InstallFacts {
+	f := InstallFacts{ModePath: filepath.Join(cfg.MeterHome, "install-mode"), Agents: make(map[string]bool)}
+	for _, label := range Labels {
+		if _, err := os.Stat(cfg.PlistPath(label)); err == nil {
+			f.Agents[label] = true
+		}
+	}
+	st, err := os.Stat(cfg.MeterHome)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return f
+	case err != nil:
+		f.Installed, f.Problem = true, fmt.Sprintf("%s: %s", cfg.Display(cfg.MeterHome), fileProblem(err))
+		return f
+	case !st.IsDir():
+		f.Installed, f.Problem = true, fmt.Sprintf("%s is not a directory", cfg.Display(cfg.MeterHome))
+		return f
+	}
+	b, err := readBounded(f.ModePath, maxSentinel)
+	if errors.Is(err, fs.ErrNotExist) && len(f.Agents) == 0 {
+		return f
+	}
+	f.Installed = true
+	if err != nil {
+		f.Problem = fileProblem(err)
+		return f
+	}
+	mode, err := ParseInstallMode(b)
+	if err != nil {
+		f.Problem = err.Error()
+		return f
+	}
+	f.Mode = mode
+	return f
+}
+
+// SentinelFacts says which sentinels exist. Presence is all that counts, so
+// they are never opened.
+type SentinelFacts struct {
+	ProxyManaged bool
+	AppsManaged  bool
+	Problem      string
+}
+
+func probeSentinels(cfg Config) SentinelFacts {
+	var f SentinelFacts
+	var problems []string
+	check := func(name string) bool {
+		_, err := os.Lstat(filepath.Join(cfg.MeterHome, name))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			problems = append(problems, name+": "+fileProblem(err))
+		}
+		return err == nil
+	}
+	f.ProxyManaged = check("proxy-managed")
+	f.AppsManaged = check("apps-managed")
+	f.Problem = strings.Join(problems, "; ")
+	return f
+}
+
+// Port sources.
+const (
+	PortsFromEffective = "effective-ports.json"
+	PortsFromConfig    = "config.toml"
+	PortsFromDefaults  = "defaults"
+)
+
+// ParseEffectivePorts parses ~/.halton-meter/effective-ports.json. Its key
+// names are undocumented, so both edge/internal/api and
+// edge_port/internal_port/api_port are accepted. Every port must be an
+// integer from 1 to 65535; all three must be present.
+func ParseEffectivePorts(b []byte) (Ports, error) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return Ports{}, fmt.Errorf("not a JSON object: %w", err)
+	}
+	p := Ports{Source: PortsFromEffective}
+	for _, k := range []struct {
+		name string
+		dst  *int
+	}{{"edge", &p.Edge}, {"internal", &p.Internal}, {"api", &p.API}} {
+		v, key := raw[k.name], k.name
+		if isNull(v) {
+			v, key = raw[k.name+"_port"], k.name+"_port"
+		}
+		if isNull(v) {
+			return Ports{}, fmt.Errorf("no %s port", k.name)
+		}
+		port, err := jsonPort(v)
+		if err != nil {
+			return Ports{}, fmt.Errorf("%s: %w", key, err)
+		}
+		*k.dst = port
+	}
+	return p, nil
+}
+
+func isNull(v json.RawMessage) bool { return v == nil || string(v) == "null" }
+
+func jsonPort(v json.RawMessage) (int, error) {
+	var n float64
+	if err := json.Unmarshal(v, &n); err != nil {
+		return 0, fmt.Errorf("not a number: %s", clip(string(v), 20))
+	}
+	return checkPort(n)
+}
+
+func checkPort(n float64) (int, error) {
+	if n != math.Trunc(n) {
+		return 0, fmt.Errorf("not an integer: %v", n)
+	}
+	if n < 1 || n > 65535 {
+		return 0, fmt.Errorf("port %v out of range 1-65535", n)
+	}
+	return int(n), nil
+}
+
+// ParseConfigPorts reads the [daemon] edge_port, internal_port and api_port
+// keys of config.toml. Missing keys keep their defaults; present keys must
+// be valid ports.
+func ParseConfigPorts(b []byte) (Ports, error) {
+	var doc map[string]any
+	if err := toml.Unmarshal(b, &doc); err != nil {
+		return Ports{}, fmt.Errorf("does not parse: %s", firstLine([]byte(err.Error())))
+	}
+	daemon, ok := doc["daemon"].(map[string]any)
+	if _, present := doc["daemon"]; present && !ok {
+		return Ports{}, errors.New("daemon is not a [daemon] table")
+	}
+	p := Ports{Edge: DefaultEdgePort, Internal: DefaultInternalPort, API: DefaultAPIPort, Source: PortsFromConfig}
+	found := false
+	for key, dst := range map[string]*int{"edge_port": &p.Edge, "internal_port": &p.Internal, "api_port": &p.API} {
+		v, ok := daemon[key]
+		if !ok {
+			continue
+		}
+		found = true
+		var n float64
+		switch x := v.(type) {
+		case int64:
+			n = float64(x)
+		case float64:
+			n = x
+		default:
+			return Ports{}, fmt.Errorf("[daemon] %s is not a number", key)
+		}
+		port, err := checkPort(n)
+		if err != nil {
+			return Ports{}, fmt.Errorf("[daemon] %s: %w", key, err)
+		}
+		*dst = port
+	}
+	if !found {
+		p.Source = PortsFromDefaults
+	}
+	return p, nil
+}
+
+// probePorts resolves the ports: effective-ports.json, else config.toml
+// [daemon], else the defaults. A file that exists but cannot be used is a
+// Problem, reported with the source that was used instead.
+func probePorts(cfg Config) Ports {
+	var problems []string
+	if b, err := readBounded(filepath.Join(cfg.MeterHome, "effective-ports.json"), maxSmallFile); err == nil {
+		p, perr := ParseEffectivePorts(b)
+		if perr == nil {
+			return p
+		}
+		problems = append(problems, "effective-ports.json: "+perr.Error())
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		problems = append(problems, "effective-ports.json: "+fileProblem(err))
+	}
+	p := Ports{Edge: DefaultEdgePort, Internal: DefaultInternalPort, API: DefaultAPIPort, Source: PortsFromDefaults}
+	if b, err := readBounded(filepath.Join(cfg.MeterHome, "config.toml"), maxSmallFile); err == nil {
+		if cp, perr := ParseConfigPorts(b); perr == nil {
+			p = cp
+		} else {
+			problems = append(problems, "config.toml: "+perr.Error())
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		problems = append(problems, "config.toml: "+fileProblem(err))
+	}
+	p.Problem = strings.Join(problems, "; ")
+	return p
+}

@@ -1,0 +1,250 @@
+package status
+
+import "time"
+
+// Component names, in table order. They are the row names of the vendor's
+// `halton-meter status` table and part of the JSON contract.
+const (
+	CompInstallMode = "install-mode"
+	CompDaemon      = "daemon"
+	CompWatchdog    = "watchdog"
+	CompEdge        = "edge"
+	CompUserenv     = "userenv"
+	CompMitmproxy   = "mitmproxy listener"
+	CompFastAPI     = "fastapi listener"
+	CompSystemProxy = "system-proxy"
+	CompSentinels   = "sentinels"
+)
+
+// ComponentOrder is the table order of the nine rows.
+var ComponentOrder = []string{
+	CompInstallMode, CompDaemon, CompWatchdog, CompEdge, CompUserenv,
+	CompMitmproxy, CompFastAPI, CompSystemProxy, CompSentinels,
+}
+
+// State words. The first group is the vendor's; the second the positive
+// words of single rows; the mode names are states of the install-mode row.
+const (
+	StateHealthy      = "healthy"
+	StateStopped      = "stopped"
+	StateUnbound      = "unbound"
+	StateInconsistent = "inconsistent"
+	StateUnknown      = "unknown"
+
+	StateApplied    = "applied"
+	StateBound      = "bound"
+	StateOff        = "off"
+	StateOn         = "on"
+	StateConsistent = "consistent"
+
+	// StateNotInstalled is the install-mode row's state when no install is
+	// found; every other row is then unknown.
+	StateNotInstalled = "not-installed"
+)
+
+// Install modes, as written in ~/.halton-meter/install-mode.
+const (
+	ModeEnvOnly = "env-only"
+	ModeApps    = "apps"
+	ModeFull    = "full"
+)
+
+// Level is how bad a row is. The overall level is the worst row's.
+type Level string
+
+// Levels, from best to worst for the overall verdict (unknown weighs like
+// warn, see Evaluate).
+const (
+	LevelOK      Level = "ok"
+	LevelWarn    Level = "warn"
+	LevelCrit    Level = "crit"
+	LevelUnknown Level = "unknown"
+)
+
+// Overall verdicts.
+const (
+	OverallHealthy      = "healthy"
+	OverallDegraded     = "degraded"
+	OverallDown         = "down"
+	OverallUnknown      = "unknown"
+	OverallNotInstalled = "not-installed"
+)
+
+// Launchd labels of the four Halton Meter jobs.
+const (
+	LabelDaemon   = "com.haltonlabs.meter"
+	LabelWatchdog = "com.haltonlabs.meter.watchdog"
+	LabelEdge     = "com.haltonlabs.meter.edge"
+	LabelUserenv  = "com.haltonlabs.meter.userenv"
+)
+
+// Labels lists the four jobs in table order.
+var Labels = []string{LabelDaemon, LabelWatchdog, LabelEdge, LabelUserenv}
+
+// Default ports, used when neither effective-ports.json nor config.toml names them.
+const (
+	DefaultEdgePort     = 8081
+	DefaultInternalPort = 8090
+	DefaultAPIPort      = 8765
+)
+
+// Component is one row of the report.
+type Component struct {
+	Component string `json:"component"`
+	State     string `json:"state"`
+	Level     Level  `json:"level"`
+	Detail    string `json:"detail"`
+	NextStep  string `json:"next_step"`
+	// CausedBy names the row whose failure explains this one (the daemon
+	// for its two listeners), so that a notifier can group them.
+	CausedBy string `json:"caused_by,omitempty"`
+}
+
+// Healthy reports whether the row is in its expected state.
+func (c Component) Healthy() bool { return c.Level == LevelOK }
+
+// Job is the launchd part of the JSON: the seed's {state, pid, label}.
+type Job struct {
+	State string `json:"state"`
+	PID   *int   `json:"pid"`
+	Label string `json:"label"`
+	// LastExit is launchd's last exit status in the table's convention:
+	// a negative number is the signal that killed the job.
+	LastExit *int `json:"last_exit_status"`
+	Loaded   bool `json:"loaded"`
+}
+
+// EdgeJob adds the edge's port to Job.
+type EdgeJob struct {
+	Job
+	Port int `json:"port"`
+}
+
+// Ports are the three loopback ports and where they came from.
+type Ports struct {
+	Edge     int    `json:"edge"`
+	Internal int    `json:"internal"`
+	API      int    `json:"api"`
+	Source   string `json:"source"`
+	Problem  string `json:"problem,omitempty"`
+}
+
+// ProxySetting is one proxy (web or secure web) of a network service.
+type ProxySetting struct {
+	Enabled bool   `json:"enabled"`
+	Server  string `json:"server"`
+	Port    int    `json:"port"`
+}
+
+// Proxy owners of a network service's secure web proxy.
+const (
+	OwnerNone    = "none"
+	OwnerHalton  = "halton"
+	OwnerForeign = "foreign"
+)
+
+// ProxyService is one network service's proxy configuration.
+type ProxyService struct {
+	Name    string        `json:"name"`
+	Enabled bool          `json:"enabled"`
+	Secure  ProxySetting  `json:"secure_web_proxy"`
+	Web     *ProxySetting `json:"web_proxy,omitempty"`
+	Owner   string        `json:"owner"`
+}
+
+// Proxy sources.
+const (
+	SourcePreferences  = "preferences.plist"
+	SourceNetworksetup = "networksetup"
+)
+
+// SystemProxy is the system-proxy part of the JSON.
+type SystemProxy struct {
+	State      string         `json:"state"`
+	Source     string         `json:"source"`
+	SourceNote string         `json:"source_note,omitempty"`
+	Services   []ProxyService `json:"services"`
+}
+
+// Sentinels is the sentinels part of the JSON.
+type Sentinels struct {
+	ProxyManaged bool   `json:"proxy_managed"`
+	AppsManaged  bool   `json:"apps_managed"`
+	State        string `json:"state"`
+}
+
+// Listener is one loopback listener.
+type Listener struct {
+	State   string `json:"state"`
+	Address string `json:"address"`
+}
+
+// APIListener adds what /health answered.
+type APIListener struct {
+	Listener
+	HealthStatus *int `json:"health_status"`
+}
+
+// Listeners is the listeners part of the JSON.
+type Listeners struct {
+	Mitmproxy Listener    `json:"mitmproxy"`
+	FastAPI   APIListener `json:"fastapi"`
+}
+
+// Sweep describes the sweep itself.
+type Sweep struct {
+	DurationMS float64 `json:"duration_ms"`
+	DeadlineMS float64 `json:"deadline_ms"`
+	Spawned    int     `json:"processes_spawned"`
+}
+
+// Report is the result of one sweep. Its JSON keeps every key and type of
+// the vendor's `halton-meter status --json` and only adds fields.
+type Report struct {
+	Version     string      `json:"version"`
+	InstallMode string      `json:"install_mode"`
+	Daemon      Job         `json:"daemon"`
+	Watchdog    Job         `json:"watchdog"`
+	Edge        EdgeJob     `json:"edge"`
+	Userenv     Job         `json:"userenv"`
+	Ports       Ports       `json:"ports"`
+	SystemProxy SystemProxy `json:"system_proxy"`
+	Sentinels   Sentinels   `json:"sentinels"`
+	Listeners   Listeners   `json:"listeners"`
+
+	Overall       string      `json:"overall"`
+	Level         Level       `json:"level"`
+	Headline      string      `json:"headline"`
+	CheckedAt     time.Time   `json:"checked_at"`
+	VersionSource string      `json:"version_source"`
+	BarVersion    string      `json:"bar_version"`
+	HaltonHome    string      `json:"halton_meter_home"`
+	Components    []Component `json:"components"`
+	Warnings      []string    `json:"warnings"`
+	Sweep         Sweep       `json:"sweep"`
+}
+
+// Row returns the component with the given name, or false.
+func (r *Report) Row(name string) (Component, bool) {
+	for _, c := range r.Components {
+		if c.Component == name {
+			return c, true
+		}
+	}
+	return Component{}, false
+}
+
+// ExitCode maps the overall verdict to the monitoring-plugin convention:
+// 0 healthy, 1 degraded, 2 down, 3 unknown or not installed.
+func (r *Report) ExitCode() int {
+	switch r.Overall {
+	case OverallHealthy:
+		return 0
+	case OverallDegraded:
+		return 1
+	case OverallDown:
+		return 2
+	default:
+		return 3
+	}
+}

@@ -1,0 +1,668 @@
+package status
+
+import (
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Next steps. The vendor's table: stopped → start; unbound, unknown →
+// doctor; inconsistent → init with the mode's flag.
+const (
+	StepStart   = "halton-meter start"
+	StepDoctor  = "halton-meter doctor"
+	StepInstall = "install Halton Meter: " + InstallDocsURL
+)
+
+// InstallDocsURL is where a user without an install is sent.
+const InstallDocsURL = "https://haltonmeter.com/docs/getting-started/install/"
+
+// InitStep is the `halton-meter init` command that reconciles an install to
+// mode; an unknown mode gets the recommended apps mode.
+func InitStep(mode string) string {
+	switch mode {
+	case ModeEnvOnly:
+		return "halton-meter init"
+	case ModeFull:
+		return "halton-meter init --full"
+	}
+	return "halton-meter init --apps"
+}
+
+// Facts is everything the probes found in one sweep. Evaluate turns it
+// into a Report; it holds no I/O handles, so rules are testable as tables.
+type Facts struct {
+	Home      string // for display of paths as ~/…
+	MeterHome string
+
+	Install   InstallFacts
+	Launchd   LaunchdFacts
+	Ports     Ports
+	Edge      PortFacts
+	Internal  PortFacts
+	API       PortFacts
+	Health    HealthFacts
+	Proxy     ProxyFacts
+	Sentinels SentinelFacts
+
+	// DistVersion is the version found in the daemon's venv, when /health
+	// gave none.
+	DistVersion string
+
+	CheckedAt  time.Time
+	Duration   time.Duration
+	Deadline   time.Duration
+	Spawned    int
+	BarVersion string
+}
+
+// evaluation carries what the rows share while they are built.
+type evaluation struct {
+	f         Facts
+	cfg       Config
+	mode      string
+	launchdOK bool
+	daemon    JobInfo
+	daemonUp  bool // launchd has a PID for the daemon
+	daemonOK  bool // and its internal port accepts
+	services  []ProxyService
+}
+
+// Evaluate applies the rules of DESIGN.md §2 to the facts of one sweep.
+func Evaluate(f Facts) Report {
+	cfg := Config{Home: f.Home, MeterHome: f.MeterHome, LaunchAgentsDir: filepath.Join(f.Home, "Library", "LaunchAgents")}
+	r := Report{
+		Version:       "unknown",
+		VersionSource: "unknown",
+		CheckedAt:     f.CheckedAt,
+		BarVersion:    f.BarVersion,
+		HaltonHome:    f.MeterHome,
+		Ports:         f.Ports,
+		Warnings:      []string{},
+		Sweep: Sweep{
+			DurationMS: float64(f.Duration.Microseconds()) / 1000,
+			DeadlineMS: float64(f.Deadline.Milliseconds()),
+			Spawned:    f.Spawned,
+		},
+	}
+	if !f.Install.Installed {
+		return notInstalled(r, cfg)
+	}
+	e := &evaluation{f: f, cfg: cfg, mode: f.Install.Mode, launchdOK: f.Launchd.Err == ""}
+	e.daemon = f.Launchd.Job(LabelDaemon)
+	e.daemonUp = e.launchdOK && e.daemon.Running()
+	e.daemonOK = e.daemonUp && f.Internal.Accepting
+	e.services = classify(f.Proxy.Services, f.Ports.Edge)
+
+	edge := e.edgeRow()
+	rows := []Component{
+		e.installRow(),
+		e.daemonRow(),
+		e.watchdogRow(),
+		edge,
+		e.userenvRow(),
+		e.mitmproxyRow(),
+		e.fastapiRow(),
+		e.systemProxyRow(),
+		e.sentinelsRow(),
+	}
+	r.Components = rows
+	r.InstallMode = e.mode
+	if e.mode == "" {
+		r.InstallMode = StateUnknown
+	}
+	if f.Health.Version != "" {
+		r.Version, r.VersionSource = f.Health.Version, "/health"
+	} else if f.DistVersion != "" {
+		r.Version, r.VersionSource = f.DistVersion, "dist-info"
+	}
+
+	r.Daemon = e.job(LabelDaemon, rows[1].State)
+	r.Watchdog = e.job(LabelWatchdog, rows[2].State)
+	r.Edge = EdgeJob{Job: e.job(LabelEdge, rows[3].State), Port: f.Ports.Edge}
+	r.Userenv = e.job(LabelUserenv, rows[4].State)
+	r.Listeners.Mitmproxy = Listener{State: rows[5].State, Address: f.Internal.Address()}
+	r.Listeners.FastAPI = APIListener{Listener: Listener{State: rows[6].State, Address: f.API.Address()}}
+	if f.Health.Status != 0 {
+		st := f.Health.Status
+		r.Listeners.FastAPI.HealthStatus = &st
+	}
+	r.SystemProxy = SystemProxy{State: rows[7].State, Source: f.Proxy.Source, SourceNote: f.Proxy.SourceNote, Services: e.services}
+	if r.SystemProxy.Services == nil {
+		r.SystemProxy.Services = []ProxyService{}
+	}
+	r.Sentinels = Sentinels{ProxyManaged: f.Sentinels.ProxyManaged, AppsManaged: f.Sentinels.AppsManaged, State: rows[8].State}
+
+	if f.Ports.Problem != "" {
+		r.Warnings = append(r.Warnings, f.Ports.Problem)
+	}
+	if f.Proxy.SourceNote != "" && f.Proxy.Err == "" {
+		r.Warnings = append(r.Warnings, f.Proxy.SourceNote+"; read with networksetup")
+	}
+
+	r.Overall = e.overall(rows)
+	r.Level = overallLevel(r.Overall)
+	r.Headline = headline(r.Overall, rows, f)
+	return r
+}
+
+func notInstalled(r Report, cfg Config) Report {
+	r.InstallMode = StateNotInstalled
+	r.Overall, r.Level = OverallNotInstalled, LevelUnknown
+	r.Headline = "Halton Meter is not installed"
+	for _, name := range ComponentOrder {
+		c := Component{Component: name, State: StateUnknown, Level: LevelUnknown, Detail: "not installed"}
+		if name == CompInstallMode {
+			c.State, c.NextStep = StateNotInstalled, StepInstall
+			c.Detail = "no install found at " + cfg.Display(cfg.MeterHome)
+		}
+		r.Components = append(r.Components, c)
+	}
+	unknown := Job{State: StateUnknown}
+	r.Daemon, r.Watchdog, r.Userenv = unknown, unknown, unknown
+	r.Daemon.Label, r.Watchdog.Label, r.Userenv.Label = LabelDaemon, LabelWatchdog, LabelUserenv
+	r.Edge = EdgeJob{Job: Job{State: StateUnknown, Label: LabelEdge}, Port: r.Ports.Edge}
+	r.SystemProxy = SystemProxy{State: StateUnknown, Services: []ProxyService{}}
+	r.Sentinels.State = StateUnknown
+	r.Listeners.Mitmproxy = Listener{State: StateUnknown, Address: loopbackAddr(r.Ports.Internal)}
+	r.Listeners.FastAPI = APIListener{Listener: Listener{State: StateUnknown, Address: loopbackAddr(r.Ports.API)}}
+	return r
+}
+
+// overall is the worst row, except that launchd not answering or an
+// unreadable install makes it unknown. A known fire wins over a broken
+// sensor: a crit row still makes it down.
+func (e *evaluation) overall(rows []Component) string {
+	worst := LevelOK
+	for _, c := range rows {
+		switch c.Level {
+		case LevelCrit:
+			return OverallDown
+		case LevelWarn, LevelUnknown:
+			worst = LevelWarn
+		}
+	}
+	if !e.launchdOK || e.f.Install.Problem != "" {
+		return OverallUnknown
+	}
+	if worst == LevelWarn {
+		return OverallDegraded
+	}
+	return OverallHealthy
+}
+
+func overallLevel(overall string) Level {
+	switch overall {
+	case OverallHealthy:
+		return LevelOK
+	case OverallDegraded:
+		return LevelWarn
+	case OverallDown:
+		return LevelCrit
+	}
+	return LevelUnknown
+}
+
+func (e *evaluation) job(label, state string) Job {
+	j := Job{State: state, Label: label}
+	if !e.launchdOK {
+		return j
+	}
+	info := e.f.Launchd.Job(label)
+	j.Loaded = info.Loaded
+	if info.PID > 0 {
+		pid := info.PID
+		j.PID = &pid
+	}
+	if info.HasStatus {
+		st := info.Status
+		j.LastExit = &st
+	}
+	return j
+}
+
+// row builds a component whose next step follows its state.
+func (e *evaluation) row(name, state string, level Level, detail string) Component {
+	c := Component{Component: name, State: state, Level: level, Detail: detail}
+	switch state {
+	case StateStopped:
+		c.NextStep = StepStart
+	case StateUnbound, StateUnknown:
+		c.NextStep = StepDoctor
+	case StateInconsistent:
+		c.NextStep = InitStep(e.mode)
+	default:
+		if level != LevelOK {
+			c.NextStep = StepDoctor
+		}
+	}
+	return c
+}
+
+// causedBy marks c as explained by another row and gives it that row's step.
+func causedBy(c Component, cause, step string) Component {
+	c.CausedBy, c.NextStep = cause, step
+	return c
+}
+
+func (e *evaluation) installRow() Component {
+	path := e.cfg.Display(e.f.Install.ModePath)
+	if e.f.Install.Problem != "" {
+		return e.row(CompInstallMode, StateUnknown, LevelUnknown, path+": "+e.f.Install.Problem)
+	}
+	if e.f.Ports.Problem != "" {
+		c := e.row(CompInstallMode, e.mode, LevelWarn, fmt.Sprintf("%s · %s (using %s)", path, e.f.Ports.Problem, e.f.Ports.Source))
+		return c
+	}
+	return e.row(CompInstallMode, e.mode, LevelOK, path)
+}
+
+// launchdUnknown is the row of a job when launchd could not be asked.
+func (e *evaluation) launchdUnknown(name string) Component {
+	return e.row(name, StateUnknown, LevelUnknown, e.f.Launchd.Err)
+}
+
+// notLoaded describes a job launchd does not know, and whether its plist is
+// even there; a missing plist needs init, not start.
+func (e *evaluation) notLoaded(name, label string, level Level) Component {
+	detail := "not loaded"
+	c := e.row(name, StateStopped, level, detail)
+	if !e.f.Install.Agents[label] {
+		c.Detail = "not loaded · " + e.cfg.Display(e.cfg.PlistPath(label)) + " missing"
+		c.NextStep = InitStep(e.mode)
+	}
+	return c
+}
+
+// notRunning describes a loaded job with no PID by how it last ended.
+func notRunning(j JobInfo, suffix string) string {
+	why := j.ExitText()
+	if why == "" {
+		why = "not running"
+	}
+	if suffix != "" {
+		why += " · " + suffix
+	}
+	return why
+}
+
+func (e *evaluation) daemonRow() Component {
+	if !e.launchdOK {
+		return e.launchdUnknown(CompDaemon)
+	}
+	j := e.daemon
+	switch {
+	case !j.Loaded:
+		return e.notLoaded(CompDaemon, LabelDaemon, LevelWarn)
+	case !j.Running():
+		return e.row(CompDaemon, StateStopped, LevelWarn, notRunning(j, LabelDaemon))
+	case e.f.Internal.Problem != "":
+		return e.row(CompDaemon, StateUnknown, LevelUnknown, fmt.Sprintf("PID %d · %s %s", j.PID, e.f.Internal.Address(), e.f.Internal.Problem))
+	case !e.f.Internal.Accepting:
+		return e.row(CompDaemon, StateUnbound, LevelWarn, fmt.Sprintf("PID %d · %s not accepting", j.PID, e.f.Internal.Address()))
+	}
+	return e.row(CompDaemon, StateHealthy, LevelOK, fmt.Sprintf("PID %d · %s", j.PID, LabelDaemon))
+}
+
+func (e *evaluation) watchdogRow() Component {
+	if !e.launchdOK {
+		return e.launchdUnknown(CompWatchdog)
+	}
+	j := e.f.Launchd.Job(LabelWatchdog)
+	switch {
+	case !j.Loaded:
+		c := e.notLoaded(CompWatchdog, LabelWatchdog, LevelWarn)
+		if !e.daemon.Loaded && c.NextStep == StepStart {
+			// `halton-meter stop` boots both out: one cause, one step.
+			c = causedBy(c, CompDaemon, StepStart)
+		}
+		return c
+	case !j.Running():
+		return e.row(CompWatchdog, StateStopped, LevelWarn, notRunning(j, LabelWatchdog))
+	}
+	return e.row(CompWatchdog, StateHealthy, LevelOK, fmt.Sprintf("PID %d · %s", j.PID, LabelWatchdog))
+}
+
+// trafficOnEdge reports whether something points at the edge, which makes
+// a dead edge cut the user's network: apps and full modes set HTTPS_PROXY,
+// and the system proxy may point there. An unreadable mode counts as yes.
+func (e *evaluation) trafficOnEdge() bool {
+	if e.mode != ModeEnvOnly {
+		return true
+	}
+	for _, s := range e.services {
+		if s.Owner == OwnerHalton {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *evaluation) edgeRow() Component {
+	level := LevelWarn
+	if e.trafficOnEdge() {
+		level = LevelCrit
+	}
+	p := e.f.Edge
+	addr := p.Address()
+	if p.Problem != "" {
+		return e.row(CompEdge, StateUnknown, LevelUnknown, addr+" "+p.Problem)
+	}
+	if !e.launchdOK {
+		if !p.Accepting {
+			return e.row(CompEdge, StateUnbound, level, addr+" not accepting · "+e.f.Launchd.Err)
+		}
+		return e.row(CompEdge, StateUnknown, LevelUnknown, e.f.Launchd.Err+" · "+addr+" accepting")
+	}
+	j := e.f.Launchd.Job(LabelEdge)
+	held := ""
+	if p.Accepting {
+		held = addr + " held by another process"
+	}
+	switch {
+	case !j.Loaded:
+		c := e.notLoaded(CompEdge, LabelEdge, level)
+		c.NextStep = InitStep(e.mode) // init loads the edge; start never touches it
+		if held != "" {
+			c.Detail += " · " + held
+		}
+		return c
+	case !j.Running():
+		c := e.row(CompEdge, StateStopped, level, notRunning(j, held))
+		c.NextStep = StepDoctor // loaded with KeepAlive, yet not running
+		return c
+	case !p.Accepting:
+		return e.row(CompEdge, StateUnbound, level, fmt.Sprintf("PID %d · %s not accepting", j.PID, addr))
+	}
+	return e.row(CompEdge, StateHealthy, LevelOK, fmt.Sprintf("PID %d · %s", j.PID, addr))
+}
+
+func (e *evaluation) userenvRow() Component {
+	if !e.launchdOK {
+		return e.launchdUnknown(CompUserenv)
+	}
+	j := e.f.Launchd.Job(LabelUserenv)
+	switch {
+	case !j.Loaded:
+		c := e.notLoaded(CompUserenv, LabelUserenv, LevelWarn)
+		c.NextStep = InitStep(e.mode) // start does not touch the login agent
+		return c
+	case j.Running():
+		return e.row(CompUserenv, StateApplied, LevelOK, fmt.Sprintf("running now (PID %d)", j.PID))
+	case j.HasStatus && j.Status != 0:
+		c := e.row(CompUserenv, StateStopped, LevelWarn, "last run "+j.ExitText())
+		c.NextStep = StepDoctor
+		return c
+	}
+	return e.row(CompUserenv, StateApplied, LevelOK, "last applied at login")
+}
+
+// daemonDown reports whether launchd says the daemon is not running, which
+// explains both listeners being unbound.
+func (e *evaluation) daemonDown() bool { return e.launchdOK && !e.daemonUp }
+
+func (e *evaluation) daemonStep() string {
+	if c := e.daemonRow(); c.NextStep != "" {
+		return c.NextStep
+	}
+	return StepStart
+}
+
+func (e *evaluation) mitmproxyRow() Component {
+	p := e.f.Internal
+	addr := p.Address()
+	switch {
+	case p.Problem != "":
+		return e.row(CompMitmproxy, StateUnknown, LevelUnknown, addr+" "+p.Problem)
+	case p.Accepting && e.daemonDown():
+		return e.row(CompMitmproxy, StateUnbound, LevelWarn, addr+" held by another process (the daemon is not running)")
+	case p.Accepting:
+		return e.row(CompMitmproxy, StateBound, LevelOK, addr)
+	case e.daemonDown():
+		return causedBy(e.row(CompMitmproxy, StateUnbound, LevelWarn, addr+" not accepting (daemon not running)"), CompDaemon, e.daemonStep())
+	}
+	return e.row(CompMitmproxy, StateUnbound, LevelWarn, addr+" not accepting")
+}
+
+func (e *evaluation) fastapiRow() Component {
+	p, h := e.f.API, e.f.Health
+	addr := p.Address()
+	switch {
+	case p.Problem != "":
+		return e.row(CompFastAPI, StateUnknown, LevelUnknown, addr+" "+p.Problem)
+	case !p.Accepting && e.daemonDown():
+		return causedBy(e.row(CompFastAPI, StateUnbound, LevelWarn, addr+" not accepting (daemon not running)"), CompDaemon, e.daemonStep())
+	case !p.Accepting:
+		return e.row(CompFastAPI, StateUnbound, LevelWarn, addr+" not accepting")
+	}
+	answer := ""
+	switch {
+	case h.Problem != "":
+		answer = h.Problem
+	case h.Status != 200:
+		answer = fmt.Sprintf("/health answered %d", h.Status)
+	}
+	switch {
+	case e.daemonDown():
+		detail := addr + " held by another process (the daemon is not running)"
+		if answer != "" {
+			detail += " · " + answer
+		}
+		return e.row(CompFastAPI, StateUnbound, LevelWarn, detail)
+	case h.TimedOut:
+		return e.row(CompFastAPI, StateUnknown, LevelUnknown, addr+" accepts but "+h.Problem)
+	case answer != "":
+		return e.row(CompFastAPI, StateUnbound, LevelWarn, addr+" · "+answer)
+	case h.BodyProblem != "":
+		return e.row(CompFastAPI, StateBound, LevelWarn, addr+" · /health 200 but "+h.BodyProblem)
+	}
+	return e.row(CompFastAPI, StateBound, LevelOK, addr)
+}
+
+func (e *evaluation) systemProxyRow() Component {
+	pf := e.f.Proxy
+	if pf.Err != "" {
+		return e.row(CompSystemProxy, StateUnknown, LevelUnknown, pf.Err)
+	}
+	var halton, foreign, enabled []ProxyService
+	for _, s := range e.services {
+		if !s.Enabled {
+			continue
+		}
+		enabled = append(enabled, s)
+		switch s.Owner {
+		case OwnerHalton:
+			halton = append(halton, s)
+		case OwnerForeign:
+			foreign = append(foreign, s)
+		}
+	}
+	edgeAddr := loopbackAddr(e.f.Ports.Edge)
+	notes := ""
+	if len(foreign) > 0 {
+		var parts []string
+		for _, s := range foreign {
+			parts = append(parts, fmt.Sprintf("%s → %s (not Halton's)", s.Name, net2(s.Secure.Server, s.Secure.Port)))
+		}
+		notes = " · " + strings.Join(parts, ", ")
+	}
+	modeNote := "(" + e.mode + " mode)"
+
+	var c Component
+	switch {
+	case e.mode == "":
+		state := StateOff
+		if len(halton) > 0 {
+			state = StateOn
+			if len(halton) < len(enabled) {
+				state = StateInconsistent
+			}
+		}
+		c = e.row(CompSystemProxy, state, LevelUnknown, "(mode unknown)"+notes)
+		c.NextStep = StepDoctor
+	case e.mode == ModeEnvOnly || e.mode == ModeApps:
+		if len(halton) == 0 {
+			c = e.row(CompSystemProxy, StateOff, LevelOK, modeNote+notes)
+		} else {
+			c = e.row(CompSystemProxy, StateInconsistent, LevelWarn,
+				fmt.Sprintf("%s → %s, but %s mode leaves it off%s", names(halton), edgeAddr, e.mode, notes))
+		}
+	case len(enabled) == 0:
+		c = e.row(CompSystemProxy, StateOff, LevelWarn, "no enabled network service "+modeNote)
+	case len(halton) == len(enabled):
+		c = e.row(CompSystemProxy, StateOn, LevelOK, fmt.Sprintf("%s → %s %s", names(halton), edgeAddr, modeNote))
+	case len(halton) == 0 && !e.daemonOK && e.launchdOK:
+		c = causedBy(e.row(CompSystemProxy, StateOff, LevelWarn,
+			"switched off by the watchdog while the daemon is down (fail-safe)"+notes), CompDaemon, e.daemonStep())
+	case len(halton) == 0:
+		c = e.row(CompSystemProxy, StateInconsistent, LevelWarn, fmt.Sprintf("off, but full mode points it at %s%s", edgeAddr, notes))
+	default:
+		var off []ProxyService
+		for _, s := range enabled {
+			if s.Owner != OwnerHalton {
+				off = append(off, s)
+			}
+		}
+		c = e.row(CompSystemProxy, StateInconsistent, LevelWarn,
+			fmt.Sprintf("%s → %s; not %s%s", names(halton), edgeAddr, names(off), notes))
+	}
+	if len(halton) > 0 && !e.f.Edge.Accepting && e.f.Edge.Problem == "" {
+		c.Level = LevelCrit
+		c.Detail = fmt.Sprintf("%s → %s, where nothing listens", names(halton), edgeAddr)
+		c = causedBy(c, CompEdge, e.edgeRow().NextStep)
+	}
+	return c
+}
+
+func names(services []ProxyService) string {
+	var n []string
+	for _, s := range services {
+		n = append(n, s.Name)
+	}
+	return strings.Join(n, ", ")
+}
+
+func net2(host string, port int) string {
+	if host == "" {
+		host = "?"
+	}
+	return host + ":" + strconv.Itoa(port)
+}
+
+func (e *evaluation) sentinelsRow() Component {
+	s := e.f.Sentinels
+	mark := func(b bool) string {
+		if b {
+			return "✓"
+		}
+		return "-"
+	}
+	flags := fmt.Sprintf("proxy-managed: %s  apps-managed: %s", mark(s.ProxyManaged), mark(s.AppsManaged))
+	if s.Problem != "" {
+		return e.row(CompSentinels, StateUnknown, LevelUnknown, s.Problem)
+	}
+	var wrong []string
+	switch e.mode {
+	case "":
+		c := e.row(CompSentinels, StateUnknown, LevelUnknown, flags+" · no readable install-mode to compare with")
+		return c
+	case ModeEnvOnly:
+		if s.AppsManaged {
+			wrong = append(wrong, "apps-managed")
+		}
+		if s.ProxyManaged {
+			wrong = append(wrong, "proxy-managed")
+		}
+	case ModeApps:
+		if !s.AppsManaged {
+			wrong = append(wrong, "apps-managed missing")
+		}
+		if s.ProxyManaged {
+			wrong = append(wrong, "proxy-managed")
+		}
+	case ModeFull:
+		if !s.ProxyManaged {
+			wrong = append(wrong, "proxy-managed missing")
+		}
+	}
+	if len(wrong) > 0 {
+		return e.row(CompSentinels, StateInconsistent, LevelWarn,
+			fmt.Sprintf("%s · %s in %s mode", flags, strings.Join(wrong, ", "), e.mode))
+	}
+	return e.row(CompSentinels, StateConsistent, LevelOK, flags)
+}
+
+// headline is the one line the menu and the notification lead with.
+func headline(overall string, rows []Component, f Facts) string {
+	switch overall {
+	case OverallHealthy:
+		return "All healthy"
+	case OverallNotInstalled:
+		return "Halton Meter is not installed"
+	}
+	var roots []Component
+	for _, c := range rows {
+		if c.Level != LevelOK && c.CausedBy == "" {
+			roots = append(roots, c)
+		}
+	}
+	if overall == OverallDown {
+		// Lead with the fire.
+		for i, c := range roots {
+			if c.Level == LevelCrit {
+				roots[0], roots[i] = roots[i], roots[0]
+				break
+			}
+		}
+	} else if overall == OverallUnknown {
+		if f.Install.Problem != "" {
+			return "Cannot read the install: " + f.Install.Problem
+		}
+		return "Cannot ask launchd: " + f.Launchd.Err
+	}
+	if len(roots) == 0 {
+		return overall
+	}
+	h := rowHeadline(roots[0])
+	if len(roots) > 1 {
+		h += fmt.Sprintf(" (+%d more)", len(roots)-1)
+	}
+	return h
+}
+
+// rowHeadline says what a failing row means for the user.
+func rowHeadline(c Component) string {
+	switch c.Component {
+	case CompDaemon:
+		if c.State == StateStopped {
+			return "Daemon stopped — not metering"
+		}
+		return "Daemon " + c.State + " — not metering"
+	case CompEdge:
+		if c.Level == LevelCrit {
+			return "Edge " + c.State + " — proxied apps lose their network"
+		}
+		return "Edge " + c.State
+	case CompWatchdog:
+		return "Watchdog " + c.State + " — no fail-safe"
+	case CompSystemProxy:
+		if c.Level == LevelCrit {
+			return "System proxy points at a dead edge"
+		}
+		return "System proxy " + c.State
+	case CompFastAPI:
+		return "Daemon API not answering"
+	case CompInstallMode:
+		return "Install configuration problem"
+	}
+	return capitalize(c.Component) + " " + c.State
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
