@@ -12,7 +12,7 @@ PURE_PKGS := ./status/...
 
 FUZZTIME ?= 20s
 
-.PHONY: all build deps run test check vet fmt-check darwin-check unit race golden fuzz bench clean
+.PHONY: all build deps run demo test check vet fmt-check darwin-check unit race golden fuzz bench clean
 
 all: build
 
@@ -22,9 +22,13 @@ deps:
 build: deps
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
 
-## run: the app against the real install.
+## run: the app against the real install, or the demo where there is none.
 run: build
-	$(BIN)/halton-meter-bar --table
+	@./scripts/run.sh $(ARGS)
+
+## demo: the app against a healthy simulated install, torn down on exit.
+demo: build
+	@./scripts/demo.sh $(ARGS)
 
 ## test: everything CI runs.
 test: deps check unit race

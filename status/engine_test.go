@@ -161,9 +161,15 @@ func TestCheckPortsBadInput(t *testing.T) {
 		problem string
 	}{
 		{"garbage", func(w *testWorld) { w.Write(".halton-meter/effective-ports.json", "}{ not json") }, PortsFromDefaults, "not a JSON object"},
-		{"strings", func(w *testWorld) { w.Write(".halton-meter/effective-ports.json", `{"edge":"8081","internal":"8090","api":"8765"}`) }, PortsFromDefaults, "not a number"},
-		{"negative", func(w *testWorld) { w.Write(".halton-meter/effective-ports.json", `{"edge":-1,"internal":8090,"api":8765}`) }, PortsFromDefaults, "out of range"},
-		{"too big", func(w *testWorld) { w.Write(".halton-meter/effective-ports.json", `{"edge":8081,"internal":70000,"api":8765}`) }, PortsFromDefaults, "out of range"},
+		{"strings", func(w *testWorld) {
+			w.Write(".halton-meter/effective-ports.json", `{"edge":"8081","internal":"8090","api":"8765"}`)
+		}, PortsFromDefaults, "not a number"},
+		{"negative", func(w *testWorld) {
+			w.Write(".halton-meter/effective-ports.json", `{"edge":-1,"internal":8090,"api":8765}`)
+		}, PortsFromDefaults, "out of range"},
+		{"too big", func(w *testWorld) {
+			w.Write(".halton-meter/effective-ports.json", `{"edge":8081,"internal":70000,"api":8765}`)
+		}, PortsFromDefaults, "out of range"},
 		{"a directory", func(w *testWorld) {
 			p := filepath.Join(w.cfg.MeterHome, "effective-ports.json")
 			os.Remove(p)

@@ -1,0 +1,202 @@
+package e2e
+
+import (
+	"encoding/json"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// worldPIDs reads the supervisor's and every job's PID, and the ports.
+func worldPIDs(t *testing.T, dir string) (pids []int, ports []int) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "world.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s struct {
+		Supervisor struct{ PID int }
+		Jobs       map[string]struct{ PID int }
+		Ports      struct{ Edge, Internal, API int }
+		ThiefPID   int `json:"thief_pid"`
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	pids = append(pids, s.Supervisor.PID, s.ThiefPID)
+	for _, j := range s.Jobs {
+		pids = append(pids, j.PID)
+	}
+	return pids, []int{s.Ports.Edge, s.Ports.Internal, s.Ports.API}
+}
+
+// running reports whether pid is a live, non-zombie process.
+func running(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	if b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat"); err == nil {
+		// Field 3 is the state; Z is a zombie waiting for its reaper.
+		fields := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+		return len(fields) > 0 && fields[0] != "Z"
+	}
+	return syscall.Kill(pid, 0) == nil
+}
+
+func accepting(port int) bool {
+	c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), 200*time.Millisecond)
+	if err == nil {
+		c.Close()
+	}
+	return err == nil
+}
+
+// eventually polls cond for up to a generous bound.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 15s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestDownLeavesNothing(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "w")
+	if _, err := sim(t, "up", "--dir", dir, "--mode", "full"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sim(t, "fault", "--dir", dir, "port-steal"); err != nil {
+		t.Fatal(err)
+	}
+	pids, ports := worldPIDs(t, dir)
+	if _, err := sim(t, "down", "--dir", dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, pid := range pids {
+		if running(pid) {
+			t.Errorf("PID %d outlived down", pid)
+		}
+	}
+	for _, port := range ports {
+		if accepting(port) {
+			t.Errorf("port %d still accepts after down", port)
+		}
+	}
+	out, err := sim(t, "status", "--dir", dir)
+	if err == nil || !strings.Contains(out, ": down") {
+		t.Errorf("status after down: %v %q", err, out)
+	}
+}
+
+// TestWorldDiesWithItsOwner: the world ends when the process that ran up
+// does, and its jobs die with a killed supervisor.
+func TestWorldDiesWithItsOwner(t *testing.T) {
+	owner := exec.Command("sleep", "60")
+	if err := owner.Start(); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "w")
+	if _, err := sim(t, "up", "--dir", dir, "--owner", strconv.Itoa(owner.Process.Pid)); err != nil {
+		t.Fatal(err)
+	}
+	pids, ports := worldPIDs(t, dir)
+	owner.Process.Kill()
+	owner.Wait()
+	for _, pid := range pids {
+		eventually(t, "PID "+strconv.Itoa(pid)+" ends", func() bool { return !running(pid) })
+	}
+	for _, port := range ports {
+		eventually(t, "port "+strconv.Itoa(port)+" closes", func() bool { return !accepting(port) })
+	}
+
+	// A supervisor killed outright takes its jobs with it.
+	dir2 := filepath.Join(t.TempDir(), "w2")
+	if _, err := sim(t, "up", "--dir", dir2, "--owner", "0"); err != nil {
+		t.Fatal(err)
+	}
+	pids, _ = worldPIDs(t, dir2)
+	syscall.Kill(pids[0], syscall.SIGKILL)
+	for _, pid := range pids[1:] {
+		eventually(t, "job "+strconv.Itoa(pid)+" dies with its supervisor", func() bool { return !running(pid) })
+	}
+	if _, err := sim(t, "down", "--dir", dir2); err != nil {
+		t.Errorf("down of a world whose supervisor was killed: %v", err)
+	}
+}
+
+func TestSimBadInput(t *testing.T) {
+	notWorld := t.TempDir()
+	os.WriteFile(filepath.Join(notWorld, "notes.txt"), []byte("mine"), 0o644)
+	dir := filepath.Join(t.TempDir(), "w")
+	if _, err := sim(t, "up", "--dir", dir); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sim(t, "down", "--dir", dir) })
+
+	tests := []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"fault", "--dir", dir, "meteor-strike"}, `unknown fault "meteor-strike"`},
+		{[]string{"fault", "--dir", dir}, "want 1 argument"},
+		{[]string{"fault", "--dir", notWorld, "daemon-crash"}, "not a halton-meter-sim world"},
+		{[]string{"heal", "--dir", notWorld}, "not a halton-meter-sim world"},
+		{[]string{"down", "--dir", notWorld}, "not a halton-meter-sim world"},
+		{[]string{"up", "--dir", notWorld}, "not empty and not a halton-meter-sim world"},
+		{[]string{"up", "--dir", dir}, "already up"},
+		{[]string{"up", "--dir", filepath.Join(t.TempDir(), "x"), "--mode", "turbo"}, `unknown mode "turbo"`},
+		{[]string{"up", "--dir", filepath.Join(t.TempDir(), "x"), "--ports", "1,2"}, "want EDGE,INTERNAL,API"},
+		{[]string{"up", "--dir", filepath.Join(t.TempDir(), "x"), "--ports", "8081,8081,8082"}, "must differ"},
+		{[]string{"status"}, "--dir is required"},
+		{[]string{"launch"}, `unknown command "launch"`},
+	}
+	for _, tt := range tests {
+		_, err := sim(t, tt.args...)
+		if err == nil || !strings.Contains(err.Error(), tt.msg) {
+			t.Errorf("%v: %v, want an error with %q", tt.args, err, tt.msg)
+		}
+	}
+	if b, _ := os.ReadFile(filepath.Join(notWorld, "notes.txt")); string(b) != "mine" {
+		t.Error("up touched a folder that is not a world")
+	}
+	if entries, _ := os.ReadDir(notWorld); len(entries) != 1 {
+		t.Errorf("up left %d entries in a folder that is not a world", len(entries))
+	}
+	// Still up and healthy after all that.
+	if out, err := sim(t, "status", "--dir", dir); err != nil || !strings.Contains(out, "faults: none") {
+		t.Errorf("status: %v %q", err, out)
+	}
+}
+
+// TestUpWithABusyPortLeavesNoHalfBuiltWorld pins a port that is taken.
+func TestUpWithABusyPortLeavesNoHalfBuiltWorld(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	busy := l.Addr().(*net.TCPAddr).Port
+	free := func() int {
+		l, _ := net.Listen("tcp", "127.0.0.1:0")
+		defer l.Close()
+		return l.Addr().(*net.TCPAddr).Port
+	}
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "w")
+	_, err = sim(t, "up", "--dir", dir, "--ports", strconv.Itoa(free())+","+strconv.Itoa(busy)+","+strconv.Itoa(free()))
+	if err == nil || !strings.Contains(err.Error(), "port "+strconv.Itoa(busy)+" is in use") {
+		t.Fatalf("up on a busy port: %v", err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("a failed up left %s behind (%v)", dir, err)
+	}
+}
