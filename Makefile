@@ -8,7 +8,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 BIN     := bin
 
 # Packages that must build for macOS without cgo (DESIGN.md §1).
-PURE_PKGS := ./status/...
+PURE_PKGS := ./status/... ./app/monitor/... ./assets/...
 
 FUZZTIME ?= 20s
 

@@ -20,6 +20,10 @@ echo "demo: a simulated Halton Meter install ($mode mode) is up in $dir"
 echo "demo: break it from another terminal with"
 echo "        bin/halton-meter-sim fault --dir $dir daemon-crash     (fault --list names them all)"
 echo "        bin/halton-meter-sim heal --dir $dir"
+if [ $# -eq 0 ] && [ "$(uname -s)" = Linux ] && [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
+	echo "demo: no display here for the menu-bar icon: showing the status table instead"
+	set -- --table
+fi
 status=0
 bin/halton-meter-bar "$@" || status=$?
 exit $status

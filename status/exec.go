@@ -120,9 +120,9 @@ func (b *limitedBuffer) Write(p []byte) (int, error) {
 
 func (b *limitedBuffer) Bytes() []byte { return b.buf.Bytes() }
 
-// runTool runs a tool under its own timeout and turns every failure into a
+// RunTool runs a tool under its own timeout and turns every failure into a
 // one-line reason ("launchctl timed out after 1.5s").
-func runTool(ctx context.Context, r Runner, name, path string, timeout time.Duration, args ...string) (Result, error) {
+func RunTool(ctx context.Context, r Runner, name, path string, timeout time.Duration, args ...string) (Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	res, err := r.Run(ctx, path, args...)

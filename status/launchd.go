@@ -233,12 +233,12 @@ func (f LaunchdFacts) Job(label string) JobInfo {
 // Should the table be unreadable, it falls back to `launchctl list <label>`
 // for each label, concurrently.
 func probeLaunchd(ctx context.Context, r Runner, path string, timeout time.Duration) LaunchdFacts {
-	res, err := runTool(ctx, r, "launchctl", path, timeout, "list")
+	res, err := RunTool(ctx, r, "launchctl", path, timeout, "list")
 	if err != nil {
 		return LaunchdFacts{Err: err.Error()}
 	}
 	if res.ExitCode != 0 {
-		return LaunchdFacts{Err: exitReason("launchctl list", res)}
+		return LaunchdFacts{Err: ExitReason("launchctl list", res)}
 	}
 	jobs, perr := ParseListTable(res.Stdout)
 	if perr == nil {
@@ -284,7 +284,7 @@ func probeLabels(ctx context.Context, r Runner, path string, timeout time.Durati
 // QueryLabel runs `launchctl list <label>`. A label that is not loaded
 // (exit 113) gives a JobInfo with Loaded false and no error.
 func QueryLabel(ctx context.Context, r Runner, path string, timeout time.Duration, label string) (JobInfo, error) {
-	res, err := runTool(ctx, r, "launchctl", path, timeout, "list", label)
+	res, err := RunTool(ctx, r, "launchctl", path, timeout, "list", label)
 	if err != nil {
 		return JobInfo{}, err
 	}
@@ -292,7 +292,7 @@ func QueryLabel(ctx context.Context, r Runner, path string, timeout time.Duratio
 		return JobInfo{Label: label}, nil
 	}
 	if res.ExitCode != 0 {
-		return JobInfo{}, errors.New(exitReason("launchctl list "+label, res))
+		return JobInfo{}, errors.New(ExitReason("launchctl list "+label, res))
 	}
 	j, err := ParseListLabel(res.Stdout)
 	if err != nil {
@@ -301,8 +301,8 @@ func QueryLabel(ctx context.Context, r Runner, path string, timeout time.Duratio
 	return j, nil
 }
 
-// exitReason describes a failed command by its exit status and first line.
-func exitReason(what string, res Result) string {
+// ExitReason describes a failed command by its exit status and first line.
+func ExitReason(what string, res Result) string {
 	msg := firstLine(res.Stderr)
 	if msg == "" {
 		msg = firstLine(res.Stdout)

@@ -280,13 +280,13 @@ func probeNetworksetup(ctx context.Context, r Runner, path string, timeout time.
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	f := ProxyFacts{Source: SourceNetworksetup}
-	res, err := runTool(ctx, r, "networksetup", path, timeout, "-listallnetworkservices")
+	res, err := RunTool(ctx, r, "networksetup", path, timeout, "-listallnetworkservices")
 	if err != nil {
 		f.Err = err.Error()
 		return f
 	}
 	if res.ExitCode != 0 {
-		f.Err = exitReason("networksetup -listallnetworkservices", res)
+		f.Err = ExitReason("networksetup -listallnetworkservices", res)
 		return f
 	}
 	services, err := ParseServiceList(res.Stdout)
@@ -303,11 +303,11 @@ func probeNetworksetup(ctx context.Context, r Runner, path string, timeout time.
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			res, err := runTool(ctx, r, "networksetup", path, timeout, "-getsecurewebproxy", services[i].Name)
+			res, err := RunTool(ctx, r, "networksetup", path, timeout, "-getsecurewebproxy", services[i].Name)
 			if err == nil {
 				services[i].Secure, err = ParseProxyOutput(append(res.Stdout, res.Stderr...))
 				if err == nil && res.ExitCode != 0 {
-					err = errors.New(exitReason("networksetup -getsecurewebproxy", res))
+					err = errors.New(ExitReason("networksetup -getsecurewebproxy", res))
 				}
 			}
 			errs[i] = err

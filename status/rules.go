@@ -625,15 +625,15 @@ func headline(overall string, rows []Component, f Facts) string {
 	if len(roots) == 0 {
 		return overall
 	}
-	h := rowHeadline(roots[0])
+	h := RowHeadline(roots[0])
 	if len(roots) > 1 {
 		h += fmt.Sprintf(" (+%d more)", len(roots)-1)
 	}
 	return h
 }
 
-// rowHeadline says what a failing row means for the user.
-func rowHeadline(c Component) string {
+// RowHeadline says in a few words what a failing row means for the user.
+func RowHeadline(c Component) string {
 	switch c.Component {
 	case CompDaemon:
 		if c.State == StateStopped {

@@ -1,0 +1,58 @@
+package monitor
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// Lock is held by the one running instance. The kernel releases it when
+// the process ends, however it ends, so a crash leaves no stale lock.
+type Lock struct{ f *os.File }
+
+// ErrRunning is returned when another instance holds the lock.
+type ErrRunning struct{ PID int }
+
+func (e ErrRunning) Error() string {
+	if e.PID > 0 {
+		return fmt.Sprintf("halton-meter-bar is already running (PID %d)", e.PID)
+	}
+	return "halton-meter-bar is already running"
+}
+
+// AcquireLock takes the instance lock at path and writes this PID in it.
+func AcquireLock(path string) (*Lock, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("lock: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("lock: %w", err)
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		b := make([]byte, 32)
+		n, _ := f.ReadAt(b, 0)
+		f.Close()
+		if errors.Is(err, unix.EWOULDBLOCK) {
+			pid, _ := strconv.Atoi(strings.TrimSpace(string(b[:n])))
+			return nil, ErrRunning{PID: pid}
+		}
+		return nil, fmt.Errorf("lock: %w", err)
+	}
+	f.Truncate(0)
+	f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	return &Lock{f: f}, nil
+}
+
+// Release gives the lock up.
+func (l *Lock) Release() {
+	if l != nil && l.f != nil {
+		unix.Flock(int(l.f.Fd()), unix.LOCK_UN)
+		l.f.Close()
+	}
+}

@@ -1,0 +1,335 @@
+// Package monitor is the tray's brain, with no GUI: it runs the sweeps,
+// keeps the last Report and an hour of history per row, decides the
+// notifications, builds the menu model, and carries out the menu's actions.
+// app/tray only draws the Menu it publishes and forwards clicks to Do.
+//
+// Polling: a sweep at start, then every UnhealthyInterval (5 s) while
+// anything is not healthy and every HealthyInterval (15 s) while all is; a
+// sweep at once on Refresh, on an event (a watched process exits, a state
+// file changes), and after a wake from sleep. Sweeps run one at a time on
+// the loop's goroutine; triggers that arrive during a sweep fold into one
+// more sweep.
+package monitor
+
+import (
+	"context"
+	"log"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/haltonlabs/halton-meter-bar/status"
+)
+
+// Options configure a Monitor.
+type Options struct {
+	// Sweep makes one Report.
+	Sweep func(ctx context.Context) status.Report
+	// HealthyInterval and UnhealthyInterval space the sweeps.
+	HealthyInterval   time.Duration
+	UnhealthyInterval time.Duration
+	Policy            PolicyConfig
+	Notifier          Notifier
+	// SettingsPath is settings.json; "" keeps settings in memory.
+	SettingsPath string
+	Env          Env
+	// Events trigger a sweep at once (see Watcher).
+	Events <-chan struct{}
+	// WakeCheck is how often the clocks are compared for a wake.
+	WakeCheck     time.Duration
+	WakeThreshold time.Duration
+	HistoryWindow time.Duration
+	Log           *log.Logger
+}
+
+// Defaults fills in what o leaves zero.
+func (o Options) withDefaults() Options {
+	if o.HealthyInterval <= 0 {
+		o.HealthyInterval = 15 * time.Second
+	}
+	if o.UnhealthyInterval <= 0 {
+		o.UnhealthyInterval = 5 * time.Second
+	}
+	if o.Policy == (PolicyConfig{}) {
+		o.Policy = DefaultPolicy
+	}
+	if o.WakeCheck <= 0 {
+		o.WakeCheck = 5 * time.Second
+	}
+	if o.WakeThreshold <= 0 {
+		o.WakeThreshold = 10 * time.Second
+	}
+	if o.HistoryWindow <= 0 {
+		o.HistoryWindow = time.Hour
+	}
+	if o.Log == nil {
+		o.Log = log.New(os.Stderr, "halton-meter-bar: ", log.LstdFlags)
+	}
+	return o
+}
+
+// Monitor runs the sweeps and publishes the menu.
+type Monitor struct {
+	opts    Options
+	env     Env
+	refresh chan struct{}
+	updates chan Menu
+	sweeps  atomic.Int64
+	notes   chan Notification
+
+	mu          sync.Mutex
+	report      *status.Report
+	fingerprint string
+	history     *History
+	policy      *Policy
+	settings    Settings
+	published   Menu
+	start       time.Time
+}
+
+// New makes a Monitor; Run starts it.
+func New(opts Options) *Monitor {
+	opts = opts.withDefaults()
+	m := &Monitor{
+		opts:    opts,
+		env:     opts.Env,
+		refresh: make(chan struct{}, 1),
+		updates: make(chan Menu, 1),
+		notes:   make(chan Notification, 16),
+		history: NewHistory(opts.HistoryWindow),
+		policy:  NewPolicy(opts.Policy),
+		start:   time.Now(),
+	}
+	m.settings = DefaultSettings
+	if opts.SettingsPath != "" {
+		s, err := LoadSettings(opts.SettingsPath)
+		if err != nil {
+			opts.Log.Print(err)
+		}
+		m.settings = s
+	}
+	return m
+}
+
+// Updates delivers the menu each time it changes; only the latest counts.
+func (m *Monitor) Updates() <-chan Menu { return m.updates }
+
+// Refresh asks for a sweep now; calls during a sweep fold into one.
+func (m *Monitor) Refresh() {
+	select {
+	case m.refresh <- struct{}{}:
+	default:
+	}
+}
+
+// Sweeps is how many sweeps have run.
+func (m *Monitor) Sweeps() int { return int(m.sweeps.Load()) }
+
+// Report is the last sweep's report.
+func (m *Monitor) Report() (status.Report, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.report == nil {
+		return status.Report{}, false
+	}
+	return *m.report, true
+}
+
+// History is a copy of every row's recent transitions.
+func (m *Monitor) History() map[string][]Point {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.history.Snapshot()
+}
+
+// Settings are the current settings.
+func (m *Monitor) Settings() Settings {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.settings
+}
+
+// Menu is the menu as last published.
+func (m *Monitor) Menu() Menu {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.published
+}
+
+func (m *Monitor) setNotifications(on bool) error {
+	m.mu.Lock()
+	m.settings.Notifications = on
+	s := m.settings
+	m.mu.Unlock()
+	m.republish()
+	if m.opts.SettingsPath == "" {
+		return nil
+	}
+	return s.Save(m.opts.SettingsPath)
+}
+
+// Run sweeps until ctx ends.
+func (m *Monitor) Run(ctx context.Context) {
+	go m.deliverNotifications(ctx)
+	m.republish()
+	var wake WakeDetector
+	wake.Threshold = m.opts.WakeThreshold
+	wake.Check(time.Now().Round(0), time.Since(m.start))
+	wakeTick := time.NewTicker(m.opts.WakeCheck)
+	defer wakeTick.Stop()
+	next := time.NewTimer(0)
+	defer next.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-next.C:
+		case <-m.refresh:
+		case <-m.opts.Events:
+		case <-wakeTick.C:
+			now := time.Now()
+			if !wake.Check(now.Round(0), now.Sub(m.start)) {
+				m.republishIfChecked()
+				continue
+			}
+			m.opts.Log.Print("woke from sleep: sweeping now")
+			m.mu.Lock()
+			m.policy.Woke()
+			m.mu.Unlock()
+		}
+		overall := m.sweep(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		interval := m.opts.UnhealthyInterval
+		if overall == status.OverallHealthy {
+			interval = m.opts.HealthyInterval
+		}
+		if !next.Stop() {
+			select {
+			case <-next.C:
+			default:
+			}
+		}
+		// A trigger that came during the sweep stays queued: the sweep may
+		// have read the world before the change that caused it.
+		next.Reset(interval)
+	}
+}
+
+// sweep runs one sweep and publishes what changed.
+func (m *Monitor) sweep(ctx context.Context) string {
+	r := m.opts.Sweep(ctx)
+	m.sweeps.Add(1)
+	if r.CheckedAt.IsZero() {
+		r.CheckedAt = time.Now()
+	}
+	fp := fingerprint(r)
+	m.mu.Lock()
+	m.report = &r
+	m.history.Add(r)
+	notes := m.policy.Observe(r.CheckedAt, r)
+	changed := fp != m.fingerprint
+	m.fingerprint = fp
+	m.mu.Unlock()
+	for _, n := range notes {
+		m.notify(n, false)
+	}
+	if changed {
+		m.republish()
+	} else {
+		m.republishIfChecked()
+	}
+	return r.Overall
+}
+
+// fingerprint is what a change of the menu or icon depends on.
+func fingerprint(r status.Report) string {
+	var b strings.Builder
+	b.WriteString(r.Overall + "|" + r.Headline + "|" + r.Version)
+	for _, c := range r.Components {
+		b.WriteString("|" + c.Component + "=" + c.State + "/" + string(c.Level) + "/" + c.Detail + "/" + c.NextStep)
+	}
+	return b.String()
+}
+
+// republish rebuilds the menu and publishes it.
+func (m *Monitor) republish() {
+	m.mu.Lock()
+	menu := m.buildLocked()
+	m.published = menu
+	m.mu.Unlock()
+	m.publish(menu)
+}
+
+// republishIfChecked publishes when only the "checked N s ago" line moved.
+func (m *Monitor) republishIfChecked() {
+	m.mu.Lock()
+	if CheckedText(m.report, time.Now()) == m.published.Checked {
+		m.mu.Unlock()
+		return
+	}
+	menu := m.published
+	menu.Checked = CheckedText(m.report, time.Now())
+	m.published = menu
+	m.mu.Unlock()
+	m.publish(menu)
+}
+
+func (m *Monitor) buildLocked() Menu {
+	return BuildMenu(MenuInput{
+		Report:         m.report,
+		Now:            time.Now(),
+		Notifications:  m.settings.Notifications,
+		StartAtLogin:   m.env.Login.Executable != "" && m.env.Login.Enabled(),
+		DetailsMissing: m.env.Details == nil || !m.env.Details.Available(),
+	})
+}
+
+// publish hands the menu to the subscriber, replacing one not yet taken.
+func (m *Monitor) publish(menu Menu) {
+	for {
+		select {
+		case m.updates <- menu:
+			return
+		default:
+		}
+		select {
+		case <-m.updates:
+		default:
+		}
+	}
+}
+
+// notify queues a notification; problems and recoveries respect the
+// setting, action failures always show.
+func (m *Monitor) notify(n Notification, always bool) {
+	if !always && !m.Settings().Notifications {
+		return
+	}
+	select {
+	case m.notes <- n:
+	default:
+		m.opts.Log.Printf("notification dropped (queue full): %s", n.Title)
+	}
+}
+
+// deliverNotifications sends notifications one by one, off the sweep loop,
+// so a slow notification service never delays a sweep.
+func (m *Monitor) deliverNotifications(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case n := <-m.notes:
+			if m.opts.Notifier == nil {
+				continue
+			}
+			if err := m.opts.Notifier.Notify(n.Title, n.Body); err != nil {
+				m.opts.Log.Printf("notify %q: %v", n.Title, err)
+			}
+		}
+	}
+}

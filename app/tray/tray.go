@@ -1,0 +1,204 @@
+// Package tray draws the monitor's menu with getlantern/systray and turns
+// clicks into the monitor's actions. It holds no rule of its own: what the
+// menu says, which items are enabled and what they do all come from
+// app/monitor. It never imports fyne (see DESIGN.md §1).
+package tray
+
+import (
+	"context"
+	"errors"
+	"os"
+	"runtime"
+
+	"github.com/gen2brain/beeep"
+	"github.com/getlantern/systray"
+
+	"github.com/haltonlabs/halton-meter-bar/app/monitor"
+	"github.com/haltonlabs/halton-meter-bar/assets"
+	"github.com/haltonlabs/halton-meter-bar/assets/draw"
+	"github.com/haltonlabs/halton-meter-bar/status"
+)
+
+// iconSize is the icon's pixel size: 32 px in the 16 pt slot is crisp on
+// Retina; Linux panels scale it.
+const iconSize = 32
+
+// Notifier shows notifications with beeep, with the app's icon.
+type Notifier struct{}
+
+// Notify implements monitor.Notifier.
+func (Notifier) Notify(title, body string) error {
+	return beeep.Notify(title, body, assets.Icon(draw.Healthy, iconSize, false))
+}
+
+func init() { beeep.AppName = "Halton Meter Bar" }
+
+// ErrNoDisplay is returned where there is no display to put a tray on.
+var ErrNoDisplay = errors.New("no display to show a menu-bar icon on (DISPLAY and WAYLAND_DISPLAY are unset); use --table or --json")
+
+// Run shows the tray until Quit is clicked, running the monitor meanwhile.
+// It must be called on the main goroutine.
+func Run(m *monitor.Monitor, template bool) error {
+	if runtime.GOOS == "linux" && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		return ErrNoDisplay
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t := &tray{m: m, template: template, items: make(map[monitor.ActionID]*systray.MenuItem)}
+	systray.Run(func() { t.ready(ctx) }, cancel)
+	return nil
+}
+
+type tray struct {
+	m        *monitor.Monitor
+	template bool
+
+	headline, checked *systray.MenuItem
+	rows              []*systray.MenuItem
+	items             map[monitor.ActionID]*systray.MenuItem
+	shown             monitor.Menu
+	drawn             bool
+}
+
+// ready builds the menu's items once, then applies each published menu.
+func (t *tray) ready(ctx context.Context) {
+	t.setIcon(draw.Unknown)
+	systray.SetTooltip("Halton Meter")
+	t.headline = systray.AddMenuItem("Checking Halton Meter…", "")
+	t.headline.Disable()
+	t.checked = systray.AddMenuItem("", "")
+	t.checked.Disable()
+	systray.AddSeparator()
+	for range status.ComponentOrder {
+		item := systray.AddMenuItem("", "")
+		item.Hide()
+		t.rows = append(t.rows, item)
+	}
+	for _, id := range monitor.ActionOrder {
+		if monitor.GroupStarts[id] {
+			systray.AddSeparator()
+		}
+		var item *systray.MenuItem
+		if id == monitor.ActNotifications || id == monitor.ActStartAtLogin {
+			item = systray.AddMenuItemCheckbox(string(id), "", false)
+		} else {
+			item = systray.AddMenuItem(string(id), "")
+		}
+		t.items[id] = item
+	}
+	t.forwardClicks(ctx)
+	go t.m.Run(ctx)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case menu := <-t.m.Updates():
+				t.apply(menu)
+			}
+		}
+	}()
+}
+
+// forwardClicks listens on every item: systray drops a click nobody is
+// waiting for.
+func (t *tray) forwardClicks(ctx context.Context) {
+	for i, item := range t.rows {
+		onClick(ctx, item, func() { t.m.OpenRow(status.ComponentOrder[i]) }) // rows are in table order
+	}
+	for id, item := range t.items {
+		onClick(ctx, item, func() {
+			if id == monitor.ActQuit {
+				systray.Quit()
+				return
+			}
+			t.m.Do(ctx, id)
+		})
+	}
+}
+
+func onClick(ctx context.Context, item *systray.MenuItem, fn func()) {
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-item.ClickedCh:
+				fn()
+			}
+		}
+	}()
+}
+
+// apply changes what differs between the menu on screen and menu.
+func (t *tray) apply(menu monitor.Menu) {
+	old, first := t.shown, !t.drawn
+	t.shown, t.drawn = menu, true
+	if first || menu.Icon != old.Icon {
+		t.setIcon(menu.Icon)
+	}
+	if first || menu.Tooltip != old.Tooltip {
+		systray.SetTooltip(menu.Tooltip)
+	}
+	if first || menu.Headline != old.Headline {
+		t.headline.SetTitle(menu.Headline)
+	}
+	if first || menu.Checked != old.Checked {
+		t.checked.SetTitle(menu.Checked)
+	}
+	for i, item := range t.rows {
+		var row, was monitor.Row
+		if i < len(menu.Rows) {
+			row = menu.Rows[i]
+		}
+		if i < len(old.Rows) {
+			was = old.Rows[i]
+		}
+		if !first && row == was {
+			continue
+		}
+		item.SetTitle(row.Title)
+		item.SetTooltip(row.Tooltip)
+		if row.Dot != "" && row.Dot != was.Dot {
+			item.SetIcon(assets.Dot(row.Dot, iconSize)) // shown on macOS; Linux has no item icons
+		}
+		show(item, row.Visible)
+	}
+	for _, it := range menu.Items {
+		item := t.items[it.ID]
+		if !first && it == old.Item(it.ID) {
+			continue
+		}
+		item.SetTitle(it.Title)
+		item.SetTooltip(it.Tooltip)
+		if it.Enabled {
+			item.Enable()
+		} else {
+			item.Disable()
+		}
+		if it.Checkable {
+			if it.Checked {
+				item.Check()
+			} else {
+				item.Uncheck()
+			}
+		}
+		show(item, it.Visible)
+	}
+}
+
+func show(item *systray.MenuItem, visible bool) {
+	if visible {
+		item.Show()
+	} else {
+		item.Hide()
+	}
+}
+
+func (t *tray) setIcon(s draw.State) {
+	colour := assets.Icon(s, iconSize, false)
+	if t.template {
+		systray.SetTemplateIcon(assets.Icon(s, iconSize, true), colour)
+		return
+	}
+	systray.SetIcon(colour)
+}

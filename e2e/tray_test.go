@@ -1,0 +1,287 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// trayProc is a running halton-meter-bar tray on a test desktop.
+type trayProc struct {
+	t      *testing.T
+	d      *desktop
+	cmd    *exec.Cmd
+	it     item
+	config string // XDG_CONFIG_HOME: settings and lock
+	opened string // what the opener seam was asked to do
+	env    []string
+	stderr *bytes.Buffer
+	exited chan error
+}
+
+func startTray(t *testing.T, d *desktop, worldEnv []string, args ...string) *trayProc {
+	t.Helper()
+	if runtime.GOOS != "linux" {
+		t.Skip("the tray is tested through its Linux D-Bus menu")
+	}
+	dir := t.TempDir()
+	p := &trayProc{t: t, d: d, config: filepath.Join(dir, "config"), opened: filepath.Join(dir, "opened.log"), stderr: &bytes.Buffer{}, exited: make(chan error, 1)}
+	opener := filepath.Join(dir, "opener")
+	// The opener seam: record every request, and what was copied.
+	os.WriteFile(opener, []byte(fmt.Sprintf("#!/bin/sh\necho \"$*\" >> %q\n[ \"$1\" = copy ] && cat > %q\nexit 0\n", p.opened, p.opened+".copied")), 0o755)
+	p.env = append(append(append(os.Environ(), worldEnv...), d.env()...), "XDG_CONFIG_HOME="+p.config, "HALTON_BAR_OPENER="+opener)
+	args = append([]string{"--poll-healthy", "500ms", "--poll-unhealthy", "300ms", "--grace", "1s"}, args...)
+	p.cmd = exec.Command(bin("halton-meter-bar"), args...)
+	p.cmd.Env = p.env
+	p.cmd.Stderr = p.stderr
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.exited <- p.cmd.Wait() }()
+	t.Cleanup(func() {
+		p.cmd.Process.Kill()
+		<-p.exited
+	})
+	select {
+	case p.it = <-d.watcher.registered:
+	case err := <-p.exited:
+		t.Fatalf("the tray exited: %v\n%s", err, p.stderr)
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the tray never registered its icon\n%s", p.stderr)
+	}
+	return p
+}
+
+// waitMenu polls the exported menu until cond holds.
+func (p *trayProc) waitMenu(what string, cond func(m map[string]menuEntry, rows []menuEntry) bool) (map[string]menuEntry, []menuEntry) {
+	p.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	var last []menuEntry
+	for {
+		entries, err := p.d.menu(p.it)
+		if err == nil {
+			byLabel, rows := index(entries)
+			if cond(byLabel, rows) {
+				return byLabel, rows
+			}
+			last = entries
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("menu never showed %s; last:\n%s\n%s", what, dump(last), p.stderr)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// index keys the entries by label (the first word group of a row) and
+// returns the component rows in order.
+func index(entries []menuEntry) (map[string]menuEntry, []menuEntry) {
+	by := make(map[string]menuEntry)
+	var rows []menuEntry
+	for _, e := range entries {
+		if e.sep {
+			continue
+		}
+		if name, _, ok := strings.Cut(e.label, " — "); ok && slices.Contains(rowOrder, name) {
+			by[name] = e
+			rows = append(rows, e)
+			continue
+		}
+		by[e.label] = e
+	}
+	return by, rows
+}
+
+func dump(entries []menuEntry) string {
+	var b strings.Builder
+	for _, e := range entries {
+		fmt.Fprintf(&b, "  %d %q enabled=%v visible=%v toggle=%d sep=%v\n", e.id, e.label, e.enabled, e.visible, e.toggle, e.sep)
+	}
+	return b.String()
+}
+
+func (p *trayProc) click(label string) {
+	p.t.Helper()
+	entries, err := p.d.menu(p.it)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	by, _ := index(entries)
+	e, ok := by[label]
+	if !ok {
+		p.t.Fatalf("no item %q in\n%s", label, dump(entries))
+	}
+	if err := p.d.click(p.it, e.id); err != nil {
+		p.t.Fatalf("click %q: %v", label, err)
+	}
+}
+
+func (p *trayProc) openerLog() string {
+	b, _ := os.ReadFile(p.opened)
+	return string(b)
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 20s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+var rowOrder = []string{"install-mode", "daemon", "watchdog", "edge", "userenv", "mitmproxy listener", "fastapi listener", "system-proxy", "sentinels"}
+
+// TestTray runs the real tray on a test desktop against the simulator:
+// its menu, a crash and exactly one notification, the recovery and
+// exactly one more, clicks, the single instance, and Quit.
+func TestTray(t *testing.T) {
+	d := startDesktop(t)
+	w := up(t, "apps")
+	p := startTray(t, d, w.env)
+
+	by, rows := p.waitMenu("a healthy install", func(by map[string]menuEntry, rows []menuEntry) bool {
+		return by["All healthy"].label != "" && len(rows) == 9
+	})
+	for i, r := range rows {
+		if !strings.HasPrefix(r.label, rowOrder[i]+" — ") || !r.visible {
+			t.Errorf("row %d: %q", i, r.label)
+		}
+	}
+	for label, want := range map[string]bool{"daemon": true, "edge": true, "fastapi listener": true} {
+		if strings.Contains(by[label].label, "healthy") != want && strings.Contains(by[label].label, "bound") != want {
+			t.Errorf("%s: %q", label, by[label].label)
+		}
+	}
+	for _, label := range []string{"Open Dashboard", "Restart Daemon", "Run Doctor in Terminal", "Copy Status JSON", "Open Logs Folder", "Refresh Now", "Quit Halton Meter Bar"} {
+		if e := by[label]; !e.enabled || !e.visible {
+			t.Errorf("%q: %+v", label, e)
+		}
+	}
+	if e := by["Install Halton Meter…"]; e.visible {
+		t.Error("Install Halton Meter… shows on an installed machine")
+	}
+	if by["Notifications"].toggle != 1 || by["Start at Login"].toggle != 0 {
+		t.Errorf("toggles: notifications %d, start at login %d", by["Notifications"].toggle, by["Start at Login"].toggle)
+	}
+
+	// Past the quiet sweeps after launch, the daemon crashes.
+	time.Sleep(2 * time.Second)
+	w.fault("daemon-crash")
+	p.waitMenu("the crash", func(by map[string]menuEntry, _ []menuEntry) bool {
+		return strings.HasPrefix(by["daemon"].label, "daemon — stopped") && by["Daemon stopped — not metering"].label != "" && by["Start Daemon"].enabled
+	})
+	waitFor(t, "a notification", func() bool { return len(d.notes.all()) >= 1 })
+	time.Sleep(3 * time.Second) // many sweeps, still failing
+	notes := d.notes.all()
+	if len(notes) != 1 {
+		t.Fatalf("%d notifications for one crash: %+v", len(notes), notes)
+	}
+	if n := notes[0]; n.summary != "Daemon stopped — not metering" || n.app != "Halton Meter Bar" ||
+		!strings.Contains(n.body, "mitmproxy listener unbound, fastapi listener unbound") || !strings.Contains(n.body, "Next: halton-meter start") {
+		t.Errorf("notification %+v", n)
+	}
+
+	if _, err := sim(t, "heal", "--dir", w.dir); err != nil {
+		t.Fatal(err)
+	}
+	p.waitMenu("the recovery", func(by map[string]menuEntry, _ []menuEntry) bool { return by["All healthy"].label != "" })
+	waitFor(t, "the recovery notification", func() bool { return len(d.notes.all()) >= 2 })
+	time.Sleep(2 * time.Second)
+	if notes := d.notes.all(); len(notes) != 2 || notes[1].summary != "Halton Meter recovered" {
+		t.Fatalf("notifications after recovery: %+v", notes)
+	}
+
+	// Clicks go through the opener seam, never to a browser or Terminal.
+	p.click("Open Dashboard")
+	p.click("Copy Status JSON")
+	p.click("Run Doctor in Terminal")
+	waitFor(t, "the opener", func() bool { return strings.Count(p.openerLog(), "\n") >= 3 })
+	log := p.openerLog()
+	var api string
+	for _, kv := range w.env {
+		if strings.HasPrefix(kv, "HOME=") {
+			api = strings.TrimPrefix(kv, "HOME=")
+		}
+	}
+	if !strings.Contains(log, "url http://127.0.0.1:") || !strings.Contains(log, "copy") || !strings.Contains(log, "terminal "+filepath.Join(api, ".local", "bin", "halton-meter")+" doctor") {
+		t.Errorf("opener log:\n%s", log)
+	}
+	var copied struct{ Overall string }
+	if b, err := os.ReadFile(p.opened + ".copied"); err != nil || json.Unmarshal(b, &copied) != nil || copied.Overall != "healthy" {
+		t.Errorf("copied JSON: %v %q", err, b)
+	}
+
+	// One instance at a time.
+	second := exec.Command(bin("halton-meter-bar"))
+	second.Env = p.env
+	out, err := second.CombinedOutput()
+	if code := exitCode(err); code != 1 || !strings.Contains(string(out), fmt.Sprintf("already running (PID %d)", p.cmd.Process.Pid)) {
+		t.Errorf("second instance: exit %d %q", code, out)
+	}
+
+	// The notifications toggle is remembered.
+	p.click("Notifications")
+	p.waitMenu("notifications off", func(by map[string]menuEntry, _ []menuEntry) bool { return by["Notifications"].toggle == 0 })
+	if b, _ := os.ReadFile(filepath.Join(p.config, "halton-meter-bar", "settings.json")); !strings.Contains(string(b), `"notifications": false`) {
+		t.Errorf("settings.json: %s", b)
+	}
+
+	p.click("Quit Halton Meter Bar")
+	select {
+	case err := <-p.exited:
+		p.exited <- err
+		if err != nil {
+			t.Errorf("quit: %v\n%s", err, p.stderr)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the tray did not quit")
+	}
+}
+
+// TestTrayNotInstalled: grey, says so, and offers the install guide.
+func TestTrayNotInstalled(t *testing.T) {
+	d := startDesktop(t)
+	home := t.TempDir()
+	p := startTray(t, d, []string{"HOME=" + home, "HALTON_METER_HOME=" + filepath.Join(home, ".halton-meter")})
+	by, rows := p.waitMenu("not installed", func(by map[string]menuEntry, _ []menuEntry) bool {
+		return by["Halton Meter is not installed"].label != ""
+	})
+	for _, r := range rows {
+		if r.visible {
+			t.Errorf("row shown with no install: %q", r.label)
+		}
+	}
+	if e := by["Install Halton Meter…"]; !e.visible || !e.enabled {
+		t.Errorf("install item %+v", e)
+	}
+	for _, label := range []string{"Open Dashboard", "Start Daemon", "Run Doctor in Terminal", "Open Logs Folder"} {
+		if by[label].visible {
+			t.Errorf("%q shows with no install", label)
+		}
+	}
+	p.click("Install Halton Meter…")
+	waitFor(t, "the install guide", func() bool {
+		return strings.Contains(p.openerLog(), "url https://haltonmeter.com/docs/getting-started/install/")
+	})
+}
+
+// TestTrayWithoutDisplay: no display is a clear error, not a crash.
+func TestTrayWithoutDisplay(t *testing.T) {
+	cmd := exec.Command(bin("halton-meter-bar"))
+	cmd.Env = []string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH")}
+	out, err := cmd.CombinedOutput()
+	if code := exitCode(err); code != 1 || !strings.Contains(string(out), "no display") {
+		t.Errorf("exit %d: %q", code, out)
+	}
+}
