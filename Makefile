@@ -12,7 +12,7 @@ PURE_PKGS := ./status/... ./app/monitor/... ./assets/...
 
 FUZZTIME ?= 20s
 
-.PHONY: all build deps run demo test check vet fmt-check darwin-check unit race golden fuzz bench clean
+.PHONY: all build deps run demo screenshots test check vet fmt-check darwin-check unit race golden fuzz bench clean
 
 all: build
 
@@ -53,15 +53,26 @@ unit:
 race:
 	$(GO) test -count=1 -race $(PURE_PKGS)
 
-## golden: rewrite the golden files after an intended output change.
+## golden: rewrite the golden files after an intended output change: the
+## --json/--table files, and the details window's images and markup (fyne
+## writes what it rendered to testdata/failed on a mismatch).
 golden:
 	$(GO) test ./status/ -run 'TestGolden' -update
+	-$(GO) test ./app/details/ -run 'TestRendering' >/dev/null 2>&1
+	@if [ -d app/details/testdata/failed ]; then \
+		mv app/details/testdata/failed/* app/details/testdata/ && rmdir app/details/testdata/failed; \
+		echo "details: golden images and markup rewritten"; fi
 
 ## fuzz: run each fuzz target for FUZZTIME.
 fuzz:
 	@for t in $$($(GO) test ./status/ -list '^Fuzz' | grep ^Fuzz); do \
 		echo "== $$t"; $(GO) test ./status/ -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) || exit 1; \
 	done
+
+## screenshots: the details window and the tray's menu under Xvfb against
+## the simulator, into docs/screenshots (needs the GL build: minutes cold).
+screenshots: build
+	./scripts/screenshots.sh
 
 ## bench: the engine's benchmarks.
 bench:

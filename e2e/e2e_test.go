@@ -28,11 +28,18 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binDir = dir
-	build := exec.Command("go", "build", "-o", dir+"/", "../cmd/halton-meter-bar", "../cmd/halton-meter-sim")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build binaries:", err)
-		os.Exit(1)
+	// The details window is built on fyne's headless driver (-tags ci):
+	// the tests drive its buttons without a display.
+	for _, args := range [][]string{
+		{"build", "-o", dir + "/", "../cmd/halton-meter-bar", "../cmd/halton-meter-sim"},
+		{"build", "-tags", "ci", "-o", dir + "/", "../cmd/halton-meter-details"},
+	} {
+		build := exec.Command("go", args...)
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "build binaries:", err)
+			os.Exit(1)
+		}
 	}
 	code := m.Run()
 	os.RemoveAll(dir)

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -23,7 +22,7 @@ type trayProc struct {
 	config string // XDG_CONFIG_HOME: settings and lock
 	opened string // what the opener seam was asked to do
 	env    []string
-	stderr *bytes.Buffer
+	stderr *syncBuffer
 	exited chan error
 }
 
@@ -33,7 +32,7 @@ func startTray(t *testing.T, d *desktop, worldEnv []string, args ...string) *tra
 		t.Skip("the tray is tested through its Linux D-Bus menu")
 	}
 	dir := t.TempDir()
-	p := &trayProc{t: t, d: d, config: filepath.Join(dir, "config"), opened: filepath.Join(dir, "opened.log"), stderr: &bytes.Buffer{}, exited: make(chan error, 1)}
+	p := &trayProc{t: t, d: d, config: filepath.Join(dir, "config"), opened: filepath.Join(dir, "opened.log"), stderr: &syncBuffer{}, exited: make(chan error, 1)}
 	opener := filepath.Join(dir, "opener")
 	// The opener seam: record every request, and what was copied.
 	os.WriteFile(opener, []byte(fmt.Sprintf("#!/bin/sh\necho \"$*\" >> %q\n[ \"$1\" = copy ] && cat > %q\nexit 0\n", p.opened, p.opened+".copied")), 0o755)

@@ -28,6 +28,11 @@ packages=(
 	xvfb xauth dbus dbus-x11 imagemagick x11-utils
 )
 
+# `deps.sh screenshots` adds what make screenshots needs.
+if [ "${1:-}" = screenshots ]; then
+	packages+=(xdotool trayer x11-xserver-utils)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

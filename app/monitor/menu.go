@@ -220,9 +220,13 @@ func BuildMenu(in MenuInput) Menu {
 }
 
 // rowTitle is "daemon — stopped · killed by signal 9 (SIGKILL)": the
-// launchd label is left to the tooltip, and a healthy row shows only its
-// detail's first part ("PID 80214").
+// launchd label is left to the tooltip, a healthy row shows only its
+// detail's first part ("PID 80214"), and a row another explains says so
+// ("fastapi listener — unbound (caused by daemon)").
 func rowTitle(c status.Component) string {
+	if c.CausedBy != "" {
+		return c.Component + " — " + c.State + " (caused by " + c.CausedBy + ")"
+	}
 	var parts []string
 	for _, p := range strings.Split(c.Detail, " · ") {
 		if !strings.HasPrefix(p, "com.haltonlabs.") {

@@ -116,6 +116,7 @@ func TestRowTitles(t *testing.T) {
 		{status.Component{Component: "daemon", State: "stopped", Level: status.LevelWarn, Detail: "killed by signal 9 (SIGKILL) · com.haltonlabs.meter"}, "daemon — stopped · killed by signal 9 (SIGKILL)"},
 		{status.Component{Component: "system-proxy", State: "inconsistent", Level: status.LevelWarn, Detail: strings.Repeat("x", 80)}, "system-proxy — inconsistent · " + strings.Repeat("x", 47) + "…"},
 		{status.Component{Component: "userenv", State: "applied", Level: status.LevelOK, Detail: ""}, "userenv — applied"},
+		{status.Component{Component: "fastapi listener", State: "unbound", Level: status.LevelWarn, Detail: "127.0.0.1:8765 not accepting (daemon not running)", CausedBy: "daemon"}, "fastapi listener — unbound (caused by daemon)"},
 	}
 	for _, tt := range tests {
 		if got := rowTitle(tt.c); got != tt.want {

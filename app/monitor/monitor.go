@@ -87,6 +87,7 @@ type Monitor struct {
 	settings    Settings
 	published   Menu
 	start       time.Time
+	interval    time.Duration // until the next timed sweep
 }
 
 // New makes a Monitor; Run starts it.
@@ -199,13 +200,9 @@ func (m *Monitor) Run(ctx context.Context) {
 			m.policy.Woke()
 			m.mu.Unlock()
 		}
-		overall := m.sweep(ctx)
+		interval := m.sweep(ctx)
 		if ctx.Err() != nil {
 			return
-		}
-		interval := m.opts.UnhealthyInterval
-		if overall == status.OverallHealthy {
-			interval = m.opts.HealthyInterval
 		}
 		if !next.Stop() {
 			select {
@@ -219,16 +216,22 @@ func (m *Monitor) Run(ctx context.Context) {
 	}
 }
 
-// sweep runs one sweep and publishes what changed.
-func (m *Monitor) sweep(ctx context.Context) string {
+// sweep runs one sweep, publishes what changed, and returns the time to
+// the next one.
+func (m *Monitor) sweep(ctx context.Context) time.Duration {
 	r := m.opts.Sweep(ctx)
 	m.sweeps.Add(1)
 	if r.CheckedAt.IsZero() {
 		r.CheckedAt = time.Now()
 	}
+	interval := m.opts.UnhealthyInterval
+	if r.Overall == status.OverallHealthy {
+		interval = m.opts.HealthyInterval
+	}
 	fp := fingerprint(r)
 	m.mu.Lock()
 	m.report = &r
+	m.interval = interval
 	m.history.Add(r)
 	notes := m.policy.Observe(r.CheckedAt, r)
 	changed := fp != m.fingerprint
@@ -242,7 +245,15 @@ func (m *Monitor) sweep(ctx context.Context) string {
 	} else {
 		m.republishIfChecked()
 	}
-	return r.Overall
+	if p, ok := m.env.Details.(Publisher); ok {
+		p.Publish(m.Snapshot())
+	}
+	return interval
+}
+
+// Publisher is a Details that wants every sweep's snapshot.
+type Publisher interface {
+	Publish(Message)
 }
 
 // fingerprint is what a change of the menu or icon depends on.

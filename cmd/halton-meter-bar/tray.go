@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log"
 	"os"
 	"path/filepath"
 	"time"
@@ -70,6 +71,7 @@ func runTray(cfg status.Config, o options, stderr io.Writer) int {
 	opener, clipboard := monitor.SystemEnv(os.LookupEnv)
 	policy := monitor.DefaultPolicy
 	policy.Grace = o.tray.grace
+	details := &monitor.DetailsProcess{Path: monitor.DetailsBeside(exe), Env: cfg.Environ()}
 	m := monitor.New(monitor.Options{
 		Sweep:             func(ctx context.Context) status.Report { return status.Check(ctx, cfg) },
 		HealthyInterval:   o.tray.healthy,
@@ -79,10 +81,13 @@ func runTray(cfg status.Config, o options, stderr io.Writer) int {
 		SettingsPath:      filepath.Join(dir, "settings.json"),
 		Env: monitor.Env{
 			Cfg: cfg, Runner: runner, UID: os.Getuid(),
-			Opener: opener, Clipboard: clipboard,
+			Opener: opener, Clipboard: clipboard, Details: details,
 			Login: monitor.LoginItem{Cfg: cfg, Runner: runner, UID: os.Getuid(), Executable: exe},
 		},
 	})
+	details.Monitor = m
+	details.Log = log.New(stderr, "halton-meter-bar: ", log.LstdFlags)
+	defer details.Close()
 	if err := tray.Run(m, o.tray.monochrome); err != nil {
 		fmt.Fprintf(stderr, "halton-meter-bar: %v\n", err)
 		return 1

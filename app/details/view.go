@@ -1,0 +1,303 @@
+// Package details is the details window, drawn with fyne in its own
+// process (cmd/halton-meter-details): fyne and getlantern/systray cannot
+// link into one macOS process (DESIGN.md §1). It never imports
+// getlantern/systray.
+//
+// # Protocol with the tray
+//
+// The tray starts the window as a child and writes one JSON message per
+// line on its stdin:
+//
+//	{"type":"snapshot","report":{…the Report of --json…},"history":{"daemon":[{"at":…,"state":…,"level":…,"detail":…}],…},"poll_interval_ms":5000}
+//	{"type":"focus","component":"daemon"}
+//
+// A snapshot replaces what the window shows; a focus brings the window to
+// the front with that row highlighted. The window writes one request per
+// line on its stdout:
+//
+//	{"request":"refresh"}  {"request":"start-daemon"}  {"request":"run-doctor"}  {"request":"open-logs"}
+//
+// which the tray carries out (app/monitor.ParseRequest lists them). A line
+// that does not parse is logged on stderr and skipped, on either side.
+// When stdin closes (the tray quit), the window closes; when the window
+// closes, its stdout ends and the tray notices. Copy Diagnostics is the
+// window's own: it puts app/monitor.Diagnostics on the clipboard.
+//
+// Started with no pipe on stdin (from a terminal, or by itself), the
+// window runs its own app/monitor and polls the engine itself.
+//
+// What the window shows comes from app/monitor.BuildDetails; this package
+// only draws it and forwards the buttons.
+package details
+
+import (
+	"image/color"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/haltonlabs/halton-meter-bar/app/monitor"
+	"github.com/haltonlabs/halton-meter-bar/assets/draw"
+	"github.com/haltonlabs/halton-meter-bar/status"
+)
+
+// Sink carries the buttons' requests out: to the tray, or to the window's
+// own monitor when it runs alone.
+type Sink interface {
+	Request(id monitor.ActionID)
+}
+
+// Window is how long the timelines look back.
+const Window = time.Hour
+
+// View is the window and its widgets.
+type View struct {
+	win     fyne.Window
+	sink    Sink
+	now     func() time.Time
+	osDesc  string
+	msg     monitor.Message
+	model   monitor.DetailsModel
+	focused string
+
+	verdictDot *canvas.Circle
+	verdict    *widget.Label
+	headline   *widget.Label
+	summary    *widget.Label
+	checked    *widget.Label
+	stale      *widget.Label
+	notice     *widget.Label
+	missing    *widget.Label
+	absent     *fyne.Container
+	header     *fyne.Container
+	content    *fyne.Container
+	body       *fyne.Container
+	scroll     *container.Scroll
+	rows       map[string]*rowView
+	lines      map[string]*timeline
+	axis       *fyne.Container
+	buttons    map[monitor.ActionID]*widget.Button
+}
+
+// NewView builds the window on app a. now is the clock (tests fix it).
+func NewView(a fyne.App, sink Sink, now func() time.Time, osDesc string) *View {
+	v := &View{
+		win: a.NewWindow("Halton Meter"), sink: sink, now: now, osDesc: osDesc,
+		rows: make(map[string]*rowView), lines: make(map[string]*timeline), buttons: make(map[monitor.ActionID]*widget.Button),
+	}
+	v.win.SetContent(v.build())
+	v.win.Resize(fyne.NewSize(1040, 820))
+	v.Update(monitor.Message{})
+	return v
+}
+
+// Window is the fyne window.
+func (v *View) Window() fyne.Window { return v.win }
+
+func (v *View) build() fyne.CanvasObject {
+	v.verdictDot = canvas.NewCircle(colourOf(draw.Unknown))
+	v.verdict = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	v.verdict.SizeName = theme.SizeNameHeadingText
+	v.headline = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	v.summary = widget.NewLabel("")
+	v.summary.SizeName = theme.SizeNameCaptionText
+	v.summary.Selectable = true
+	v.checked = widget.NewLabel("")
+	v.checked.Alignment = fyne.TextAlignTrailing
+	v.stale = widget.NewLabel("")
+	v.stale.Importance = widget.WarningImportance
+	v.stale.TextStyle = fyne.TextStyle{Bold: true}
+	v.stale.Alignment = fyne.TextAlignTrailing
+	dot := container.NewCenter(container.NewGridWrap(fyne.NewSize(18, 18), v.verdictDot))
+	v.header = container.NewBorder(nil, nil, nil,
+		container.NewVBox(v.checked, v.stale),
+		container.NewVBox(container.NewHBox(dot, v.verdict, container.NewCenter(v.headline)), v.summary))
+
+	table := container.New(rows{}, tableHeader())
+	for _, name := range status.ComponentOrder {
+		rv := newRowView()
+		v.rows[name] = rv
+		table.Add(rv.box)
+	}
+	lines := container.New(rows{})
+	for _, name := range status.ComponentOrder {
+		tl := newTimeline()
+		v.lines[name] = tl
+		lines.Add(container.New(&columns{widths: []float32{colName}}, caption(name), tl.box))
+	}
+	v.axis = container.New(&fractions{})
+	lines.Add(container.New(&columns{widths: []float32{colName}}, caption(""), v.axis))
+	v.body = container.NewVBox(
+		container.NewThemeOverride(table, compact{}),
+		widget.NewSeparator(), sectionTitle("Last hour"),
+		container.NewThemeOverride(lines, compact{}))
+
+	v.missing = widget.NewLabel("")
+	v.missing.Wrapping = fyne.TextWrapWord
+	v.missing.Alignment = fyne.TextAlignCenter
+	install := widget.NewHyperlink("Install Halton Meter…", nil)
+	install.SetURLFromString(status.InstallDocsURL)
+	title := widget.NewLabelWithStyle("Halton Meter is not installed", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	title.SizeName = theme.SizeNameSubHeadingText
+	v.absent = container.NewVBox(layoutSpacer(80), title, v.missing,
+		widget.NewLabelWithStyle("Halton Meter Bar watches a local Halton Meter install. Once one is there, this window fills in by itself.", fyne.TextAlignCenter, fyne.TextStyle{}),
+		container.NewCenter(install))
+
+	v.content = container.NewVBox(v.body, v.absent)
+	v.scroll = container.NewVScroll(container.NewPadded(v.content))
+
+	bar := container.NewHBox()
+	icons := map[monitor.ActionID]fyne.Resource{
+		monitor.ActRefresh: theme.ViewRefreshIcon(), monitor.ActStartDaemon: theme.MediaPlayIcon(),
+		monitor.ActRunDoctor: theme.ComputerIcon(), monitor.ActCopyDiagnostics: theme.ContentCopyIcon(),
+		monitor.ActOpenLogs: theme.FolderOpenIcon(),
+	}
+	for _, b := range monitor.BuildDetails(monitor.Message{}, time.Time{}, Window).Buttons {
+		btn := widget.NewButtonWithIcon(b.Title, icons[b.ID], func() { v.press(b.ID) })
+		if b.ID == monitor.ActRefresh {
+			btn.Importance = widget.HighImportance
+		}
+		v.buttons[b.ID] = btn
+		bar.Add(btn)
+	}
+	v.notice = widget.NewLabel("")
+	v.notice.Importance = widget.SuccessImportance
+	footer := container.NewBorder(nil, nil, bar, v.notice)
+	return container.NewBorder(
+		container.NewVBox(container.NewPadded(v.header), widget.NewSeparator()),
+		container.NewVBox(widget.NewSeparator(), container.NewPadded(footer)),
+		nil, nil, v.scroll)
+}
+
+// press forwards a button; Copy Diagnostics is done here.
+func (v *View) press(id monitor.ActionID) {
+	if id == monitor.ActCopyDiagnostics {
+		fyne.CurrentApp().Clipboard().SetContent(monitor.Diagnostics(v.msg, v.now(), v.osDesc))
+		v.notice.SetText("Diagnostics copied to the clipboard")
+		return
+	}
+	v.notice.SetText("")
+	v.sink.Request(id)
+}
+
+// Update shows a new snapshot.
+func (v *View) Update(msg monitor.Message) {
+	v.msg = msg
+	v.redraw()
+}
+
+// Tick moves the clock on: "checked N s ago" and the stale warning.
+func (v *View) Tick() {
+	m := monitor.BuildDetails(v.msg, v.now(), Window)
+	if m.Checked != v.model.Checked || m.Stale != v.model.Stale || m.StaleText != v.model.StaleText {
+		v.redraw()
+	}
+}
+
+// Focus highlights a row and brings the window to the front.
+func (v *View) Focus(component string) {
+	v.focused = component
+	v.redraw()
+	if rv, ok := v.rows[component]; ok {
+		v.scroll.Offset = fyne.NewPos(0, max(0, rv.box.Position().Y-60))
+		v.scroll.Refresh()
+	}
+	v.win.RequestFocus()
+	if onFocus != nil {
+		onFocus(component)
+	}
+}
+
+func (v *View) redraw() {
+	m := monitor.BuildDetails(v.msg, v.now(), Window)
+	v.model = m
+	v.verdictDot.FillColor = colourOf(m.Icon)
+	v.verdictDot.Refresh()
+	v.verdict.Importance = importance[m.Icon]
+	v.verdict.SetText(m.Verdict)
+	v.headline.SetText(m.Headline)
+	show(v.headline, m.Headline != "")
+	v.summary.SetText(m.Summary)
+	v.checked.SetText(m.Checked)
+	v.stale.SetText(m.StaleText)
+	show(v.stale, m.Stale)
+	show(v.body, m.Missing == "")
+	v.missing.SetText(m.Missing)
+	show(v.absent, m.Missing != "")
+	for _, row := range m.Rows {
+		v.rows[row.Component].set(row, row.Component == v.focused)
+	}
+	for _, tl := range m.Timelines {
+		v.lines[tl.Component].set(tl.Segments)
+	}
+	v.setAxis(m.Axis)
+	// What was shown or hidden, or grew, needs its containers laid out again.
+	v.header.Refresh()
+	v.content.Refresh()
+	for _, b := range m.Buttons {
+		btn := v.buttons[b.ID]
+		btn.SetText(b.Title)
+		if b.Enabled {
+			btn.Enable()
+		} else {
+			btn.Disable()
+		}
+	}
+}
+
+func (v *View) setAxis(labels []monitor.AxisLabel) {
+	if len(v.axis.Objects) == len(labels) {
+		return
+	}
+	l := v.axis.Layout.(*fractions)
+	l.spans = nil
+	v.axis.Objects = nil
+	for i, a := range labels {
+		t := canvas.NewText(a.Text, theme.Color(theme.ColorNamePlaceHolder))
+		t.TextSize = theme.CaptionTextSize()
+		switch i {
+		case 0:
+			t.Alignment = fyne.TextAlignLeading
+		case len(labels) - 1:
+			t.Alignment = fyne.TextAlignTrailing
+		default:
+			t.Alignment = fyne.TextAlignCenter
+		}
+		v.axis.Objects = append(v.axis.Objects, t)
+		l.spans = append(l.spans, span{from: a.At, to: a.At, label: true})
+	}
+	v.axis.Refresh()
+}
+
+// Button returns the button of an action, for the tests' taps.
+func (v *View) Button(id monitor.ActionID) *widget.Button { return v.buttons[id] }
+
+func show(o fyne.CanvasObject, visible bool) {
+	if visible {
+		o.Show()
+	} else {
+		o.Hide()
+	}
+}
+
+// importance colours the verdict with the theme's own status colours, so
+// it suits light and dark appearance.
+var importance = map[draw.State]widget.Importance{
+	draw.Healthy: widget.SuccessImportance, draw.Degraded: widget.WarningImportance,
+	draw.Down: widget.DangerImportance, draw.Unknown: widget.MediumImportance,
+}
+
+// colourOf is a level's colour; the same in light and dark appearance,
+// since text never sits on it alone.
+func colourOf(s draw.State) color.Color { return draw.Colours[s] }
+
+// tint is a level's colour, faint, for a badge's background.
+func tint(s draw.State) color.Color {
+	c := draw.Colours[s]
+	c.A = 0x38
+	return c
+}

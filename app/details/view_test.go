@@ -1,0 +1,232 @@
+package details
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+
+	"github.com/haltonlabs/halton-meter-bar/app/monitor"
+	"github.com/haltonlabs/halton-meter-bar/status"
+)
+
+var now = time.Date(2026, 11, 25, 14, 30, 0, 0, time.UTC)
+
+// recorder is a Sink that keeps the requests.
+type recorder struct{ got []monitor.ActionID }
+
+func (r *recorder) Request(id monitor.ActionID) { r.got = append(r.got, id) }
+
+// snapshot is a report at now−4 s from the given rows, with an hour of
+// history in which the failing rows broke 12 minutes ago.
+func snapshot(overall, headline string, rows map[string][3]string) monitor.Message {
+	r := &status.Report{
+		Overall: overall, Headline: headline, Version: "0.6.3", VersionSource: "/health", InstallMode: "apps",
+		BarVersion: "1.0.0", CheckedAt: now.Add(-4 * time.Second), HaltonHome: "/Users/jdoe/.halton-meter",
+		Ports: status.Ports{Edge: 8081, Internal: 8090, API: 8765, Source: "effective-ports.json"},
+	}
+	hist := map[string][]monitor.Point{}
+	for _, name := range status.ComponentOrder {
+		c := status.Component{Component: name, State: "healthy", Level: status.LevelOK}
+		if v, ok := rows[name]; ok {
+			c.State, c.Level, c.Detail = v[0], status.Level(v[1]), v[2]
+		}
+		if c.Level != status.LevelOK {
+			c.NextStep = "halton-meter start"
+		}
+		r.Components = append(r.Components, c)
+		pts := []monitor.Point{{At: now.Add(-50 * time.Minute), State: "healthy", Level: status.LevelOK}}
+		if c.Level != status.LevelOK {
+			pts = append(pts, monitor.Point{At: now.Add(-12 * time.Minute), State: c.State, Level: c.Level, Detail: c.Detail})
+		}
+		hist[name] = pts
+	}
+	return monitor.Message{Type: monitor.MsgSnapshot, Report: r, History: hist, PollIntervalMS: 5000}
+}
+
+var healthyRows = map[string][3]string{
+	"install-mode":       {"apps", "ok", "~/.halton-meter/install-mode"},
+	"daemon":             {"healthy", "ok", "PID 80214 · com.haltonlabs.meter"},
+	"watchdog":           {"healthy", "ok", "PID 80215 · com.haltonlabs.meter.watchdog"},
+	"edge":               {"healthy", "ok", "PID 80213 · 127.0.0.1:8081"},
+	"userenv":            {"applied", "ok", "last applied at login"},
+	"mitmproxy listener": {"bound", "ok", "127.0.0.1:8090"},
+	"fastapi listener":   {"bound", "ok", "127.0.0.1:8765"},
+	"system-proxy":       {"off", "ok", "(apps mode)"},
+	"sentinels":          {"consistent", "ok", "proxy-managed: -  apps-managed: ✓"},
+}
+
+func with(base map[string][3]string, changes map[string][3]string) map[string][3]string {
+	out := map[string][3]string{}
+	for k, v := range base {
+		out[k] = v
+	}
+	for k, v := range changes {
+		out[k] = v
+	}
+	return out
+}
+
+func notInstalled() monitor.Message {
+	r := &status.Report{Overall: status.OverallNotInstalled, Headline: "Halton Meter is not installed", Version: "unknown",
+		BarVersion: "1.0.0", CheckedAt: now.Add(-1 * time.Second), HaltonHome: "/Users/jdoe/.halton-meter"}
+	for _, name := range status.ComponentOrder {
+		r.Components = append(r.Components, status.Component{Component: name, State: "unknown", Level: status.LevelUnknown, Detail: "not installed"})
+	}
+	return monitor.Message{Type: monitor.MsgSnapshot, Report: r, PollIntervalMS: 5000}
+}
+
+func newTestView(t *testing.T, th fyne.Theme) (*View, *recorder, fyne.App) {
+	a := test.NewTempApp(t)
+	a.Settings().SetTheme(th)
+	rec := &recorder{}
+	v := NewView(a, rec, func() time.Time { return now }, "darwin arm64, kernel 23.5.0")
+	v.Window().Resize(fyne.NewSize(1040, 820))
+	return v, rec, a
+}
+
+// TestRendering checks the window against golden images and markup for a
+// healthy, a degraded (in the dark appearance) and a not-installed report.
+// A mismatch leaves what was rendered in testdata/failed; `make golden`
+// makes that the new master after an intended change.
+func TestRendering(t *testing.T) {
+	tests := []struct {
+		name  string
+		theme fyne.Theme
+		msg   monitor.Message
+		focus string
+	}{
+		{"healthy", theme.LightTheme(), snapshot("healthy", "All healthy", healthyRows), ""},
+		{"degraded-dark", theme.DarkTheme(), snapshot("degraded", "Daemon stopped — not metering", with(healthyRows, map[string][3]string{
+			"daemon":             {"stopped", "warn", "killed by signal 9 (SIGKILL) · com.haltonlabs.meter"},
+			"mitmproxy listener": {"unbound", "warn", "127.0.0.1:8090 not accepting (daemon not running)"},
+			"fastapi listener":   {"unbound", "warn", "127.0.0.1:8765 not accepting (daemon not running)"},
+		})), "daemon"},
+		{"not-installed", theme.LightTheme(), notInstalled(), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, _, _ := newTestView(t, tt.theme)
+			v.Update(tt.msg)
+			if tt.focus != "" {
+				v.Focus(tt.focus)
+			}
+			c := v.Window().Canvas()
+			test.AssertRendersToMarkup(t, tt.name+".xml", c)
+			test.AssertRendersToImage(t, tt.name+".png", c)
+		})
+	}
+}
+
+func TestButtons(t *testing.T) {
+	v, rec, a := newTestView(t, theme.LightTheme())
+	v.Update(snapshot("degraded", "Daemon stopped — not metering", with(healthyRows, map[string][3]string{
+		"daemon": {"stopped", "warn", "killed by signal 9 (SIGKILL) · com.haltonlabs.meter"},
+	})))
+	if got := v.Button(monitor.ActStartDaemon).Text; got != "Start Daemon" {
+		t.Errorf("start button %q", got)
+	}
+	for _, id := range []monitor.ActionID{monitor.ActRefresh, monitor.ActStartDaemon, monitor.ActRunDoctor, monitor.ActOpenLogs, monitor.ActCopyDiagnostics} {
+		test.Tap(v.Button(id))
+	}
+	if strings.Join(ids(rec.got), ",") != "refresh,start-daemon,run-doctor,open-logs" {
+		t.Errorf("requests %v", rec.got)
+	}
+	text := a.Clipboard().Content()
+	if !strings.HasPrefix(text, "Halton Meter Bar diagnostics") || !strings.Contains(text, "OS: darwin arm64, kernel 23.5.0") || !strings.Contains(text, "daemon               stopped") {
+		t.Errorf("clipboard:\n%s", text)
+	}
+	if v.notice.Text != "Diagnostics copied to the clipboard" {
+		t.Errorf("notice %q", v.notice.Text)
+	}
+
+	v.Update(notInstalled())
+	if !v.Button(monitor.ActStartDaemon).Disabled() || v.Button(monitor.ActRefresh).Disabled() {
+		t.Error("not installed: only Refresh and Copy Diagnostics make sense")
+	}
+}
+
+func TestStaleAndTick(t *testing.T) {
+	clock := now
+	a := test.NewTempApp(t)
+	v := NewView(a, &recorder{}, func() time.Time { return clock }, "")
+	v.Update(snapshot("healthy", "All healthy", healthyRows))
+	if v.checked.Text != "Checked 4 s ago" || v.stale.Visible() {
+		t.Fatalf("checked %q stale %v", v.checked.Text, v.stale.Visible())
+	}
+	clock = clock.Add(20 * time.Second)
+	v.Tick()
+	if v.checked.Text != "Checked 24 s ago" || !v.stale.Visible() || v.stale.Text != "Stale: no sweep for 24 s (sweeps come every 5 s)" {
+		t.Errorf("after 20 s: %q, stale %v %q", v.checked.Text, v.stale.Visible(), v.stale.Text)
+	}
+}
+
+func TestFocus(t *testing.T) {
+	v, _, _ := newTestView(t, theme.LightTheme())
+	v.Update(snapshot("healthy", "All healthy", healthyRows))
+	v.Focus("edge")
+	if !v.rows["edge"].highlight.Visible() || v.rows["daemon"].highlight.Visible() {
+		t.Error("focus did not highlight the edge row alone")
+	}
+	v.Focus("daemon")
+	if v.rows["edge"].highlight.Visible() || !v.rows["daemon"].highlight.Visible() {
+		t.Error("focus did not move")
+	}
+}
+
+func ids(a []monitor.ActionID) []string {
+	var s []string
+	for _, id := range a {
+		s = append(s, string(id))
+	}
+	return s
+}
+
+func TestMain(m *testing.M) {
+	time.Local = time.UTC // the "since" times are local
+	os.Exit(m.Run())
+}
+
+// TestStandalone: with no tray, the window follows its own monitor.
+func TestStandalone(t *testing.T) {
+	a := test.NewTempApp(t)
+	degraded := snapshot("degraded", "Daemon stopped — not metering", with(healthyRows, map[string][3]string{
+		"daemon": {"stopped", "warn", "killed by signal 9 (SIGKILL) · com.haltonlabs.meter"},
+	})).Report
+	m := monitor.New(monitor.Options{
+		Sweep:           func(context.Context) status.Report { return *degraded },
+		HealthyInterval: time.Hour, UnhealthyInterval: time.Hour,
+	})
+	v := NewView(a, MonitorSink{M: m}, time.Now, "")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go Follow(ctx, v, m)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		uiMu.Lock()
+		got := v.verdict.Text
+		uiMu.Unlock()
+		if got == "Degraded" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the window never showed the monitor's sweep: %q", got)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// Its buttons act on that monitor.
+	uiMu.Lock()
+	test.Tap(v.Button(monitor.ActRefresh))
+	uiMu.Unlock()
+	for m.Sweeps() < 2 {
+		if time.Now().After(deadline) {
+			t.Fatal("Refresh did not sweep")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

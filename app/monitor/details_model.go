@@ -1,0 +1,211 @@
+package monitor
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/haltonlabs/halton-meter-bar/assets/draw"
+	"github.com/haltonlabs/halton-meter-bar/status"
+)
+
+// DetailsModel is everything the details window shows, derived from one
+// message at one instant. The window only draws it.
+type DetailsModel struct {
+	Verdict   string // "Degraded"
+	Icon      draw.State
+	Headline  string // empty when the verdict says it all
+	Summary   string // "Halton Meter 0.6.3 · apps mode · ports 8081 / 8090 / 8765"
+	Checked   string
+	Stale     bool
+	StaleText string
+	Installed bool
+	Missing   string // what to say when not installed
+	Rows      []DetailRow
+	Timelines []Timeline
+	Axis      []AxisLabel
+	Buttons   []Button
+}
+
+// DetailRow is one component's line of the table.
+type DetailRow struct {
+	Component string
+	State     string
+	Level     status.Level
+	Dot       draw.State
+	Detail    string
+	NextStep  string
+	Since     string // "since 10:42"
+}
+
+// Segment is a stretch of a timeline, as fractions of its width; a zero
+// Level means no data.
+type Segment struct {
+	From, To float64
+	Level    status.Level
+	Dot      draw.State
+	Label    string
+}
+
+// Timeline is one row's last hour.
+type Timeline struct {
+	Component string
+	Segments  []Segment
+}
+
+// AxisLabel is a tick of the timeline's time axis.
+type AxisLabel struct {
+	At   float64
+	Text string
+}
+
+// Button is one of the window's actions; Copy Diagnostics is the window's
+// own, the others go to the tray.
+type Button struct {
+	ID      ActionID
+	Title   string
+	Enabled bool
+}
+
+// ActCopyDiagnostics is the window's Copy Diagnostics.
+const ActCopyDiagnostics ActionID = "copy-diagnostics"
+
+// defaultPoll is assumed when a message does not say how often the tray polls.
+const defaultPoll = 15 * time.Second
+
+var verdicts = map[string]string{
+	status.OverallHealthy:      "Healthy",
+	status.OverallDegraded:     "Degraded",
+	status.OverallDown:         "Down",
+	status.OverallUnknown:      "Unknown",
+	status.OverallNotInstalled: "Not installed",
+}
+
+// BuildDetails derives the window's contents from msg at now; window is
+// the timeline's span (an hour).
+func BuildDetails(msg Message, now time.Time, window time.Duration) DetailsModel {
+	r := msg.Report
+	m := DetailsModel{Verdict: "Checking…", Icon: draw.Unknown, Headline: "Waiting for the first sweep", Checked: CheckedText(r, now)}
+	m.Axis = axis(window)
+	m.Buttons = []Button{
+		{ID: ActRefresh, Title: "Refresh", Enabled: true},
+		{ID: ActStartDaemon, Title: "Start Daemon"},
+		{ID: ActRunDoctor, Title: "Run Doctor"},
+		{ID: ActCopyDiagnostics, Title: "Copy Diagnostics"},
+		{ID: ActOpenLogs, Title: "Open Logs"},
+	}
+	if r == nil {
+		return m
+	}
+	m.Verdict, m.Icon, m.Headline = verdicts[r.Overall], IconFor(r.Overall), r.Headline
+	if r.Overall == status.OverallHealthy || r.Overall == status.OverallNotInstalled {
+		m.Headline = "" // the verdict says it already
+	}
+	if m.Verdict == "" {
+		m.Verdict = r.Overall
+	}
+	m.Installed = r.Overall != status.OverallNotInstalled
+	poll := msg.PollInterval()
+	if poll <= 0 {
+		poll = defaultPoll
+	}
+	if age := now.Sub(r.CheckedAt); age > 2*poll {
+		m.Stale = true
+		m.StaleText = fmt.Sprintf("Stale: no sweep for %s (sweeps come every %s)", humanDuration(age), humanDuration(poll))
+	}
+	if !m.Installed {
+		m.Missing = fmt.Sprintf("No Halton Meter install was found at %s.", r.HaltonHome)
+	}
+	m.Summary = summary(r)
+
+	daemon, _ := r.Row(status.CompDaemon)
+	for i := range m.Buttons {
+		b := &m.Buttons[i]
+		switch b.ID {
+		case ActStartDaemon:
+			if daemon.State == status.StateHealthy || daemon.State == status.StateUnbound {
+				b.Title = "Restart Daemon"
+			}
+			b.Enabled = m.Installed && daemon.State != status.StateUnknown
+		case ActRunDoctor, ActOpenLogs:
+			b.Enabled = m.Installed
+		case ActCopyDiagnostics:
+			b.Enabled = true
+		}
+	}
+
+	start := now.Add(-window)
+	for _, c := range r.Components {
+		row := DetailRow{Component: c.Component, State: c.State, Level: c.Level, Dot: DotFor(c.Level), Detail: c.Detail, NextStep: c.NextStep}
+		pts := msg.History[c.Component]
+		if n := len(pts); n > 0 {
+			row.Since = "since " + pts[n-1].At.Local().Format("15:04")
+		}
+		m.Rows = append(m.Rows, row)
+		m.Timelines = append(m.Timelines, Timeline{Component: c.Component, Segments: segments(pts, start, now)})
+	}
+	return m
+}
+
+func summary(r *status.Report) string {
+	var parts []string
+	if r.Version != "" && r.Version != "unknown" {
+		parts = append(parts, "Halton Meter "+r.Version)
+	}
+	if r.Overall != status.OverallNotInstalled {
+		parts = append(parts, r.InstallMode+" mode")
+		parts = append(parts, fmt.Sprintf("ports %d / %d / %d", r.Ports.Edge, r.Ports.Internal, r.Ports.API))
+	}
+	if r.BarVersion != "" {
+		parts = append(parts, "halton-meter-bar "+r.BarVersion)
+	}
+	return strings.Join(parts, " · ")
+}
+
+// segments lays a row's points over [start, now]: each point holds until
+// the next; the stretch before the first point has no data.
+func segments(pts []Point, start, now time.Time) []Segment {
+	span := now.Sub(start).Seconds()
+	if span <= 0 {
+		return nil
+	}
+	frac := func(t time.Time) float64 {
+		f := t.Sub(start).Seconds() / span
+		return min(max(f, 0), 1)
+	}
+	var out []Segment
+	if len(pts) == 0 {
+		return []Segment{{From: 0, To: 1, Label: "no data"}}
+	}
+	if first := frac(pts[0].At); first > 0 {
+		out = append(out, Segment{From: 0, To: first, Label: "no data"})
+	}
+	for i, p := range pts {
+		end := now
+		if i+1 < len(pts) {
+			end = pts[i+1].At
+		}
+		from, to := frac(p.At), frac(end)
+		if to <= from {
+			continue
+		}
+		label := fmt.Sprintf("%s from %s", p.State, p.At.Local().Format("15:04:05"))
+		out = append(out, Segment{From: from, To: to, Level: p.Level, Dot: DotFor(p.Level), Label: label})
+	}
+	return out
+}
+
+// axis ticks the window every quarter: "−60 min" … "now".
+func axis(window time.Duration) []AxisLabel {
+	var out []AxisLabel
+	for i := 0; i <= 4; i++ {
+		at := float64(i) / 4
+		left := window - time.Duration(float64(window)*at)
+		text := "now"
+		if left > 0 {
+			text = fmt.Sprintf("−%d min", int(left.Minutes()))
+		}
+		out = append(out, AxisLabel{At: at, Text: text})
+	}
+	return out
+}

@@ -1,0 +1,79 @@
+// Command halton-meter-details is the details window of Halton Meter Bar.
+// The tray starts it and talks to it over stdin and stdout (see the
+// package doc of app/details); started on its own, it polls the engine
+// itself. It never imports getlantern/systray (DESIGN.md §1).
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+
+	"github.com/haltonlabs/halton-meter-bar/app/details"
+	"github.com/haltonlabs/halton-meter-bar/app/monitor"
+	"github.com/haltonlabs/halton-meter-bar/assets/draw"
+	"github.com/haltonlabs/halton-meter-bar/status"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	fs := flag.NewFlagSet("halton-meter-details", flag.ContinueOnError)
+	focus := fs.String("focus", "", "highlight this component's row")
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	if err := fs.Parse(os.Args[1:]); err != nil {
+		if err == flag.ErrHelp {
+			os.Exit(0)
+		}
+		os.Exit(64)
+	}
+	if *showVersion {
+		fmt.Println("halton-meter-details", version)
+		return
+	}
+	logger := log.New(os.Stderr, "halton-meter-details: ", log.LstdFlags)
+
+	a := app.NewWithID("com.haltonlabs.meter.bar.details")
+	a.SetIcon(fyne.NewStaticResource("halton-meter.png", draw.PNG(draw.AppIcon(256))))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	var v *details.View
+	done := make(chan struct{})
+	if fromTray() {
+		v = details.NewView(a, details.NewChildSink(os.Stdout), time.Now, monitor.OSDescription())
+		go details.ReadMessages(os.Stdin, v, a, logger, done)
+	} else {
+		cfg := status.ConfigFromEnv()
+		cfg.BarVersion = version
+		opener, clipboard := monitor.SystemEnv(os.LookupEnv)
+		m := monitor.New(monitor.Options{
+			Sweep: func(ctx context.Context) status.Report { return status.Check(ctx, cfg) },
+			Env:   monitor.Env{Cfg: cfg, Runner: &status.ExecRunner{}, UID: os.Getuid(), Opener: opener, Clipboard: clipboard},
+			Log:   logger,
+		})
+		v = details.NewView(a, details.MonitorSink{M: m}, time.Now, monitor.OSDescription())
+		go details.Follow(ctx, v, m)
+	}
+	if *focus != "" {
+		v.Focus(*focus)
+	}
+	go details.Tick(ctx, v)
+	v.Window().ShowAndRun()
+	if details.Headless() {
+		<-done // the test driver's run loop does not wait
+	}
+}
+
+// fromTray reports whether stdin is a pipe, as when the tray starts us.
+func fromTray() bool {
+	st, err := os.Stdin.Stat()
+	return err == nil && st.Mode()&os.ModeNamedPipe != 0
+}
