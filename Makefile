@@ -12,7 +12,7 @@ PURE_PKGS := ./status/... ./app/monitor/... ./assets/...
 
 FUZZTIME ?= 20s
 
-.PHONY: all build deps run demo screenshots test check vet fmt-check darwin-check unit race golden fuzz bench clean
+.PHONY: all build deps run demo screenshots app notarize dmg zip cask split-check test check vet fmt-check darwin-check unit race golden fuzz bench clean
 
 all: build
 
@@ -33,7 +33,16 @@ demo: build
 ## test: everything CI runs.
 test: deps check unit race
 
-check: fmt-check vet darwin-check
+check: fmt-check vet darwin-check split-check
+
+## split-check: the tray never links fyne, the details window never links
+## getlantern/systray: they cannot share a macOS process (DESIGN.md §1).
+split-check:
+	@if $(GO) list -deps ./cmd/halton-meter-bar | grep -q '^fyne.io/'; then \
+		echo "cmd/halton-meter-bar depends on fyne"; exit 1; fi
+	@if $(GO) list -deps ./cmd/halton-meter-details | grep -q '^github.com/getlantern/systray'; then \
+		echo "cmd/halton-meter-details depends on getlantern/systray"; exit 1; fi
+	@echo "split-check: halton-meter-bar has no fyne, halton-meter-details has no systray"
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -73,6 +82,13 @@ fuzz:
 ## the simulator, into docs/screenshots (needs the GL build: minutes cold).
 screenshots: build
 	./scripts/screenshots.sh
+
+## app, notarize, dmg, zip, cask: the release (packaging/README.md). On a
+## Mac: universal binaries, signed (SIGN_IDENTITY) and notarized
+## (NOTARY_PROFILE); elsewhere app assembles the layout and the rest say
+## they need a Mac.
+app notarize dmg zip cask:
+	./packaging/release.sh $@
 
 ## bench: the engine's benchmarks.
 bench:

@@ -8,6 +8,8 @@ require (
 	github.com/gen2brain/beeep v0.11.3
 	github.com/getlantern/systray v1.2.2
 	github.com/godbus/dbus/v5 v5.2.4
+	github.com/jackmordaunt/icns/v3 v3.0.1
+	github.com/nfnt/resize v0.0.0-20180221191011-83c6a9932646
 	golang.org/x/sys v0.50.0
 	golang.org/x/term v0.48.0
 	howett.net/plist v1.0.1
@@ -38,11 +40,9 @@ require (
 	github.com/go-text/typesetting v0.2.1 // indirect
 	github.com/hack-pad/go-indexeddb v0.3.2 // indirect
 	github.com/hack-pad/safejs v0.1.0 // indirect
-	github.com/jackmordaunt/icns/v3 v3.0.1 // indirect
 	github.com/jeandeaual/go-locale v0.0.0-20250612000132-0ef82f21eade // indirect
 	github.com/jsummers/gobmp v0.0.0-20230614200233-a9de23ed2e25 // indirect
 	github.com/kr/text v0.2.0 // indirect
-	github.com/nfnt/resize v0.0.0-20180221191011-83c6a9932646 // indirect
 	github.com/nicksnyder/go-i18n/v2 v2.5.1 // indirect
 	github.com/oxtoacart/bpool v0.0.0-20190530202638-03653db5a59c // indirect
 	github.com/pmezard/go-difflib v1.0.0 // indirect

@@ -28,6 +28,12 @@ type trayProc struct {
 
 func startTray(t *testing.T, d *desktop, worldEnv []string, args ...string) *trayProc {
 	t.Helper()
+	return startTrayFrom(t, d, bin("halton-meter-bar"), worldEnv, args...)
+}
+
+// startTrayFrom runs the tray binary at exe (a build, or inside a bundle).
+func startTrayFrom(t *testing.T, d *desktop, exe string, worldEnv []string, args ...string) *trayProc {
+	t.Helper()
 	if runtime.GOOS != "linux" {
 		t.Skip("the tray is tested through its Linux D-Bus menu")
 	}
@@ -38,7 +44,7 @@ func startTray(t *testing.T, d *desktop, worldEnv []string, args ...string) *tra
 	os.WriteFile(opener, []byte(fmt.Sprintf("#!/bin/sh\necho \"$*\" >> %q\n[ \"$1\" = copy ] && cat > %q\nexit 0\n", p.opened, p.opened+".copied")), 0o755)
 	p.env = append(append(append(os.Environ(), worldEnv...), d.env()...), "XDG_CONFIG_HOME="+p.config, "HALTON_BAR_OPENER="+opener)
 	args = append([]string{"--poll-healthy", "500ms", "--poll-unhealthy", "300ms", "--grace", "1s"}, args...)
-	p.cmd = exec.Command(bin("halton-meter-bar"), args...)
+	p.cmd = exec.Command(exe, args...)
 	p.cmd.Env = p.env
 	p.cmd.Stderr = p.stderr
 	if err := p.cmd.Start(); err != nil {
@@ -231,10 +237,11 @@ func TestTray(t *testing.T) {
 
 	// The notifications toggle is remembered.
 	p.click("Notifications")
+	waitFor(t, "the setting saved", func() bool {
+		b, _ := os.ReadFile(filepath.Join(p.config, "halton-meter-bar", "settings.json"))
+		return strings.Contains(string(b), `"notifications": false`)
+	})
 	p.waitMenu("notifications off", func(by map[string]menuEntry, _ []menuEntry) bool { return by["Notifications"].toggle == 0 })
-	if b, _ := os.ReadFile(filepath.Join(p.config, "halton-meter-bar", "settings.json")); !strings.Contains(string(b), `"notifications": false`) {
-		t.Errorf("settings.json: %s", b)
-	}
 
 	p.click("Quit Halton Meter Bar")
 	select {

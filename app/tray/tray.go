@@ -112,6 +112,10 @@ func (t *tray) forwardClicks(ctx context.Context) {
 				return
 			}
 			t.m.Do(ctx, id)
+			// GTK flips a check item on click by itself; the model decides.
+			if it := t.m.Menu().Item(id); it.Checkable {
+				setChecked(item, it.Checked)
+			}
 		})
 	}
 }
@@ -176,13 +180,17 @@ func (t *tray) apply(menu monitor.Menu) {
 			item.Disable()
 		}
 		if it.Checkable {
-			if it.Checked {
-				item.Check()
-			} else {
-				item.Uncheck()
-			}
+			setChecked(item, it.Checked)
 		}
 		show(item, it.Visible)
+	}
+}
+
+func setChecked(item *systray.MenuItem, checked bool) {
+	if checked {
+		item.Check()
+	} else {
+		item.Uncheck()
 	}
 }
 
