@@ -8,9 +8,10 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 BIN     := bin
 
 # Packages that must build for macOS without cgo (DESIGN.md §1).
-PURE_PKGS := ./status/... ./app/monitor/... ./assets/...
+PURE_PKGS := ./status/... ./app/monitor/... ./app/cli/... ./assets/... ./cmd/halton-meter-bar/...
 
 FUZZTIME ?= 20s
+BENCH_IDLE ?= 10m
 
 .PHONY: all build deps run demo screenshots app notarize dmg zip cask split-check test check vet fmt-check darwin-check unit race golden fuzz bench clean
 
@@ -19,8 +20,11 @@ all: build
 deps:
 	@./scripts/deps.sh
 
+# halton-meter-bar is cgo-free and static: --json and --table load no GUI
+# library. The tray and the details window need cgo.
 build: deps
-	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
+	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/halton-meter-bar ./cmd/halton-meter-sim
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/halton-meter-tray ./cmd/halton-meter-details
 
 ## run: the app against the real install, or the demo where there is none.
 run: build
@@ -36,16 +40,18 @@ test: deps check unit race
 check: fmt-check vet darwin-check split-check
 
 ## split-check: the tray never links fyne, the details window never links
-## getlantern/systray: they cannot share a macOS process (DESIGN.md §1).
+## getlantern/systray: they cannot share a macOS process (DESIGN.md §1);
+## and halton-meter-bar, which runs --json, links neither.
 split-check:
-	@if $(GO) list -deps ./cmd/halton-meter-bar | grep -q '^fyne.io/'; then \
-		echo "cmd/halton-meter-bar depends on fyne"; exit 1; fi
-	@if $(GO) list -deps ./cmd/halton-meter-details | grep -q '^github.com/getlantern/systray'; then \
-		echo "cmd/halton-meter-details depends on getlantern/systray"; exit 1; fi
-	@echo "split-check: halton-meter-bar has no fyne, halton-meter-details has no systray"
+	@for c in halton-meter-bar:'^fyne.io/' halton-meter-tray:'^fyne.io/' \
+		halton-meter-details:'^github.com/getlantern/systray' halton-meter-bar:'^github.com/getlantern/systray'; do \
+		cmd=$${c%%:*}; pat=$${c#*:}; \
+		if $(GO) list -deps ./cmd/$$cmd | grep -q "$$pat"; then echo "cmd/$$cmd depends on $$pat"; exit 1; fi; \
+	done
+	@echo "split-check: no fyne in halton-meter-bar or halton-meter-tray; no systray in halton-meter-bar or halton-meter-details"
 
 fmt-check:
-	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	@out=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 vet:
@@ -72,10 +78,13 @@ golden:
 		mv app/details/testdata/failed/* app/details/testdata/ && rmdir app/details/testdata/failed; \
 		echo "details: golden images and markup rewritten"; fi
 
-## fuzz: run each fuzz target for FUZZTIME.
+## fuzz: run each fuzz target for FUZZTIME (the parsers of the engine and
+## of the details window's protocol).
 fuzz:
-	@for t in $$($(GO) test ./status/ -list '^Fuzz' | grep ^Fuzz); do \
-		echo "== $$t"; $(GO) test ./status/ -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) || exit 1; \
+	@for pkg in ./status/ ./app/monitor/; do \
+		for t in $$($(GO) test $$pkg -list '^Fuzz' | grep ^Fuzz); do \
+			echo "== $$pkg $$t"; $(GO) test $$pkg -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) || exit 1; \
+		done; \
 	done
 
 ## screenshots: the details window and the tray's menu under Xvfb against
@@ -90,9 +99,11 @@ screenshots: build
 app notarize dmg zip cask:
 	./packaging/release.sh $@
 
-## bench: the engine's benchmarks.
-bench:
-	$(GO) test ./status/ -run '^$$' -bench . -benchmem
+## bench: measure everything docs/performance.md reports, and write it
+## (about 12 minutes: the tray runs idle for BENCH_IDLE, 10m by default).
+bench: build
+	HALTON_BENCH=1 BENCH_IDLE=$(BENCH_IDLE) $(GO) test ./e2e/ -run '^TestBenchReport$$' -count=1 -timeout 60m -v
+	@echo "bench: wrote docs/performance.md"
 
 clean:
 	rm -rf $(BIN) build dist

@@ -16,7 +16,7 @@ import (
 func TestBundledTray(t *testing.T) {
 	out := t.TempDir()
 	cmd := exec.Command("go", "run", "../packaging", "assemble", "--out", out, "--describe", "v0.9.0", "--commits", "1",
-		"--bar", bin("halton-meter-bar"), "--details", bin("halton-meter-details"))
+		"--bar", bin("halton-meter-bar"), "--tray", bin("halton-meter-tray"), "--details", bin("halton-meter-details"))
 	app, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("assemble: %v", err)

@@ -155,8 +155,10 @@ func TestTray(t *testing.T) {
 	w := up(t, "apps")
 	p := startTray(t, d, w.env)
 
+	// The tray applies the actions last: waiting on one of them sees the
+	// whole menu updated, not a menu read half-way through an update.
 	by, rows := p.waitMenu("a healthy install", func(by map[string]menuEntry, rows []menuEntry) bool {
-		return by["All healthy"].label != "" && len(rows) == 9
+		return by["All healthy"].label != "" && len(rows) == 9 && by["Copy Status JSON"].enabled && by["Open Logs Folder"].visible
 	})
 	for i, r := range rows {
 		if !strings.HasPrefix(r.label, rowOrder[i]+" — ") || !r.visible {
@@ -200,7 +202,9 @@ func TestTray(t *testing.T) {
 	if _, err := sim(t, "heal", "--dir", w.dir); err != nil {
 		t.Fatal(err)
 	}
-	p.waitMenu("the recovery", func(by map[string]menuEntry, _ []menuEntry) bool { return by["All healthy"].label != "" })
+	p.waitMenu("the recovery", func(by map[string]menuEntry, _ []menuEntry) bool {
+		return by["All healthy"].label != "" && by["Open Dashboard"].enabled && by["Restart Daemon"].label != ""
+	})
 	waitFor(t, "the recovery notification", func() bool { return len(d.notes.all()) >= 2 })
 	time.Sleep(2 * time.Second)
 	if notes := d.notes.all(); len(notes) != 2 || notes[1].summary != "Halton Meter recovered" {
@@ -261,7 +265,7 @@ func TestTrayNotInstalled(t *testing.T) {
 	home := t.TempDir()
 	p := startTray(t, d, []string{"HOME=" + home, "HALTON_METER_HOME=" + filepath.Join(home, ".halton-meter")})
 	by, rows := p.waitMenu("not installed", func(by map[string]menuEntry, _ []menuEntry) bool {
-		return by["Halton Meter is not installed"].label != ""
+		return by["Halton Meter is not installed"].label != "" && by["Install Halton Meter…"].visible
 	})
 	for _, r := range rows {
 		if r.visible {

@@ -24,6 +24,7 @@ const (
 	AppName    = "Halton Meter Bar"
 	BundleID   = "com.haltonlabs.meter.bar"
 	Executable = "halton-meter-bar"
+	Tray       = "halton-meter-tray"
 	Details    = "halton-meter-details"
 	MinMacOS   = "12.0"
 	Copyright  = "© 2026 Halton Labs"
@@ -93,17 +94,18 @@ func AppIcon() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// Assemble writes "Halton Meter Bar.app" in dir from the two binaries:
+// Assemble writes "Halton Meter Bar.app" in dir from the three binaries:
 //
 //	Contents/Info.plist
 //	Contents/PkgInfo
-//	Contents/MacOS/halton-meter-bar
-//	Contents/MacOS/halton-meter-details
+//	Contents/MacOS/halton-meter-bar       the executable: --json, or it becomes the tray
+//	Contents/MacOS/halton-meter-tray      the menu-bar app
+//	Contents/MacOS/halton-meter-details   the details window
 //	Contents/Resources/AppIcon.icns
 //
 // It builds beside the destination and renames, so a failed run leaves no
 // half bundle.
-func Assemble(dir string, v Version, bar, details string) (string, error) {
+func Assemble(dir string, v Version, bar, tray, details string) (string, error) {
 	app := filepath.Join(dir, AppName+".app")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("assemble: %w", err)
@@ -120,7 +122,7 @@ func Assemble(dir string, v Version, bar, details string) (string, error) {
 			return "", fmt.Errorf("assemble: %w", err)
 		}
 	}
-	for src, name := range map[string]string{bar: Executable, details: Details} {
+	for src, name := range map[string]string{bar: Executable, tray: Tray, details: Details} {
 		if err := copyFile(src, filepath.Join(contents, "MacOS", name), 0o755); err != nil {
 			return "", err
 		}

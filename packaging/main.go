@@ -2,7 +2,7 @@
 // Homebrew cask; packaging/release.sh runs it for `make app` and
 // `make cask` (see packaging/README.md).
 //
-//	go run ./packaging assemble --out dist --describe D --commits N --bar BIN --details BIN
+//	go run ./packaging assemble --out dist --describe D --commits N --bar BIN --tray BIN --details BIN
 //	go run ./packaging cask --describe D --commits N [--zip dist/HaltonMeterBar-1.2.3.zip]
 //	go run ./packaging artifact --describe D --commits N --ext .zip
 package main
@@ -30,6 +30,7 @@ func run(args []string) error {
 	commits := fs.String("commits", "0", "git rev-list --count HEAD")
 	out := fs.String("out", "dist", "where the bundle goes")
 	bar := fs.String("bar", "", "the halton-meter-bar binary")
+	tray := fs.String("tray", "", "the halton-meter-tray binary")
 	details := fs.String("details", "", "the halton-meter-details binary")
 	zip := fs.String("zip", "", "the release zip, for the cask's SHA-256")
 	ext := fs.String("ext", ".zip", "the artifact's extension")
@@ -42,10 +43,10 @@ func run(args []string) error {
 	}
 	switch args[0] {
 	case "assemble":
-		if *bar == "" || *details == "" {
-			return fmt.Errorf("assemble needs --bar and --details")
+		if *bar == "" || *tray == "" || *details == "" {
+			return fmt.Errorf("assemble needs --bar, --tray and --details")
 		}
-		app, err := Assemble(*out, v, *bar, *details)
+		app, err := Assemble(*out, v, *bar, *tray, *details)
 		if err != nil {
 			return err
 		}

@@ -42,11 +42,13 @@ func TestAssemble(t *testing.T) {
 	dir := t.TempDir()
 	bar := filepath.Join(dir, "bar")
 	details := filepath.Join(dir, "details")
+	tray := filepath.Join(dir, "tray")
+	os.WriteFile(tray, []byte("#!/bin/sh\necho tray\n"), 0o644)
 	os.WriteFile(bar, []byte("#!/bin/sh\necho bar\n"), 0o644)
 	os.WriteFile(details, []byte("#!/bin/sh\necho details\n"), 0o644)
 	v, _ := ParseVersion("v1.4.2-3-g1234567", "58")
 	out := filepath.Join(dir, "dist")
-	app, err := Assemble(out, v, bar, details)
+	app, err := Assemble(out, v, bar, tray, details)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,6 +67,7 @@ func TestAssemble(t *testing.T) {
 		"Contents/Info.plist -rw-r--r--",
 		"Contents/MacOS/halton-meter-bar -rwxr-xr-x",
 		"Contents/MacOS/halton-meter-details -rwxr-xr-x",
+		"Contents/MacOS/halton-meter-tray -rwxr-xr-x",
 		"Contents/PkgInfo -rw-r--r--",
 		"Contents/Resources/AppIcon.icns -rw-r--r--",
 	}
@@ -134,14 +137,14 @@ func TestAssemble(t *testing.T) {
 	}
 
 	// Again over the old one: replaced whole, nothing left beside it.
-	if _, err := Assemble(out, v, bar, details); err != nil {
+	if _, err := Assemble(out, v, bar, tray, details); err != nil {
 		t.Fatal(err)
 	}
 	entries, _ := os.ReadDir(out)
 	if len(entries) != 1 {
 		t.Errorf("dist holds %d entries", len(entries))
 	}
-	if _, err := Assemble(out, v, filepath.Join(dir, "missing"), details); err == nil {
+	if _, err := Assemble(out, v, filepath.Join(dir, "missing"), tray, details); err == nil {
 		t.Error("a missing binary must fail")
 	}
 	if _, err := os.Stat(app); err != nil {

@@ -31,15 +31,23 @@ skip() {
 	exit 0
 }
 assemble() {
-	$GO run ./packaging assemble --out "$DIST" --describe "$describe" --commits "$commits" --bar "$1" --details "$2"
+	$GO run ./packaging assemble --out "$DIST" --describe "$describe" --commits "$commits" --bar "$1/halton-meter-bar" --tray "$1/halton-meter-tray" --details "$1/halton-meter-details"
+}
+# halton-meter-bar is cgo-free, so --json loads no GUI library; the tray and
+# the details window need cgo.
+build() { # build <dir> [go env…]
+	local dir=$1
+	shift
+	env "$@" CGO_ENABLED=0 $GO build -ldflags "$ldflags" -o "$dir/" ./cmd/halton-meter-bar
+	env "$@" $GO build -ldflags "$ldflags" -o "$dir/" ./cmd/halton-meter-tray ./cmd/halton-meter-details
 }
 
 step=${1:-}
 case "$step" in
 app)
 	if ! mac; then
-		$GO build -ldflags "$ldflags" -o build/host/ ./cmd/halton-meter-bar ./cmd/halton-meter-details
-		assemble build/host/halton-meter-bar build/host/halton-meter-details
+		build build/host
+		assemble build/host
 		echo "app: not on a Mac: assembled around this machine's binaries; universal binaries (lipo) and signing (codesign) skipped"
 		exit 0
 	fi
@@ -50,14 +58,13 @@ app)
 	for arch in arm64 amd64; do
 		carch=$arch
 		[ "$arch" = amd64 ] && carch=x86_64
-		CC="$(xcrun -f clang) -arch $carch" GOOS=darwin GOARCH=$arch \
-			$GO build -ldflags "$ldflags" -o "build/$arch/" ./cmd/halton-meter-bar ./cmd/halton-meter-details
+		build "build/$arch" CC="$(xcrun -f clang) -arch $carch" GOOS=darwin GOARCH=$arch
 	done
 	mkdir -p build/universal
-	for bin in halton-meter-bar halton-meter-details; do
+	for bin in halton-meter-bar halton-meter-tray halton-meter-details; do
 		lipo -create -output "build/universal/$bin" "build/arm64/$bin" "build/amd64/$bin"
 	done
-	assemble build/universal/halton-meter-bar build/universal/halton-meter-details
+	assemble build/universal
 	if [ -n "${SIGN_IDENTITY:-}" ]; then
 		sign=(--force --options runtime --timestamp --sign "$SIGN_IDENTITY")
 		echo "app: signing with $SIGN_IDENTITY and the hardened runtime"
@@ -65,7 +72,8 @@ app)
 		sign=(--force --sign -)
 		echo "app: signing ad hoc (set SIGN_IDENTITY to sign with a Developer ID)"
 	fi
-	# Inside out: the helper binary, then the bundle with its main executable.
+	# Inside out: the helper binaries, then the bundle with its main executable.
+	codesign "${sign[@]}" "$APP/Contents/MacOS/halton-meter-tray"
 	codesign "${sign[@]}" "$APP/Contents/MacOS/halton-meter-details"
 	codesign "${sign[@]}" "$APP"
 	codesign --verify --deep --strict --verbose=2 "$APP"

@@ -3,6 +3,7 @@ package status
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -27,7 +28,48 @@ func Check(ctx context.Context, cfg Config) Report {
 }
 
 // Probe gathers the Facts of one sweep.
-func Probe(ctx context.Context, cfg Config) Facts {
+func Probe(ctx context.Context, cfg Config) Facts { return probe(ctx, cfg, nil) }
+
+// Sweeper runs the sweeps of a long-running monitor. A full sweep asks
+// launchd; a light one reuses launchd's last answer and probes the rest,
+// which spawns no process when preferences.plist is readable. A monitor
+// that learns of process exits by events needs launchd only now and then.
+type Sweeper struct {
+	Cfg Config
+
+	mu      sync.Mutex
+	launchd *LaunchdFacts
+}
+
+// Full is a sweep that asks launchd.
+func (s *Sweeper) Full(ctx context.Context) Report {
+	f := probe(ctx, s.Cfg, nil)
+	s.mu.Lock()
+	if f.Install.Installed && f.Launchd.Err == "" {
+		l := f.Launchd
+		s.launchd = &l
+	} else {
+		s.launchd = nil
+	}
+	s.mu.Unlock()
+	return Evaluate(f)
+}
+
+// Light is a sweep with launchd's last answer; false when there is none
+// to reuse, and a full sweep is needed.
+func (s *Sweeper) Light(ctx context.Context) (Report, bool) {
+	s.mu.Lock()
+	cached := s.launchd
+	s.mu.Unlock()
+	if cached == nil {
+		return Report{}, false
+	}
+	r := Evaluate(probe(ctx, s.Cfg, cached))
+	r.Sweep.LaunchdCached = true
+	return r, true
+}
+
+func probe(ctx context.Context, cfg Config, cachedLaunchd *LaunchdFacts) Facts {
 	start := time.Now()
 	deadline := cfg.timeout()
 	ctx, cancel := context.WithTimeout(ctx, deadline)
@@ -52,7 +94,12 @@ func Probe(ctx context.Context, cfg Config) Facts {
 
 	// The slow probes start first; the file reads below overlap with them.
 	tools := toolTimeout(deadline)
-	launchdCh := goProbe(func() LaunchdFacts { return probeLaunchd(ctx, runner, cfg.Launchctl, tools) })
+	launchdCh := goProbe(func() LaunchdFacts {
+		if cachedLaunchd != nil {
+			return *cachedLaunchd
+		}
+		return probeLaunchd(ctx, runner, cfg.Launchctl, tools)
+	})
 	proxyCh := goProbe(func() ProxyFacts { return probeProxy(ctx, cfg, runner, tools) })
 	connect := connectTimeout(deadline)
 	edgeCh := goProbe(func() PortFacts { return probePort(ctx, f.Ports.Edge, connect) })

@@ -196,6 +196,8 @@ type Sweep struct {
 	DurationMS float64 `json:"duration_ms"`
 	DeadlineMS float64 `json:"deadline_ms"`
 	Spawned    int     `json:"processes_spawned"`
+	// LaunchdCached is set on a light sweep, which reused launchd's last answer.
+	LaunchdCached bool `json:"launchd_cached,omitempty"`
 }
 
 // Report is the result of one sweep. Its JSON keeps every key and type of

@@ -4,11 +4,16 @@
 // app/tray only draws the Menu it publishes and forwards clicks to Do.
 //
 // Polling: a sweep at start, then every UnhealthyInterval (5 s) while
-// anything is not healthy and every HealthyInterval (15 s) while all is; a
-// sweep at once on Refresh, on an event (a watched process exits, a state
-// file changes), and after a wake from sleep. Sweeps run one at a time on
-// the loop's goroutine; triggers that arrive during a sweep fold into one
-// more sweep.
+// anything is not healthy and every HealthyInterval while all is (15 s, or
+// 30 s when a Watcher covers the fast path); a sweep at once on Refresh, on
+// an event (a watched process exits, a state file changes), and after a
+// wake from sleep. Sweeps run one at a time on the loop's goroutine;
+// triggers that arrive during a sweep fold into one more sweep.
+//
+// With a Light sweep (status.Sweeper), a timed sweep while all is healthy
+// reuses launchd's last answer, and launchctl runs only every FullEvery
+// (60 s): a light sweep that finds anything changed is redone in full at
+// once. Triggered sweeps are always full.
 package monitor
 
 import (
@@ -25,8 +30,13 @@ import (
 
 // Options configure a Monitor.
 type Options struct {
-	// Sweep makes one Report.
+	// Sweep makes one full Report.
 	Sweep func(ctx context.Context) status.Report
+	// Light, if set, makes a Report without asking launchd; false when it
+	// cannot.
+	Light func(ctx context.Context) (status.Report, bool)
+	// FullEvery is how often a full sweep runs while light ones would do.
+	FullEvery time.Duration
 	// HealthyInterval and UnhealthyInterval space the sweeps.
 	HealthyInterval   time.Duration
 	UnhealthyInterval time.Duration
@@ -35,8 +45,8 @@ type Options struct {
 	// SettingsPath is settings.json; "" keeps settings in memory.
 	SettingsPath string
 	Env          Env
-	// Events trigger a sweep at once (see Watcher).
-	Events <-chan struct{}
+	// Watcher, if set, triggers a sweep at once on a change.
+	Watcher Watcher
 	// WakeCheck is how often the clocks are compared for a wake.
 	WakeCheck     time.Duration
 	WakeThreshold time.Duration
@@ -61,6 +71,9 @@ func (o Options) withDefaults() Options {
 	if o.WakeThreshold <= 0 {
 		o.WakeThreshold = 10 * time.Second
 	}
+	if o.FullEvery <= 0 {
+		o.FullEvery = time.Minute
+	}
 	if o.HistoryWindow <= 0 {
 		o.HistoryWindow = time.Hour
 	}
@@ -77,6 +90,7 @@ type Monitor struct {
 	refresh chan struct{}
 	updates chan Menu
 	sweeps  atomic.Int64
+	fulls   atomic.Int64
 	notes   chan Notification
 
 	mu          sync.Mutex
@@ -127,6 +141,9 @@ func (m *Monitor) Refresh() {
 
 // Sweeps is how many sweeps have run.
 func (m *Monitor) Sweeps() int { return int(m.sweeps.Load()) }
+
+// FullSweeps is how many sweeps asked launchd.
+func (m *Monitor) FullSweeps() int { return int(m.fulls.Load()) }
 
 // Report is the last sweep's report.
 func (m *Monitor) Report() (status.Report, bool) {
@@ -182,13 +199,20 @@ func (m *Monitor) Run(ctx context.Context) {
 	defer wakeTick.Stop()
 	next := time.NewTimer(0)
 	defer next.Stop()
+	var events <-chan struct{}
+	if m.opts.Watcher != nil {
+		events = m.opts.Watcher.Events()
+	}
+	var lastFull time.Time
 	for {
+		timed := false
 		select {
 		case <-ctx.Done():
 			return
 		case <-next.C:
+			timed = true
 		case <-m.refresh:
-		case <-m.opts.Events:
+		case <-events:
 		case <-wakeTick.C:
 			now := time.Now()
 			if !wake.Check(now.Round(0), now.Sub(m.start)) {
@@ -200,7 +224,7 @@ func (m *Monitor) Run(ctx context.Context) {
 			m.policy.Woke()
 			m.mu.Unlock()
 		}
-		interval := m.sweep(ctx)
+		interval := m.sweep(ctx, timed, &lastFull)
 		if ctx.Err() != nil {
 			return
 		}
@@ -216,10 +240,30 @@ func (m *Monitor) Run(ctx context.Context) {
 	}
 }
 
-// sweep runs one sweep, publishes what changed, and returns the time to
-// the next one.
-func (m *Monitor) sweep(ctx context.Context) time.Duration {
+// sweep runs one sweep, light when it may be, and returns the time to the
+// next one.
+func (m *Monitor) sweep(ctx context.Context, timed bool, lastFull *time.Time) time.Duration {
+	if timed && m.opts.Light != nil && time.Since(*lastFull) < m.opts.FullEvery {
+		m.mu.Lock()
+		healthy := m.report != nil && m.report.Overall == status.OverallHealthy
+		last := m.fingerprint
+		m.mu.Unlock()
+		if healthy {
+			if r, ok := m.opts.Light(ctx); ok && fingerprint(r) == last {
+				return m.take(r)
+			}
+		}
+	}
 	r := m.opts.Sweep(ctx)
+	m.fulls.Add(1)
+	*lastFull = time.Now()
+	return m.take(r)
+}
+
+// take makes r the current report: history, notifications, menu, the
+// details window and the processes to watch. It returns the time to the
+// next sweep.
+func (m *Monitor) take(r status.Report) time.Duration {
 	m.sweeps.Add(1)
 	if r.CheckedAt.IsZero() {
 		r.CheckedAt = time.Now()
@@ -247,6 +291,9 @@ func (m *Monitor) sweep(ctx context.Context) time.Duration {
 	}
 	if p, ok := m.env.Details.(Publisher); ok {
 		p.Publish(m.Snapshot())
+	}
+	if m.opts.Watcher != nil {
+		m.opts.Watcher.WatchPIDs(pidsOf(r))
 	}
 	return interval
 }

@@ -188,10 +188,10 @@ func TestMonitorRefreshAndNoOverlap(t *testing.T) {
 func TestMonitorEventsTriggerSweeps(t *testing.T) {
 	s := &scripted{t: t}
 	s.set(healthy)
-	events := make(chan struct{}, 1)
-	m := startMonitor(t, s, &fakes{}, Options{HealthyInterval: time.Hour, UnhealthyInterval: time.Hour, Events: events})
+	fw := &fakeWatcher{events: make(chan struct{}, 1)}
+	m := startMonitor(t, s, &fakes{}, Options{HealthyInterval: time.Hour, UnhealthyInterval: time.Hour, Watcher: fw})
 	eventually(t, "the first sweep", func() bool { return m.Sweeps() == 1 })
-	events <- struct{}{}
+	fw.events <- struct{}{}
 	eventually(t, "a sweep on the event", func() bool { return m.Sweeps() == 2 })
 }
 
@@ -279,7 +279,8 @@ func TestActions(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go m.deliverNotifications(ctx)
-	m.sweep(ctx)
+	var lastFull time.Time
+	m.sweep(ctx, false, &lastFull)
 	r, _ := m.Report()
 	if r.Overall != status.OverallHealthy {
 		t.Fatalf("world is %s: %s", r.Overall, r.Headline)
@@ -313,7 +314,7 @@ func TestActions(t *testing.T) {
 	}
 	// Start after `halton-meter stop`: load both, then start both.
 	os.WriteFile(filepath.Join(w.Dir, "launchctl-table.txt"), []byte("PID\tStatus\tLabel\n4001\t0\tcom.haltonlabs.meter.edge\n-\t0\tcom.haltonlabs.meter.userenv\n"), 0o644)
-	m.sweep(ctx)
+	m.sweep(ctx, false, &lastFull)
 	os.Remove(log)
 	if err := m.Do(ctx, ActStartDaemon); err != nil {
 		t.Fatal(err)
@@ -442,4 +443,19 @@ func TestShellQuote(t *testing.T) {
 	if s := appleScriptString(`a "b" \c`); s != `"a \"b\" \\c"` {
 		t.Errorf("%s", s)
 	}
+}
+
+// fakeWatcher delivers the events a test sends and remembers the PIDs.
+type fakeWatcher struct {
+	events chan struct{}
+	mu     sync.Mutex
+	pids   []int
+}
+
+func (f *fakeWatcher) Events() <-chan struct{} { return f.events }
+
+func (f *fakeWatcher) WatchPIDs(pids []int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.pids = pids
 }

@@ -39,8 +39,15 @@ var ErrNoDisplay = errors.New("no display to show a menu-bar icon on (DISPLAY an
 // Run shows the tray until Quit is clicked, running the monitor meanwhile.
 // It must be called on the main goroutine.
 func Run(m *monitor.Monitor, template bool) error {
-	if runtime.GOOS == "linux" && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
-		return ErrNoDisplay
+	if runtime.GOOS == "linux" {
+		if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+			return ErrNoDisplay
+		}
+		// GDK probes OpenGL when it opens the display, which loads a GL
+		// driver (Mesa's LLVM rasteriser: 40 MB) that a tray never uses.
+		if _, set := os.LookupEnv("GDK_GL"); !set {
+			os.Setenv("GDK_GL", "disable")
+		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	t := &tray{m: m, template: template, items: make(map[monitor.ActionID]*systray.MenuItem)}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/haltonlabs/halton-meter-bar/app/cli"
 	"github.com/haltonlabs/halton-meter-bar/status"
 	"github.com/haltonlabs/halton-meter-bar/status/statustest"
 )
@@ -27,26 +28,17 @@ func TestUsage(t *testing.T) {
 		{[]string{"--help"}, 0, "Usage: halton-meter-bar"},
 		{[]string{"-h"}, 0, "Exit status"},
 		{[]string{"--version"}, 0, "halton-meter-bar dev"},
-		{[]string{"--bogus"}, exitUsage, "flag provided but not defined"},
-		{[]string{"--json", "extra"}, exitUsage, `unexpected argument "extra"`},
-		{[]string{"--json", "--table"}, exitUsage, "exclude each other"},
-		{[]string{"--json", "--timeout", "soon"}, exitUsage, `"soon" is not a duration`},
-		{[]string{"--json", "--timeout", "0"}, exitUsage, "out of range"},
-		{[]string{"--json", "--timeout", "2h"}, exitUsage, "out of range"},
+		{[]string{"--bogus"}, cli.ExitUsage, "flag provided but not defined"},
+		{[]string{"--json", "extra"}, cli.ExitUsage, `unexpected argument "extra"`},
+		{[]string{"--json", "--table"}, cli.ExitUsage, "exclude each other"},
+		{[]string{"--json", "--timeout", "soon"}, cli.ExitUsage, `"soon" is not a duration`},
+		{[]string{"--json", "--timeout", "0"}, cli.ExitUsage, "out of range"},
+		{[]string{"--json", "--timeout", "2h"}, cli.ExitUsage, "out of range"},
 	}
 	for _, tt := range tests {
 		code, stdout, stderr := runCLI(t, tt.args...)
 		if code != tt.code || !strings.Contains(stderr, tt.stderr) || stdout != "" {
 			t.Errorf("%v: exit %d, stderr %q, stdout %q; want exit %d and %q", tt.args, code, stderr, stdout, tt.code, tt.stderr)
-		}
-	}
-}
-
-func TestParseTimeout(t *testing.T) {
-	for in, want := range map[string]string{"2s": "2s", "500ms": "500ms", "1.5": "1.5s", "3": "3s"} {
-		d, err := parseTimeout(in)
-		if err != nil || d.String() != want {
-			t.Errorf("%q: %v, %v", in, d, err)
 		}
 	}
 }
@@ -87,25 +79,5 @@ func TestHeadlessExitCodes(t *testing.T) {
 				t.Error("--table into a buffer must not be coloured")
 			}
 		})
-	}
-}
-
-func TestColourWanted(t *testing.T) {
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	defer w.Close()
-	if colourWanted(w) {
-		t.Error("a pipe is not a terminal")
-	}
-	if colourWanted(&bytes.Buffer{}) {
-		t.Error("a buffer is not a terminal")
-	}
-	devnull, _ := os.Open(os.DevNull)
-	defer devnull.Close()
-	if colourWanted(devnull) {
-		t.Error("/dev/null is a character device, not a terminal")
 	}
 }

@@ -3,6 +3,8 @@ package sim
 import (
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,9 +29,17 @@ func hang() {
 	}
 }
 
+// CallsLog is where each fake tool call is counted, one line per process:
+// how a benchmark sees what another program spawned.
+func CallsLog(dir string) string { return filepath.Join(PathsFor(dir).Run, "tool-calls.log") }
+
 // toolState loads the world for a fake tool, and hangs there while the
 // tool's hang fault is active.
 func toolState(dir, tool, hangFault string, stderr io.Writer) (*State, bool) {
+	if f, err := os.OpenFile(CallsLog(dir), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644); err == nil {
+		fmt.Fprintln(f, tool)
+		f.Close()
+	}
 	s, err := LoadState(dir)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", tool, err)

@@ -1,0 +1,187 @@
+// Package cli is the command line shared by halton-meter-bar (the headless
+// entry point) and halton-meter-tray (the menu-bar app): the flags, their
+// checks, and the headless --json and --table. It imports no GUI package,
+// so the program that runs --json never loads a GUI library.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/haltonlabs/halton-meter-bar/app/monitor"
+	"github.com/haltonlabs/halton-meter-bar/status"
+)
+
+// ExitUsage is the exit status of a usage error (EX_USAGE).
+const ExitUsage = 64
+
+// Options are the parsed command line.
+type Options struct {
+	JSON, Table bool
+	Timeout     time.Duration
+	Tray        TrayOptions
+}
+
+// Headless reports whether a sweep is printed rather than the tray run.
+func (o Options) Headless() bool { return o.JSON || o.Table }
+
+// TrayOptions are the flags of the menu-bar mode.
+type TrayOptions struct {
+	// Healthy is 0 until chosen: 30 s with events, 15 s without.
+	Healthy, Unhealthy, Grace time.Duration
+	Monochrome                bool
+}
+
+func (t *TrayOptions) register(fs *flag.FlagSet) {
+	fs.DurationVar(&t.Healthy, "poll-healthy", 0, "tray: time between sweeps while all is healthy (default 30s with events, 15s without)")
+	fs.DurationVar(&t.Unhealthy, "poll-unhealthy", 5*time.Second, "tray: time between sweeps while anything is not healthy")
+	fs.DurationVar(&t.Grace, "grace", monitor.DefaultPolicy.Grace, "tray: how long a row stays out of healthy before a notification")
+	fs.BoolVar(&t.Monochrome, "monochrome", false, "tray: monochrome (template) icons that follow the menu bar's appearance")
+}
+
+func (t *TrayOptions) validate() error {
+	for name, d := range map[string]time.Duration{"--poll-healthy": t.Healthy, "--poll-unhealthy": t.Unhealthy} {
+		if d == 0 && name == "--poll-healthy" {
+			continue // chosen once we know whether events work
+		}
+		if d < 100*time.Millisecond || d > time.Hour {
+			return fmt.Errorf("%s %s is out of range (100ms to 1h)", name, d)
+		}
+	}
+	if t.Grace < 0 || t.Grace > time.Hour {
+		return fmt.Errorf("--grace %s is out of range (0 to 1h)", t.Grace)
+	}
+	return nil
+}
+
+// Parse reads the command line. done is set when the program should exit
+// with code (help, version, a usage error).
+func Parse(args []string, version string, stderr io.Writer) (o Options, code int, done bool) {
+	fs := flag.NewFlagSet("halton-meter-bar", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.BoolVar(&o.JSON, "json", false, "print the status as one JSON object and exit")
+	fs.BoolVar(&o.Table, "table", false, "print the status table and exit")
+	timeout := fs.String("timeout", status.DefaultTimeout.String(), "deadline of one sweep (e.g. 2s, 500ms)")
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	o.Tray.register(fs)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, `Usage: halton-meter-bar [--json | --table] [--timeout D]
+
+Shows whether the local Halton Meter install is healthy. With no flag it
+runs in the menu bar; --json and --table print one sweep and exit.
+
+Exit status of --json and --table: 0 healthy, 1 degraded, 2 down,
+3 unknown or not installed, 64 usage error.
+
+Flags:
+`)
+		fs.PrintDefaults()
+		fmt.Fprintf(stderr, `
+Environment (where Halton Meter is looked for):
+  HOME, HALTON_METER_HOME, HALTON_BAR_LAUNCHCTL, HALTON_BAR_NETWORKSETUP,
+  HALTON_BAR_PREFERENCES; NO_COLOR turns colour off in --table;
+  HALTON_BAR_OPENER takes the tray's open, terminal and copy requests.
+`)
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return o, 0, true
+		}
+		return o, ExitUsage, true
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "halton-meter-bar: unexpected argument %q (see --help)\n", fs.Arg(0))
+		return o, ExitUsage, true
+	}
+	if *showVersion {
+		fmt.Fprintf(stderr, "halton-meter-bar %s\n", version)
+		return o, 0, true
+	}
+	d, err := ParseTimeout(*timeout)
+	if err != nil {
+		fmt.Fprintf(stderr, "halton-meter-bar: --timeout: %v\n", err)
+		return o, ExitUsage, true
+	}
+	o.Timeout = d
+	if o.JSON && o.Table {
+		fmt.Fprintln(stderr, "halton-meter-bar: --json and --table exclude each other")
+		return o, ExitUsage, true
+	}
+	if err := o.Tray.validate(); err != nil {
+		fmt.Fprintf(stderr, "halton-meter-bar: %v\n", err)
+		return o, ExitUsage, true
+	}
+	return o, 0, false
+}
+
+// ParseTimeout accepts a Go duration ("1.5s") or plain seconds ("2").
+func ParseTimeout(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		secs, ferr := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if ferr != nil {
+			return 0, fmt.Errorf("%q is not a duration (e.g. 2s, 500ms)", s)
+		}
+		d = time.Duration(secs * float64(time.Second))
+	}
+	if d < 50*time.Millisecond || d > time.Minute {
+		return 0, fmt.Errorf("%s is out of range (50ms to 1m)", d)
+	}
+	return d, nil
+}
+
+// Config is the engine's Config for these options.
+func (o Options) Config(version string) status.Config {
+	cfg := status.ConfigFromEnv()
+	cfg.Timeout = o.Timeout
+	cfg.BarVersion = version
+	return cfg
+}
+
+// Headless prints one sweep and returns the exit status of its verdict.
+func Headless(cfg status.Config, asJSON bool, stdout, stderr io.Writer) int {
+	r := status.Check(context.Background(), cfg)
+	var err error
+	if asJSON {
+		err = status.WriteJSON(stdout, r)
+	} else {
+		err = status.WriteTable(stdout, r, ColourWanted(stdout))
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "halton-meter-bar: %v\n", err)
+		return 3
+	}
+	return r.ExitCode()
+}
+
+// ColourWanted: colour on a terminal unless NO_COLOR is set or TERM is dumb.
+func ColourWanted(w io.Writer) bool {
+	if os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
+		return false
+	}
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// Executable is this program's real path, links resolved: inside the .app
+// bundle, its Contents/MacOS.
+func Executable() (string, error) {
+	exe, err := os.Executable()
+	if err == nil {
+		exe, err = filepath.EvalSymlinks(exe)
+	}
+	if err != nil {
+		return "", fmt.Errorf("find my executable: %w", err)
+	}
+	return exe, nil
+}
