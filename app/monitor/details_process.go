@@ -71,12 +71,12 @@ func (d *DetailsProcess) Open(component string) error {
 	return nil
 }
 
-// Publish implements Publisher: the window gets every sweep.
-func (d *DetailsProcess) Publish(msg Message) {
+// Publish implements Publisher: an open window gets every sweep.
+func (d *DetailsProcess) Publish(snapshot func() Message) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.child != nil {
-		d.child.send(msg)
+		d.child.send(snapshot())
 	}
 }
 

@@ -290,7 +290,7 @@ func (m *Monitor) take(r status.Report) time.Duration {
 		m.republishIfChecked()
 	}
 	if p, ok := m.env.Details.(Publisher); ok {
-		p.Publish(m.Snapshot())
+		p.Publish(m.Snapshot)
 	}
 	if m.opts.Watcher != nil {
 		m.opts.Watcher.WatchPIDs(pidsOf(r))
@@ -298,9 +298,10 @@ func (m *Monitor) take(r status.Report) time.Duration {
 	return interval
 }
 
-// Publisher is a Details that wants every sweep's snapshot.
+// Publisher is a Details that wants every sweep's snapshot. It is handed
+// the means to make one, so none is made while no window is open.
 type Publisher interface {
-	Publish(Message)
+	Publish(snapshot func() Message)
 }
 
 // fingerprint is what a change of the menu or icon depends on.
