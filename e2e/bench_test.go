@@ -102,7 +102,7 @@ func (r *benchReport) spawnsPerSweep(t *testing.T) {
 		t.Fatal("the world is not healthy")
 	}
 	r.fullSpawns = callCount(w.dir) - before
-	cfg := status.ConfigFromLookup(lookupIn(w.env))
+	cfg := status.ConfigFromEnviron(w.env)
 	sw := &status.Sweeper{Cfg: cfg}
 	sw.Full(t.Context())
 	before = callCount(w.dir)
@@ -110,17 +110,6 @@ func (r *benchReport) spawnsPerSweep(t *testing.T) {
 		t.Fatal("no light sweep")
 	}
 	r.lightSpawns = callCount(w.dir) - before
-}
-
-func lookupIn(env []string) func(string) (string, bool) {
-	return func(k string) (string, bool) {
-		for _, kv := range env {
-			if key, v, _ := strings.Cut(kv, "="); key == k {
-				return v, true
-			}
-		}
-		return "", false
-	}
 }
 
 // byHand is what the vendor's status page calls reading the underlying

@@ -32,13 +32,7 @@ func TestBundledTray(t *testing.T) {
 	p.click("Open Details…")
 	waitFor(t, "the bundled details window", func() bool { return strings.Contains(p.stderr.String(), "details: started") })
 
-	home := ""
-	for _, kv := range w.env {
-		if strings.HasPrefix(kv, "HOME=") {
-			home = strings.TrimPrefix(kv, "HOME=")
-		}
-	}
-	path := filepath.Join(home, "Library", "LaunchAgents", "com.haltonlabs.meter.bar.plist")
+	path := filepath.Join(w.home(), "Library", "LaunchAgents", "com.haltonlabs.meter.bar.plist")
 	launchctl := filepath.Join(w.dir, "bin", "launchctl")
 	loaded := func() bool { return exec.Command(launchctl, "list", "com.haltonlabs.meter.bar").Run() == nil }
 

@@ -97,6 +97,9 @@ func up(t *testing.T, mode string) *world {
 	return w
 }
 
+// home is the simulated user's home.
+func (w *world) home() string { return status.ConfigFromEnviron(w.env).Home }
+
 func (w *world) fault(name string) {
 	w.t.Helper()
 	if _, err := sim(w.t, "fault", "--dir", w.dir, name); err != nil {

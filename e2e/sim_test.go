@@ -57,18 +57,6 @@ func accepting(port int) bool {
 	return err == nil
 }
 
-// eventually polls cond for up to a generous bound.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within 15s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 func TestDownLeavesNothing(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "w")
 	if _, err := sim(t, "up", "--dir", dir, "--mode", "full"); err != nil {
@@ -112,10 +100,10 @@ func TestWorldDiesWithItsOwner(t *testing.T) {
 	owner.Process.Kill()
 	owner.Wait()
 	for _, pid := range pids {
-		eventually(t, "PID "+strconv.Itoa(pid)+" ends", func() bool { return !running(pid) })
+		waitFor(t, "PID "+strconv.Itoa(pid)+" ends", func() bool { return !running(pid) })
 	}
 	for _, port := range ports {
-		eventually(t, "port "+strconv.Itoa(port)+" closes", func() bool { return !accepting(port) })
+		waitFor(t, "port "+strconv.Itoa(port)+" closes", func() bool { return !accepting(port) })
 	}
 
 	// A supervisor killed outright takes its jobs with it.
@@ -126,7 +114,7 @@ func TestWorldDiesWithItsOwner(t *testing.T) {
 	pids, _ = worldPIDs(t, dir2)
 	syscall.Kill(pids[0], syscall.SIGKILL)
 	for _, pid := range pids[1:] {
-		eventually(t, "job "+strconv.Itoa(pid)+" dies with its supervisor", func() bool { return !running(pid) })
+		waitFor(t, "job "+strconv.Itoa(pid)+" dies with its supervisor", func() bool { return !running(pid) })
 	}
 	if _, err := sim(t, "down", "--dir", dir2); err != nil {
 		t.Errorf("down of a world whose supervisor was killed: %v", err)

@@ -217,13 +217,7 @@ func TestTray(t *testing.T) {
 	p.click("Run Doctor in Terminal")
 	waitFor(t, "the opener", func() bool { return strings.Count(p.openerLog(), "\n") >= 3 })
 	log := p.openerLog()
-	var api string
-	for _, kv := range w.env {
-		if strings.HasPrefix(kv, "HOME=") {
-			api = strings.TrimPrefix(kv, "HOME=")
-		}
-	}
-	if !strings.Contains(log, "url http://127.0.0.1:") || !strings.Contains(log, "copy") || !strings.Contains(log, "terminal "+filepath.Join(api, ".local", "bin", "halton-meter")+" doctor") {
+	if !strings.Contains(log, "url http://127.0.0.1:") || !strings.Contains(log, "copy") || !strings.Contains(log, "terminal "+filepath.Join(w.home(), ".local", "bin", "halton-meter")+" doctor") {
 		t.Errorf("opener log:\n%s", log)
 	}
 	var copied struct{ Overall string }

@@ -3,6 +3,7 @@ package status
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -72,6 +73,19 @@ func ConfigFromLookup(lookup func(string) (string, bool)) Config {
 		Preferences:     get(EnvPreferences, DefaultPreferences),
 		Timeout:         DefaultTimeout,
 	}
+}
+
+// ConfigFromEnviron is ConfigFromEnv over KEY=VALUE lines, such as a
+// simulated world's environment or a child process's.
+func ConfigFromEnviron(env []string) Config {
+	return ConfigFromLookup(func(key string) (string, bool) {
+		for i := len(env) - 1; i >= 0; i-- { // the last one wins, as in a process
+			if k, v, ok := strings.Cut(env[i], "="); ok && k == key {
+				return v, true
+			}
+		}
+		return "", false
+	})
 }
 
 // Environ returns the seams of c as KEY=VALUE pairs, so that a child process

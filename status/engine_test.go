@@ -524,3 +524,10 @@ func dropToNobody(t *testing.T, cmd *exec.Cmd, dir string) {
 	cmd.Dir = dir
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
 }
+
+func TestConfigFromEnviron(t *testing.T) {
+	cfg := ConfigFromEnviron([]string{"HOME=/a", "HALTON_BAR_LAUNCHCTL=/x/launchctl", "HOME=/b", "JUNK"})
+	if cfg.Home != "/b" || cfg.MeterHome != "/b/.halton-meter" || cfg.Launchctl != "/x/launchctl" || cfg.Networksetup != DefaultNetworksetup {
+		t.Errorf("%+v", cfg)
+	}
+}

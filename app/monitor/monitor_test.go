@@ -248,15 +248,7 @@ func actionWorld(t *testing.T) (*statustest.World, status.Config, string) {
 [ "$1" = list ] && [ -z "$2" ] && exec cat `+filepath.Join(w.Dir, "launchctl-table.txt")+`
 [ "$1" = bootout ] && [ "$FAIL_BOOTOUT" = 1 ] && { echo "Boot-out failed: 5: Input/output error" >&2; exit 5; }
 exit 0`)
-	cfg := status.ConfigFromLookup(func(k string) (string, bool) {
-		for _, kv := range w.Env() {
-			if key, v, _ := strings.Cut(kv, "="); key == k {
-				return v, true
-			}
-		}
-		return "", false
-	})
-	return w, cfg, log
+	return w, status.ConfigFromEnviron(w.Env()), log
 }
 
 func readLog(t *testing.T, path string) []string {

@@ -15,23 +15,11 @@ import (
 	"github.com/haltonlabs/halton-meter-bar/status/statustest"
 )
 
-// worldConfig is the engine's Config for a statustest world.
-func worldConfig(w *statustest.World) status.Config {
-	return status.ConfigFromLookup(func(k string) (string, bool) {
-		for _, kv := range w.Env() {
-			if key, v, _ := strings.Cut(kv, "="); key == k {
-				return v, true
-			}
-		}
-		return "", false
-	})
-}
-
 // watched runs a monitor whose reports name pid as the daemon, with an
 // EventWatcher on a statustest world, and no polling to speak of.
 func watched(t *testing.T, pid int) (*Monitor, *statustest.World) {
 	w := statustest.New(t, "apps")
-	ew, err := NewEventWatcher(worldConfig(w))
+	ew, err := NewEventWatcher(status.ConfigFromEnviron(w.Env()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,12 +80,7 @@ func TestWatcherBurst(t *testing.T) {
 func TestWatcherInstall(t *testing.T) {
 	// No install yet: its creation is a change.
 	home := t.TempDir()
-	cfg := status.ConfigFromLookup(func(k string) (string, bool) {
-		if k == "HOME" {
-			return home, true
-		}
-		return "", false
-	})
+	cfg := status.ConfigFromEnviron([]string{"HOME=" + home})
 	ew, err := NewEventWatcher(cfg)
 	if err != nil {
 		t.Fatal(err)

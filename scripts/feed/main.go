@@ -45,14 +45,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: feed --world DIR --scenario healthy|crash")
 		os.Exit(64)
 	}
-	cfg := status.ConfigFromLookup(func(k string) (string, bool) {
-		for _, kv := range sim.PathsFor(*world).Env() {
-			if len(kv) > len(k) && kv[:len(k)+1] == k+"=" {
-				return kv[len(k)+1:], true
-			}
-		}
-		return "", false
-	})
+	cfg := status.ConfigFromEnviron(sim.PathsFor(*world).Env())
 	cfg.BarVersion = "1.0.0"
 	history := monitor.NewHistory(time.Hour)
 	now := time.Now()
