@@ -7,8 +7,11 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 BIN     := bin
 
-# Packages that must build for macOS without cgo (DESIGN.md §1).
-PURE_PKGS := ./status/... ./app/monitor/... ./app/cli/... ./assets/... ./cmd/halton-meter-bar/...
+# Packages that must build for macOS without cgo (DESIGN.md §1): all but
+# the two GUI glues (app/tray, app/details) and their commands.
+PURE_PKGS := ./status/... ./internal/... ./app/monitor/... ./app/cli/... ./app/action/... ./app/present/... \
+	./app/desktop/... ./app/details/wire/... ./app/details/model/... ./app/details/child/... \
+	./assets/... ./cmd/halton-meter-bar/... ./cmd/halton-meter-sim/...
 
 FUZZTIME ?= 20s
 BENCH_IDLE ?= 10m
@@ -41,14 +44,17 @@ check: fmt-check vet darwin-check split-check
 
 ## split-check: the tray never links fyne, the details window never links
 ## getlantern/systray: they cannot share a macOS process (DESIGN.md §1);
-## and halton-meter-bar, which runs --json, links neither.
+## halton-meter-bar, which runs --json, links neither; and the details
+## window links none of our file and process watchers (app/monitor/watch).
+## (fyne's own app package links fsnotify to follow its settings file.)
 split-check:
 	@for c in halton-meter-bar:'^fyne.io/' halton-meter-tray:'^fyne.io/' \
-		halton-meter-details:'^github.com/getlantern/systray' halton-meter-bar:'^github.com/getlantern/systray'; do \
+		halton-meter-details:'^github.com/getlantern/systray' halton-meter-bar:'^github.com/getlantern/systray' \
+		halton-meter-details:'/app/monitor/watch$$' halton-meter-bar:'/app/monitor/watch$$'; do \
 		cmd=$${c%%:*}; pat=$${c#*:}; \
 		if $(GO) list -deps ./cmd/$$cmd | grep -q "$$pat"; then echo "cmd/$$cmd depends on $$pat"; exit 1; fi; \
 	done
-	@echo "split-check: no fyne in halton-meter-bar or halton-meter-tray; no systray in halton-meter-bar or halton-meter-details"
+	@echo "split-check: no fyne in halton-meter-bar or halton-meter-tray; no systray in halton-meter-bar or halton-meter-details; no watcher in halton-meter-details or halton-meter-bar"
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -68,20 +74,35 @@ unit:
 race:
 	$(GO) test -count=1 -race $(PURE_PKGS)
 
-## golden: rewrite the golden files after an intended output change: the
-## --json/--table files, and the details window's images and markup (fyne
-## writes what it rendered to testdata/failed on a mismatch).
+## golden: rewrite the golden --json/--table files after an intended output
+## change and show what changed (git diff). The details window's images and
+## markup are only compared: fyne writes what it rendered to
+## app/details/testdata/failed on a mismatch, and they replace the masters
+## only when asked, with `make golden IMAGES=1`.
 golden:
 	$(GO) test ./status/ -run 'TestGolden' -update
-	-$(GO) test ./app/details/ -run 'TestRendering' >/dev/null 2>&1
-	@if [ -d app/details/testdata/failed ]; then \
-		mv app/details/testdata/failed/* app/details/testdata/ && rmdir app/details/testdata/failed; \
-		echo "details: golden images and markup rewritten"; fi
+	@git --no-pager diff --stat -- status/testdata/golden; git --no-pager diff -- status/testdata/golden
+	@git ls-files --others --exclude-standard -- status/testdata/golden | sed 's/^/new golden file: /'
+	@rm -rf app/details/testdata/failed
+	@if $(GO) test ./app/details/ -run 'TestRendering' >/dev/null 2>&1; then \
+		echo "details: images and markup unchanged"; \
+	elif [ ! -d app/details/testdata/failed ]; then \
+		echo "details: the rendering test failed without writing a rendering; run go test ./app/details/ -run TestRendering -v"; exit 1; \
+	else \
+		echo "details: these renderings differ from their masters (see app/details/testdata/failed):"; \
+		(cd app/details/testdata/failed && ls); \
+		if [ "$(IMAGES)" = 1 ]; then \
+			cp app/details/testdata/failed/* app/details/testdata/ && rm -rf app/details/testdata/failed; \
+			echo "details: masters replaced (IMAGES=1)"; \
+		else \
+			echo "details: masters kept; look at them, then run make golden IMAGES=1 to accept"; \
+		fi; \
+	fi
 
 ## fuzz: run each fuzz target for FUZZTIME (the parsers of the engine and
 ## of the details window's protocol).
 fuzz:
-	@for pkg in ./status/ ./app/monitor/; do \
+	@for pkg in ./status/ ./app/details/wire/; do \
 		for t in $$($(GO) test $$pkg -list '^Fuzz' | grep ^Fuzz); do \
 			echo "== $$pkg $$t"; $(GO) test $$pkg -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) || exit 1; \
 		done; \

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"fmt"
+	"github.com/haltonlabs/halton-meter-bar/internal/testwait"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -207,7 +208,11 @@ func (r *benchReport) detection(t *testing.T, runs int) {
 		p.waitMenu("the tray on the current daemon", func(by map[string]menuEntry, _ []menuEntry) bool {
 			return by["daemon"].label == fmt.Sprintf("daemon — healthy · PID %d", pid)
 		})
-		time.Sleep(300 * time.Millisecond) // the watch is armed after the sweep
+		// The tray says which processes it watches; a crash before the watch
+		// on this daemon is armed would measure the poll instead.
+		testwait.For(t, "the watch on the daemon", func() bool {
+			return regexp.MustCompile(`watching processes [0-9, ]*\b` + strconv.Itoa(pid) + `\b`).MatchString(p.stderr.String())
+		})
 		start := time.Now()
 		w.fault("daemon-crash")
 		for {

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"github.com/haltonlabs/halton-meter-bar/internal/testwait"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,7 +31,7 @@ func TestBundledTray(t *testing.T) {
 		return by["Open Details…"].label != "" && by["Start at Login"].toggle == 0 && len(rows) == 9
 	})
 	p.click("Open Details…")
-	waitFor(t, "the bundled details window", func() bool { return strings.Contains(p.stderr.String(), "details: started") })
+	testwait.For(t, "the bundled details window", func() bool { return strings.Contains(p.stderr.String(), "details: started") })
 
 	path := filepath.Join(w.home(), "Library", "LaunchAgents", "com.haltonlabs.meter.bar.plist")
 	launchctl := filepath.Join(w.dir, "bin", "launchctl")
@@ -38,7 +39,7 @@ func TestBundledTray(t *testing.T) {
 
 	// GTK flips the check item on click by itself: wait for the effects.
 	p.click("Start at Login")
-	waitFor(t, "the login agent loaded", loaded)
+	testwait.For(t, "the login agent loaded", loaded)
 	p.waitMenu("Start at Login checked", func(by map[string]menuEntry, _ []menuEntry) bool { return by["Start at Login"].toggle == 1 })
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -58,7 +59,7 @@ func TestBundledTray(t *testing.T) {
 		t.Errorf("login agent %+v, want the bundle's %s", agent, exe)
 	}
 	p.click("Start at Login")
-	waitFor(t, "the login agent unloaded and removed", func() bool {
+	testwait.For(t, "the login agent unloaded and removed", func() bool {
 		_, err := os.Stat(path)
 		return !loaded() && os.IsNotExist(err)
 	})

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"github.com/haltonlabs/halton-meter-bar/internal/testwait"
 	"io"
 	"os/exec"
 	"strings"
@@ -97,7 +98,7 @@ func TestDetailsProtocol(t *testing.T) {
 	send(`{"type":"tap","component":"open-logs"}`)
 	expect(`{"request":"open-logs"}`)
 	send(`{"type":"report-focus"}`)
-	waitFor(t, "the focus report", func() bool { return strings.Contains(stderr.String(), `details: focused "daemon"`) })
+	testwait.For(t, "the focus report", func() bool { return strings.Contains(stderr.String(), `details: focused "daemon"`) })
 
 	log := stderr.String()
 	if strings.Count(log, "skipping a line") != 2 {
@@ -125,11 +126,11 @@ func TestTrayOpensDetails(t *testing.T) {
 		return by["Open Details…"].label != "" && len(rows) == 9
 	})
 	p.click("daemon")
-	waitFor(t, "the window on the daemon", func() bool { return strings.Contains(p.stderr.String(), `details: focused "daemon"`) })
+	testwait.For(t, "the window on the daemon", func() bool { return strings.Contains(p.stderr.String(), `details: focused "daemon"`) })
 	p.click("edge")
-	waitFor(t, "the window on the edge", func() bool { return strings.Contains(p.stderr.String(), `details: focused "edge"`) })
+	testwait.For(t, "the window on the edge", func() bool { return strings.Contains(p.stderr.String(), `details: focused "edge"`) })
 	p.click("Open Details…")
-	waitFor(t, "the window in front", func() bool { return strings.Contains(p.stderr.String(), `details: focused ""`) })
+	testwait.For(t, "the window in front", func() bool { return strings.Contains(p.stderr.String(), `details: focused ""`) })
 	if n := strings.Count(p.stderr.String(), "details: started"); n != 1 {
 		t.Errorf("%d windows started:\n%s", n, p.stderr.String())
 	}

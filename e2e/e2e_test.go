@@ -228,12 +228,12 @@ func TestScenarios(t *testing.T) {
 				t.Errorf("overall %s exit %d, want %s exit %d (%s)", r.Overall, code, tt.overall, tt.code, r.Headline)
 			}
 			for _, c := range r.Components {
-				want, named := tt.rows[c.Component]
+				want, named := tt.rows[c.Name]
 				if !named {
 					want = c.State + "/ok"
 				}
 				if got := c.State + "/" + string(c.Level); got != want {
-					t.Errorf("%s = %s, want %s (%s)", c.Component, got, want, c.Detail)
+					t.Errorf("%s = %s, want %s (%s)", c.Name, got, want, c.Detail)
 				}
 			}
 			if tt.check != nil {

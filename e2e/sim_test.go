@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"github.com/haltonlabs/halton-meter-bar/internal/testwait"
 	"net"
 	"os"
 	"os/exec"
@@ -100,10 +101,10 @@ func TestWorldDiesWithItsOwner(t *testing.T) {
 	owner.Process.Kill()
 	owner.Wait()
 	for _, pid := range pids {
-		waitFor(t, "PID "+strconv.Itoa(pid)+" ends", func() bool { return !running(pid) })
+		testwait.For(t, "PID "+strconv.Itoa(pid)+" ends", func() bool { return !running(pid) })
 	}
 	for _, port := range ports {
-		waitFor(t, "port "+strconv.Itoa(port)+" closes", func() bool { return !accepting(port) })
+		testwait.For(t, "port "+strconv.Itoa(port)+" closes", func() bool { return !accepting(port) })
 	}
 
 	// A supervisor killed outright takes its jobs with it.
@@ -114,7 +115,7 @@ func TestWorldDiesWithItsOwner(t *testing.T) {
 	pids, _ = worldPIDs(t, dir2)
 	syscall.Kill(pids[0], syscall.SIGKILL)
 	for _, pid := range pids[1:] {
-		waitFor(t, "job "+strconv.Itoa(pid)+" dies with its supervisor", func() bool { return !running(pid) })
+		testwait.For(t, "job "+strconv.Itoa(pid)+" dies with its supervisor", func() bool { return !running(pid) })
 	}
 	if _, err := sim(t, "down", "--dir", dir2); err != nil {
 		t.Errorf("down of a world whose supervisor was killed: %v", err)

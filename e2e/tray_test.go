@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/haltonlabs/halton-meter-bar/internal/testwait"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -134,17 +135,6 @@ func (p *trayProc) openerLog() string {
 	return string(b)
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within 20s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 var rowOrder = []string{"install-mode", "daemon", "watchdog", "edge", "userenv", "mitmproxy listener", "fastapi listener", "system-proxy", "sentinels"}
 
 // TestTray runs the real tray on a test desktop against the simulator:
@@ -183,12 +173,12 @@ func TestTray(t *testing.T) {
 	}
 
 	// Past the quiet sweeps after launch, the daemon crashes.
-	time.Sleep(2 * time.Second)
+	testwait.For(t, "notifications armed", func() bool { return strings.Contains(p.stderr.String(), "notifications armed") })
 	w.fault("daemon-crash")
 	p.waitMenu("the crash", func(by map[string]menuEntry, _ []menuEntry) bool {
 		return strings.HasPrefix(by["daemon"].label, "daemon — stopped") && by["Daemon stopped — not metering"].label != "" && by["Start Daemon"].enabled
 	})
-	waitFor(t, "a notification", func() bool { return len(d.notes.all()) >= 1 })
+	testwait.For(t, "a notification", func() bool { return len(d.notes.all()) >= 1 })
 	time.Sleep(3 * time.Second) // many sweeps, still failing
 	notes := d.notes.all()
 	if len(notes) != 1 {
@@ -205,7 +195,7 @@ func TestTray(t *testing.T) {
 	p.waitMenu("the recovery", func(by map[string]menuEntry, _ []menuEntry) bool {
 		return by["All healthy"].label != "" && by["Open Dashboard"].enabled && by["Restart Daemon"].label != ""
 	})
-	waitFor(t, "the recovery notification", func() bool { return len(d.notes.all()) >= 2 })
+	testwait.For(t, "the recovery notification", func() bool { return len(d.notes.all()) >= 2 })
 	time.Sleep(2 * time.Second)
 	if notes := d.notes.all(); len(notes) != 2 || notes[1].summary != "Halton Meter recovered" {
 		t.Fatalf("notifications after recovery: %+v", notes)
@@ -215,7 +205,7 @@ func TestTray(t *testing.T) {
 	p.click("Open Dashboard")
 	p.click("Copy Status JSON")
 	p.click("Run Doctor in Terminal")
-	waitFor(t, "the opener", func() bool { return strings.Count(p.openerLog(), "\n") >= 3 })
+	testwait.For(t, "the opener", func() bool { return strings.Count(p.openerLog(), "\n") >= 3 })
 	log := p.openerLog()
 	if !strings.Contains(log, "url http://127.0.0.1:") || !strings.Contains(log, "copy") || !strings.Contains(log, "terminal "+filepath.Join(w.home(), ".local", "bin", "halton-meter")+" doctor") {
 		t.Errorf("opener log:\n%s", log)
@@ -235,7 +225,7 @@ func TestTray(t *testing.T) {
 
 	// The notifications toggle is remembered.
 	p.click("Notifications")
-	waitFor(t, "the setting saved", func() bool {
+	testwait.For(t, "the setting saved", func() bool {
 		b, _ := os.ReadFile(filepath.Join(p.config, "halton-meter-bar", "settings.json"))
 		return strings.Contains(string(b), `"notifications": false`)
 	})
@@ -275,7 +265,7 @@ func TestTrayNotInstalled(t *testing.T) {
 		}
 	}
 	p.click("Install Halton Meter…")
-	waitFor(t, "the install guide", func() bool {
+	testwait.For(t, "the install guide", func() bool {
 		return strings.Contains(p.openerLog(), "url https://haltonmeter.com/docs/getting-started/install/")
 	})
 }

@@ -24,11 +24,8 @@ func connectTimeout(deadline time.Duration) time.Duration {
 // probes run concurrently; Check returns by cfg.Timeout (default 2 s)
 // whatever has not answered, marking it unknown.
 func Check(ctx context.Context, cfg Config) Report {
-	return Evaluate(Probe(ctx, cfg))
+	return Evaluate(probe(ctx, cfg, nil))
 }
-
-// Probe gathers the Facts of one sweep.
-func Probe(ctx context.Context, cfg Config) Facts { return probe(ctx, cfg, nil) }
 
 // Sweeper runs the sweeps of a long-running monitor. A full sweep asks
 // launchd; a light one reuses launchd's last answer and probes the rest,
@@ -45,7 +42,7 @@ type Sweeper struct {
 func (s *Sweeper) Full(ctx context.Context) Report {
 	f := probe(ctx, s.Cfg, nil)
 	s.mu.Lock()
-	if f.Install.Installed && f.Launchd.Err == "" {
+	if f.Install.Installed && f.Launchd.Problem == "" {
 		l := f.Launchd
 		s.launchd = &l
 	} else {
@@ -112,8 +109,8 @@ func probe(ctx context.Context, cfg Config, cachedLaunchd *LaunchdFacts) Facts {
 	late := func(what string) string {
 		return fmt.Sprintf("%s did not answer within the %s deadline", what, fmtDuration(deadline))
 	}
-	f.Launchd = await(ctx, launchdCh, func() LaunchdFacts { return LaunchdFacts{Err: late("launchctl")} })
-	f.Proxy = await(ctx, proxyCh, func() ProxyFacts { return ProxyFacts{Err: late("system proxy probe")} })
+	f.Launchd = await(ctx, launchdCh, func() LaunchdFacts { return LaunchdFacts{Problem: late("launchctl")} })
+	f.Proxy = await(ctx, proxyCh, func() ProxyFacts { return ProxyFacts{Problem: late("system proxy probe")} })
 	f.Edge = await(ctx, edgeCh, func() PortFacts { return PortFacts{Port: f.Ports.Edge, Problem: late("connect")} })
 	f.Internal = await(ctx, internalCh, func() PortFacts { return PortFacts{Port: f.Ports.Internal, Problem: late("connect")} })
 	f.API = await(ctx, apiCh, func() PortFacts { return PortFacts{Port: f.Ports.API, Problem: late("connect")} })

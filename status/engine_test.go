@@ -76,7 +76,7 @@ func TestCheckHealthy(t *testing.T) {
 			r := w.check()
 			if r.Overall != OverallHealthy {
 				for _, c := range r.Components {
-					t.Logf("%-20s %-13s %-7s %s", c.Component, c.State, c.Level, c.Detail)
+					t.Logf("%-20s %-13s %-7s %s", c.Name, c.State, c.Level, c.Detail)
 				}
 				t.Fatalf("overall %s: %s", r.Overall, r.Headline)
 			}

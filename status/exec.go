@@ -11,6 +11,10 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/haltonlabs/halton-meter-bar/internal/text"
 )
 
 // maxCommandOutput bounds what the engine keeps of a command's stdout or
@@ -41,8 +45,13 @@ type ExecRunner struct {
 // Spawned is the number of processes started so far.
 func (r *ExecRunner) Spawned() int { return int(r.spawned.Load()) }
 
-// ErrTimeout is wrapped by the error a Runner returns when ctx ended first.
-var ErrTimeout = errors.New("timed out")
+// ErrTimeout is wrapped by the error a Runner returns when ctx's deadline
+// passed first; ErrCancelled when ctx was cancelled (the sweep or the app
+// is ending).
+var (
+	ErrTimeout   = errors.New("timed out")
+	ErrCancelled = errors.New("cancelled")
+)
 
 // Run implements Runner.
 func (r *ExecRunner) Run(ctx context.Context, path string, args ...string) (Result, error) {
@@ -67,16 +76,19 @@ func (r *ExecRunner) Run(ctx context.Context, path string, args ...string) (Resu
 		Stderr:    stderr.Bytes(),
 		Truncated: stdout.over || stderr.over,
 	}
-	if ctx.Err() != nil {
-		return res, fmt.Errorf("%w", ErrTimeout)
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return res, ErrTimeout
+	case ctx.Err() != nil:
+		return res, ErrCancelled
 	}
 	var exitErr *exec.ExitError
 	switch {
 	case err == nil:
 	case errors.As(err, &exitErr):
 		res.ExitCode = exitErr.ExitCode()
-		if res.ExitCode < 0 {
-			return res, fmt.Errorf("killed by %v", exitErr.Sys())
+		if ws, ok := exitErr.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return res, fmt.Errorf("killed by %s", SignalText(int(ws.Signal())))
 		}
 	case errors.Is(err, exec.ErrWaitDelay):
 		// Exited; a leftover child kept the pipe open. The output is complete.
@@ -127,8 +139,11 @@ func RunTool(ctx context.Context, r Runner, name, path string, timeout time.Dura
 	defer cancel()
 	res, err := r.Run(ctx, path, args...)
 	if err != nil {
-		if errors.Is(err, ErrTimeout) || errors.Is(err, context.DeadlineExceeded) {
-			return res, fmt.Errorf("%s timed out after %s", name, fmtDuration(timeout))
+		switch {
+		case errors.Is(err, ErrTimeout) || errors.Is(err, context.DeadlineExceeded):
+			return res, fmt.Errorf("%s timed out after %s: %w", name, fmtDuration(timeout), ErrTimeout)
+		case errors.Is(err, ErrCancelled) || errors.Is(err, context.Canceled):
+			return res, fmt.Errorf("%s: %w", name, ErrCancelled)
 		}
 		return res, fmt.Errorf("%s %w", name, err)
 	}
@@ -142,19 +157,18 @@ func RunTool(ctx context.Context, r Runner, name, path string, timeout time.Dura
 func firstLine(b []byte) string {
 	for _, line := range strings.Split(string(b), "\n") {
 		if line = strings.TrimSpace(line); line != "" {
-			return clip(line, 120)
+			return text.Clip(line, 120)
 		}
 	}
 	return ""
 }
 
-// clip shortens s to n runes, marking the cut.
-func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
+// SignalText names a signal by number and name: "signal 9 (SIGKILL)".
+func SignalText(sig int) string {
+	if name := unix.SignalName(syscall.Signal(sig)); name != "" {
+		return fmt.Sprintf("signal %d (%s)", sig, name)
 	}
-	return string(r[:n-1]) + "…"
+	return fmt.Sprintf("signal %d", sig)
 }
 
 // fmtDuration prints 1.5s, 500ms, 2s.

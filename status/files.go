@@ -15,6 +15,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/haltonlabs/halton-meter-bar/internal/text"
 )
 
 // Read limits. A sentinel is a word; effective-ports.json and config.toml are
@@ -114,7 +116,7 @@ func ParseInstallMode(b []byte) (string, error) {
 	case ModeEnvOnly, ModeApps, ModeFull:
 		return mode, nil
 	}
-	return "", fmt.Errorf("unrecognised mode %q", clip(mode, 24))
+	return "", fmt.Errorf("unrecognised mode %q", text.Clip(mode, 24))
 }
 
 // InstallFacts is what the install's files say.
@@ -236,7 +238,7 @@ func isNull(v json.RawMessage) bool { return v == nil || string(v) == "null" }
 func jsonPort(v json.RawMessage) (int, error) {
 	var n float64
 	if err := json.Unmarshal(v, &n); err != nil {
-		return 0, fmt.Errorf("not a number: %s", clip(string(v), 20))
+		return 0, fmt.Errorf("not a number: %s", text.Clip(string(v), 20))
 	}
 	return checkPort(n)
 }

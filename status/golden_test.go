@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -33,12 +34,32 @@ func TestGolden(t *testing.T) {
 	degraded.Internal.Accepting, degraded.API.Accepting = false, false
 	degraded.Health = HealthFacts{Problem: "connection refused"}
 	degraded.DistVersion = "0.1.24"
+	full := goldenFacts(t, "launchctl-list-table.txt")
+	full.Install.Mode, full.Sentinels = ModeFull, SentinelFacts{AppsManaged: true, ProxyManaged: true}
+	full.Proxy.Services = services(true)
+	down := goldenFacts(t, "launchctl-list-table.txt")
+	delete(down.Launchd.Jobs, LabelEdge) // booted out: what a default uninstall does
+	down.Edge.Accepting = false
+	unknown := goldenFacts(t, "launchctl-list-table.txt")
+	unknown.Launchd = LaunchdFacts{Problem: "launchctl timed out after 1.5s"}
+	notInstalled := goldenFacts(t, "launchctl-list-table.txt")
+	notInstalled.Install = InstallFacts{ModePath: "/Users/jdoe/.halton-meter/install-mode"}
+	notInstalled.Spawned = 0
 	cases := map[string]Facts{
 		"healthy-apps":  goldenFacts(t, "launchctl-list-table.txt"),
+		"healthy-full":  full,
 		"degraded-apps": degraded,
+		"down-apps":     down,
+		"unknown-apps":  unknown,
+		"not-installed": notInstalled,
 	}
+	verdicts := map[string]bool{}
 	for name, f := range cases {
 		r := Evaluate(f)
+		verdicts[r.Overall] = true
+		if want := strings.SplitN(name, "-", 2)[0]; want != "not" && r.Overall != want {
+			t.Errorf("%s: overall %s", name, r.Overall)
+		}
 		var js, table, colour bytes.Buffer
 		if err := WriteJSON(&js, r); err != nil {
 			t.Fatal(err)
@@ -48,6 +69,11 @@ func TestGolden(t *testing.T) {
 		compareGolden(t, name+".json", js.Bytes())
 		compareGolden(t, name+".table.txt", table.Bytes())
 		compareGolden(t, name+".table.ansi", colour.Bytes())
+	}
+	for _, v := range []string{OverallHealthy, OverallDegraded, OverallDown, OverallUnknown, OverallNotInstalled} {
+		if !verdicts[v] {
+			t.Errorf("no golden file for the verdict %s", v)
+		}
 	}
 }
 

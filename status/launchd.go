@@ -11,10 +11,9 @@ import (
 	"time"
 
 	"howett.net/plist"
-)
 
-// ExitNotLoaded is launchctl's exit status for a label it cannot find.
-const ExitNotLoaded = 113
+	"github.com/haltonlabs/halton-meter-bar/internal/text"
+)
 
 // JobInfo is what launchd says of one job.
 type JobInfo struct {
@@ -42,27 +41,9 @@ func (j JobInfo) ExitText() string {
 	}
 	switch {
 	case j.Status < 0:
-		return fmt.Sprintf("killed by signal %d%s", -j.Status, signalName(-j.Status))
+		return "killed by " + SignalText(-j.Status)
 	case j.Status > 0:
 		return fmt.Sprintf("exited with status %d", j.Status)
-	}
-	return ""
-}
-
-func signalName(sig int) string {
-	switch sig {
-	case 9:
-		return " (SIGKILL)"
-	case 15:
-		return " (SIGTERM)"
-	case 6:
-		return " (SIGABRT)"
-	case 11:
-		return " (SIGSEGV)"
-	case 2:
-		return " (SIGINT)"
-	case 1:
-		return " (SIGHUP)"
 	}
 	return ""
 }
@@ -82,25 +63,25 @@ func ParseListTable(out []byte) (map[string]JobInfo, error) {
 		fields := strings.Fields(line)
 		if !sawHeader {
 			if len(fields) != 3 || fields[0] != "PID" || fields[1] != "Status" || fields[2] != "Label" {
-				return nil, fmt.Errorf("unexpected first line %q", clip(line, 60))
+				return nil, fmt.Errorf("unexpected first line %q", text.Clip(line, 60))
 			}
 			sawHeader = true
 			continue
 		}
 		if len(fields) != 3 {
-			return nil, fmt.Errorf("line %d: want PID, Status and Label, got %q", i+1, clip(line, 60))
+			return nil, fmt.Errorf("line %d: want PID, Status and Label, got %q", i+1, text.Clip(line, 60))
 		}
 		j := JobInfo{Label: fields[2], Loaded: true}
 		if fields[0] != "-" {
 			pid, err := strconv.Atoi(fields[0])
 			if err != nil || pid <= 0 {
-				return nil, fmt.Errorf("line %d: bad PID %q", i+1, clip(fields[0], 20))
+				return nil, fmt.Errorf("line %d: bad PID %q", i+1, text.Clip(fields[0], 20))
 			}
 			j.PID = pid
 		}
 		st, err := strconv.Atoi(fields[1])
 		if err != nil {
-			return nil, fmt.Errorf("line %d: bad status %q", i+1, clip(fields[1], 20))
+			return nil, fmt.Errorf("line %d: bad status %q", i+1, text.Clip(fields[1], 20))
 		}
 		j.Status, j.HasStatus = st, true
 		jobs[j.Label] = j
@@ -126,15 +107,15 @@ type labelPlist struct {
 // LastExitStatus there is a raw wait(2) status; it is converted to the
 // table's convention.
 func ParseListLabel(out []byte) (JobInfo, error) {
-	text := bytes.TrimSpace(out)
-	if len(text) == 0 {
+	body := bytes.TrimSpace(out)
+	if len(body) == 0 {
 		return JobInfo{}, errors.New("empty output")
 	}
-	if text[0] != '{' {
-		return JobInfo{}, fmt.Errorf("not a dictionary: %q", clip(firstLine(text), 60))
+	if body[0] != '{' {
+		return JobInfo{}, fmt.Errorf("not a dictionary: %q", text.Clip(firstLine(body), 60))
 	}
 	var p labelPlist
-	if err := decodePlist(openStepArrays(bytes.TrimSuffix(text, []byte(";"))), &p); err != nil {
+	if err := decodePlist(openStepArrays(bytes.TrimSuffix(body, []byte(";"))), &p); err != nil {
 		return JobInfo{}, err
 	}
 	j := JobInfo{Label: p.Label, Loaded: true, ProgramArguments: p.ProgramArguments}
@@ -216,9 +197,9 @@ func decodePlist(data []byte, v any) (err error) {
 
 // LaunchdFacts is what the launchd probe found.
 type LaunchdFacts struct {
-	// Err is set when launchd could not be asked at all.
-	Err  string
-	Jobs map[string]JobInfo
+	// Problem is set when launchd could not be asked at all.
+	Problem string
+	Jobs    map[string]JobInfo
 }
 
 // Job returns the job for label; a label launchd does not list is not loaded.
@@ -235,18 +216,18 @@ func (f LaunchdFacts) Job(label string) JobInfo {
 func probeLaunchd(ctx context.Context, r Runner, path string, timeout time.Duration) LaunchdFacts {
 	res, err := RunTool(ctx, r, "launchctl", path, timeout, "list")
 	if err != nil {
-		return LaunchdFacts{Err: err.Error()}
+		return LaunchdFacts{Problem: err.Error()}
 	}
 	if res.ExitCode != 0 {
-		return LaunchdFacts{Err: ExitReason("launchctl list", res)}
+		return LaunchdFacts{Problem: ExitReason("launchctl list", res)}
 	}
 	jobs, perr := ParseListTable(res.Stdout)
 	if perr == nil {
 		return LaunchdFacts{Jobs: jobs}
 	}
 	facts := probeLabels(ctx, r, path, timeout)
-	if facts.Err != "" {
-		facts.Err = fmt.Sprintf("launchctl list output unreadable (%v); %s", perr, facts.Err)
+	if facts.Problem != "" {
+		facts.Problem = fmt.Sprintf("launchctl list output unreadable (%v); %s", perr, facts.Problem)
 	}
 	return facts
 }
@@ -263,14 +244,14 @@ func probeLabels(ctx context.Context, r Runner, path string, timeout time.Durati
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			answers[i].job, answers[i].err = QueryLabel(ctx, r, path, timeout, label)
+			answers[i].job, answers[i].err = queryLabel(ctx, r, path, timeout, label)
 		}()
 	}
 	wg.Wait()
 	facts := LaunchdFacts{Jobs: make(map[string]JobInfo)}
 	for i, a := range answers {
 		if a.err != nil {
-			facts.Err = a.err.Error()
+			facts.Problem = a.err.Error()
 			return facts
 		}
 		if a.job.Loaded {
@@ -281,9 +262,9 @@ func probeLabels(ctx context.Context, r Runner, path string, timeout time.Durati
 	return facts
 }
 
-// QueryLabel runs `launchctl list <label>`. A label that is not loaded
+// queryLabel runs `launchctl list <label>`. A label that is not loaded
 // (exit 113) gives a JobInfo with Loaded false and no error.
-func QueryLabel(ctx context.Context, r Runner, path string, timeout time.Duration, label string) (JobInfo, error) {
+func queryLabel(ctx context.Context, r Runner, path string, timeout time.Duration, label string) (JobInfo, error) {
 	res, err := RunTool(ctx, r, "launchctl", path, timeout, "list", label)
 	if err != nil {
 		return JobInfo{}, err
@@ -303,10 +284,7 @@ func QueryLabel(ctx context.Context, r Runner, path string, timeout time.Duratio
 
 // ExitReason describes a failed command by its exit status and first line.
 func ExitReason(what string, res Result) string {
-	msg := firstLine(res.Stderr)
-	if msg == "" {
-		msg = firstLine(res.Stdout)
-	}
+	msg := outputLine(res)
 	if msg == "" {
 		return fmt.Sprintf("%s exited %d", what, res.ExitCode)
 	}

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/haltonlabs/halton-meter-bar/internal/text"
 )
 
 // loopback is the only host the engine talks to.
@@ -61,7 +63,7 @@ type HealthFacts struct {
 	Problem string
 	// TimedOut is set when the request timed out after connecting.
 	TimedOut bool
-	// Body is what the JSON body says, when it is JSON.
+	// BodyStatus and Version are what a JSON body says, when it is JSON.
 	BodyStatus string
 	Version    string
 	// BodyProblem is set when a 200's body is not the JSON we expect.
@@ -81,7 +83,7 @@ func ParseHealthBody(b []byte) (status, version string, err error) {
 	if v, ok := body.Version.(string); ok && validVersion(v) {
 		version = v
 	}
-	return clip(status, 40), version, nil
+	return text.Clip(status, 40), version, nil
 }
 
 // healthClient follows no redirect, uses no proxy (the user's HTTPS_PROXY
@@ -124,7 +126,7 @@ func probeHealth(ctx context.Context, port int, timeout time.Duration) HealthFac
 	f.Status = resp.StatusCode
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		loc := resp.Header.Get("Location")
-		f.Problem = fmt.Sprintf("/health redirects (%d) to %s", resp.StatusCode, clip(loc, 60))
+		f.Problem = fmt.Sprintf("/health redirects (%d) to %s", resp.StatusCode, text.Clip(loc, 60))
 		return f
 	}
 	if resp.StatusCode != http.StatusOK {

@@ -64,7 +64,7 @@ func WriteTable(w io.Writer, r Report, colour bool) error {
 		return strings.Replace(pad(word, colState), word, paint(levelColour[level], word), 1)
 	}
 	for _, c := range r.Components {
-		fmt.Fprintf(&b, "%s%s%s\n", pad(c.Component, colComponent), cell(c.State, c.Level), c.Detail)
+		fmt.Fprintf(&b, "%s%s%s\n", pad(c.Name, colComponent), cell(c.State, c.Level), c.Detail)
 		if c.NextStep != "" {
 			fmt.Fprintf(&b, "%s%s\n", strings.Repeat(" ", colComponent), paint(ansiDim, "→ "+c.NextStep))
 		}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/haltonlabs/halton-meter-bar/internal/text"
 )
 
 // prefsService is one entry of NetworkServices in preferences.plist. The
@@ -174,13 +176,13 @@ func ParseServiceList(out []byte) ([]ProxyService, error) {
 		}
 		if !sawHeader {
 			if !strings.HasPrefix(line, "An asterisk (*)") {
-				return nil, fmt.Errorf("unexpected first line %q", clip(line, 60))
+				return nil, fmt.Errorf("unexpected first line %q", text.Clip(line, 60))
 			}
 			sawHeader = true
 			continue
 		}
 		if strings.HasPrefix(line, "** Error") {
-			return nil, errors.New(clip(line, 80))
+			return nil, errors.New(text.Clip(line, 80))
 		}
 		svc := ProxyService{Name: line, Enabled: true}
 		if strings.HasPrefix(line, "*") {
@@ -210,7 +212,7 @@ func ParseProxyOutput(out []byte) (ProxySetting, error) {
 			return ProxySetting{}, errNoService
 		}
 		if strings.HasPrefix(line, "** Error") {
-			return ProxySetting{}, errors.New(clip(line, 80))
+			return ProxySetting{}, errors.New(text.Clip(line, 80))
 		}
 		key, value, ok := strings.Cut(line, ":")
 		if !ok {
@@ -224,7 +226,7 @@ func ParseProxyOutput(out []byte) (ProxySetting, error) {
 				s.Enabled = true
 			case "No":
 			default:
-				return ProxySetting{}, fmt.Errorf("bad Enabled value %q", clip(value, 20))
+				return ProxySetting{}, fmt.Errorf("bad Enabled value %q", text.Clip(value, 20))
 			}
 			sawEnabled = true
 		case "Server":
@@ -232,7 +234,7 @@ func ParseProxyOutput(out []byte) (ProxySetting, error) {
 		case "Port":
 			n, err := strconv.Atoi(value)
 			if err != nil || n < 0 || n > 65535 {
-				return ProxySetting{}, fmt.Errorf("bad Port value %q", clip(value, 20))
+				return ProxySetting{}, fmt.Errorf("bad Port value %q", text.Clip(value, 20))
 			}
 			s.Port = n
 		}
@@ -248,8 +250,8 @@ type ProxyFacts struct {
 	Source     string
 	SourceNote string
 	Services   []ProxyService
-	// Err is set when neither source could be read.
-	Err string
+	// Problem is set when neither source could be read.
+	Problem string
 }
 
 // probeProxy reads the proxies from preferences.plist, with no process
@@ -268,8 +270,8 @@ func probeProxy(ctx context.Context, cfg Config, r Runner, timeout time.Duration
 	note := fmt.Sprintf("preferences.plist unusable (%v)", err)
 	f := probeNetworksetup(ctx, r, cfg.Networksetup, timeout)
 	f.SourceNote = note
-	if f.Err != "" {
-		f.Err = note + "; " + f.Err
+	if f.Problem != "" {
+		f.Problem = note + "; " + f.Problem
 	}
 	return f
 }
@@ -282,16 +284,16 @@ func probeNetworksetup(ctx context.Context, r Runner, path string, timeout time.
 	f := ProxyFacts{Source: SourceNetworksetup}
 	res, err := RunTool(ctx, r, "networksetup", path, timeout, "-listallnetworkservices")
 	if err != nil {
-		f.Err = err.Error()
+		f.Problem = err.Error()
 		return f
 	}
 	if res.ExitCode != 0 {
-		f.Err = ExitReason("networksetup -listallnetworkservices", res)
+		f.Problem = ExitReason("networksetup -listallnetworkservices", res)
 		return f
 	}
 	services, err := ParseServiceList(res.Stdout)
 	if err != nil {
-		f.Err = fmt.Sprintf("networksetup -listallnetworkservices output unreadable: %v", err)
+		f.Problem = fmt.Sprintf("networksetup -listallnetworkservices output unreadable: %v", err)
 		return f
 	}
 	errs := make([]error, len(services))
@@ -320,7 +322,7 @@ func probeNetworksetup(ctx context.Context, r Runner, path string, timeout time.
 		case errors.Is(errs[i], errNoService):
 			// Gone between the list and the question: not a service any more.
 		case errs[i] != nil:
-			f.Err = fmt.Sprintf("%s: %v", svc.Name, errs[i])
+			f.Problem = fmt.Sprintf("%s: %v", svc.Name, errs[i])
 			return f
 		default:
 			kept = append(kept, svc)

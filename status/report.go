@@ -90,11 +90,11 @@ const (
 
 // Component is one row of the report.
 type Component struct {
-	Component string `json:"component"`
-	State     string `json:"state"`
-	Level     Level  `json:"level"`
-	Detail    string `json:"detail"`
-	NextStep  string `json:"next_step"`
+	Name     string `json:"component"`
+	State    string `json:"state"`
+	Level    Level  `json:"level"`
+	Detail   string `json:"detail"`
+	NextStep string `json:"next_step"`
 	// CausedBy names the row whose failure explains this one (the daemon
 	// for its two listeners), so that a notifier can group them.
 	CausedBy string `json:"caused_by,omitempty"`
@@ -229,7 +229,7 @@ type Report struct {
 // Row returns the component with the given name, or false.
 func (r *Report) Row(name string) (Component, bool) {
 	for _, c := range r.Components {
-		if c.Component == name {
+		if c.Name == name {
 			return c, true
 		}
 	}

@@ -90,25 +90,30 @@ func Evaluate(f Facts) Report {
 	if !f.Install.Installed {
 		return notInstalled(r, cfg)
 	}
-	e := &evaluation{f: f, cfg: cfg, mode: f.Install.Mode, launchdOK: f.Launchd.Err == ""}
+	e := &evaluation{f: f, cfg: cfg, mode: f.Install.Mode, launchdOK: f.Launchd.Problem == ""}
 	e.daemon = f.Launchd.Job(LabelDaemon)
 	e.daemonUp = e.launchdOK && e.daemon.Running()
 	e.daemonOK = e.daemonUp && f.Internal.Accepting
 	e.services = classify(f.Proxy.Services, f.Ports.Edge)
 
-	edge := e.edgeRow()
-	rows := []Component{
-		e.installRow(),
-		e.daemonRow(),
-		e.watchdogRow(),
-		edge,
-		e.userenvRow(),
-		e.mitmproxyRow(),
-		e.fastapiRow(),
-		e.systemProxyRow(),
-		e.sentinelsRow(),
+	// Rows are built and read by name, so the table's order is decided in
+	// one place (ComponentOrder) and a row can never land under another's name.
+	build := map[string]func() Component{
+		CompInstallMode: e.installRow,
+		CompDaemon:      e.daemonRow,
+		CompWatchdog:    e.watchdogRow,
+		CompEdge:        e.edgeRow,
+		CompUserenv:     e.userenvRow,
+		CompMitmproxy:   e.mitmproxyRow,
+		CompFastAPI:     e.fastapiRow,
+		CompSystemProxy: e.systemProxyRow,
+		CompSentinels:   e.sentinelsRow,
 	}
-	r.Components = rows
+	rows := make(map[string]Component, len(build))
+	for _, name := range ComponentOrder {
+		rows[name] = build[name]()
+	}
+	r.Components = ordered(rows)
 	r.InstallMode = e.mode
 	if e.mode == "" {
 		r.InstallMode = StateUnknown
@@ -119,33 +124,42 @@ func Evaluate(f Facts) Report {
 		r.Version, r.VersionSource = f.DistVersion, "dist-info"
 	}
 
-	r.Daemon = e.job(LabelDaemon, rows[1].State)
-	r.Watchdog = e.job(LabelWatchdog, rows[2].State)
-	r.Edge = EdgeJob{Job: e.job(LabelEdge, rows[3].State), Port: f.Ports.Edge}
-	r.Userenv = e.job(LabelUserenv, rows[4].State)
-	r.Listeners.Mitmproxy = Listener{State: rows[5].State, Address: f.Internal.Address()}
-	r.Listeners.FastAPI = APIListener{Listener: Listener{State: rows[6].State, Address: f.API.Address()}}
+	r.Daemon = e.job(LabelDaemon, rows[CompDaemon].State)
+	r.Watchdog = e.job(LabelWatchdog, rows[CompWatchdog].State)
+	r.Edge = EdgeJob{Job: e.job(LabelEdge, rows[CompEdge].State), Port: f.Ports.Edge}
+	r.Userenv = e.job(LabelUserenv, rows[CompUserenv].State)
+	r.Listeners.Mitmproxy = Listener{State: rows[CompMitmproxy].State, Address: f.Internal.Address()}
+	r.Listeners.FastAPI = APIListener{Listener: Listener{State: rows[CompFastAPI].State, Address: f.API.Address()}}
 	if f.Health.Status != 0 {
 		st := f.Health.Status
 		r.Listeners.FastAPI.HealthStatus = &st
 	}
-	r.SystemProxy = SystemProxy{State: rows[7].State, Source: f.Proxy.Source, SourceNote: f.Proxy.SourceNote, Services: e.services}
+	r.SystemProxy = SystemProxy{State: rows[CompSystemProxy].State, Source: f.Proxy.Source, SourceNote: f.Proxy.SourceNote, Services: e.services}
 	if r.SystemProxy.Services == nil {
 		r.SystemProxy.Services = []ProxyService{}
 	}
-	r.Sentinels = Sentinels{ProxyManaged: f.Sentinels.ProxyManaged, AppsManaged: f.Sentinels.AppsManaged, State: rows[8].State}
+	r.Sentinels = Sentinels{ProxyManaged: f.Sentinels.ProxyManaged, AppsManaged: f.Sentinels.AppsManaged, State: rows[CompSentinels].State}
 
 	if f.Ports.Problem != "" {
 		r.Warnings = append(r.Warnings, f.Ports.Problem)
 	}
-	if f.Proxy.SourceNote != "" && f.Proxy.Err == "" {
+	if f.Proxy.SourceNote != "" && f.Proxy.Problem == "" {
 		r.Warnings = append(r.Warnings, f.Proxy.SourceNote+"; read with networksetup")
 	}
 
-	r.Overall = e.overall(rows)
+	r.Overall = e.overall(r.Components)
 	r.Level = overallLevel(r.Overall)
-	r.Headline = headline(r.Overall, rows, f)
+	r.Headline = headline(r.Overall, r.Components, f)
 	return r
+}
+
+// ordered lists rows in the table's order.
+func ordered(rows map[string]Component) []Component {
+	out := make([]Component, 0, len(ComponentOrder))
+	for _, name := range ComponentOrder {
+		out = append(out, rows[name])
+	}
+	return out
 }
 
 func notInstalled(r Report, cfg Config) Report {
@@ -153,7 +167,7 @@ func notInstalled(r Report, cfg Config) Report {
 	r.Overall, r.Level = OverallNotInstalled, LevelUnknown
 	r.Headline = "Halton Meter is not installed"
 	for _, name := range ComponentOrder {
-		c := Component{Component: name, State: StateUnknown, Level: LevelUnknown, Detail: "not installed"}
+		c := Component{Name: name, State: StateUnknown, Level: LevelUnknown, Detail: "not installed"}
 		if name == CompInstallMode {
 			c.State, c.NextStep = StateNotInstalled, StepInstall
 			c.Detail = "no install found at " + cfg.Display(cfg.MeterHome)
@@ -225,7 +239,7 @@ func (e *evaluation) job(label, state string) Job {
 
 // row builds a component whose next step follows its state.
 func (e *evaluation) row(name, state string, level Level, detail string) Component {
-	c := Component{Component: name, State: state, Level: level, Detail: detail}
+	c := Component{Name: name, State: state, Level: level, Detail: detail}
 	switch state {
 	case StateStopped:
 		c.NextStep = StepStart
@@ -261,7 +275,7 @@ func (e *evaluation) installRow() Component {
 
 // launchdUnknown is the row of a job when launchd could not be asked.
 func (e *evaluation) launchdUnknown(name string) Component {
-	return e.row(name, StateUnknown, LevelUnknown, e.f.Launchd.Err)
+	return e.row(name, StateUnknown, LevelUnknown, e.f.Launchd.Problem)
 }
 
 // notLoaded describes a job launchd does not know, and whether its plist is
@@ -352,9 +366,9 @@ func (e *evaluation) edgeRow() Component {
 	}
 	if !e.launchdOK {
 		if !p.Accepting {
-			return e.row(CompEdge, StateUnbound, level, addr+" not accepting · "+e.f.Launchd.Err)
+			return e.row(CompEdge, StateUnbound, level, addr+" not accepting · "+e.f.Launchd.Problem)
 		}
-		return e.row(CompEdge, StateUnknown, LevelUnknown, e.f.Launchd.Err+" · "+addr+" accepting")
+		return e.row(CompEdge, StateUnknown, LevelUnknown, e.f.Launchd.Problem+" · "+addr+" accepting")
 	}
 	j := e.f.Launchd.Job(LabelEdge)
 	held := ""
@@ -463,8 +477,8 @@ func (e *evaluation) fastapiRow() Component {
 
 func (e *evaluation) systemProxyRow() Component {
 	pf := e.f.Proxy
-	if pf.Err != "" {
-		return e.row(CompSystemProxy, StateUnknown, LevelUnknown, pf.Err)
+	if pf.Problem != "" {
+		return e.row(CompSystemProxy, StateUnknown, LevelUnknown, pf.Problem)
 	}
 	var halton, foreign, enabled []ProxyService
 	for _, s := range e.services {
@@ -484,7 +498,7 @@ func (e *evaluation) systemProxyRow() Component {
 	if len(foreign) > 0 {
 		var parts []string
 		for _, s := range foreign {
-			parts = append(parts, fmt.Sprintf("%s → %s (not Halton's)", s.Name, net2(s.Secure.Server, s.Secure.Port)))
+			parts = append(parts, fmt.Sprintf("%s → %s (not Halton's)", s.Name, hostPort(s.Secure.Server, s.Secure.Port)))
 		}
 		notes = " · " + strings.Join(parts, ", ")
 	}
@@ -544,7 +558,8 @@ func names(services []ProxyService) string {
 	return strings.Join(n, ", ")
 }
 
-func net2(host string, port int) string {
+// hostPort is host:port for a detail, with "?" for a missing host.
+func hostPort(host string, port int) string {
 	if host == "" {
 		host = "?"
 	}
@@ -620,7 +635,7 @@ func headline(overall string, rows []Component, f Facts) string {
 		if f.Install.Problem != "" {
 			return "Cannot read the install: " + f.Install.Problem
 		}
-		return "Cannot ask launchd: " + f.Launchd.Err
+		return "Cannot ask launchd: " + f.Launchd.Problem
 	}
 	if len(roots) == 0 {
 		return overall
@@ -634,7 +649,7 @@ func headline(overall string, rows []Component, f Facts) string {
 
 // RowHeadline says in a few words what a failing row means for the user.
 func RowHeadline(c Component) string {
-	switch c.Component {
+	switch c.Name {
 	case CompDaemon:
 		if c.State == StateStopped {
 			return "Daemon stopped — not metering"
@@ -657,7 +672,7 @@ func RowHeadline(c Component) string {
 	case CompInstallMode:
 		return "Install configuration problem"
 	}
-	return capitalize(c.Component) + " " + c.State
+	return capitalize(c.Name) + " " + c.State
 }
 
 func capitalize(s string) string {

@@ -230,7 +230,7 @@ func TestRules(t *testing.T) {
 			f.Proxy.Services[2].Secure = ProxySetting{Enabled: true, Server: "127.0.0.1", Port: 8081}
 		}, want{OverallHealthy, nil}},
 		{"system proxy unreadable", ModeApps, func(f *Facts) {
-			f.Proxy = ProxyFacts{Source: SourceNetworksetup, Err: "preferences.plist unusable (permission denied); networksetup timed out after 1.5s"}
+			f.Proxy = ProxyFacts{Source: SourceNetworksetup, Problem: "preferences.plist unusable (permission denied); networksetup timed out after 1.5s"}
 		}, want{OverallDegraded, map[string]rowWant{
 			CompSystemProxy: {state: StateUnknown, level: LevelUnknown, next: StepDoctor},
 		}}},
@@ -251,7 +251,7 @@ func TestRules(t *testing.T) {
 
 		// Launchd cannot be asked: grey, unless a known fire makes it red.
 		{"launchctl failing makes the overall unknown", ModeApps, func(f *Facts) {
-			f.Launchd = LaunchdFacts{Err: "launchctl timed out after 1.5s"}
+			f.Launchd = LaunchdFacts{Problem: "launchctl timed out after 1.5s"}
 		}, want{OverallUnknown, map[string]rowWant{
 			CompDaemon:   {state: StateUnknown, level: LevelUnknown, detail: "launchctl timed out after 1.5s", next: StepDoctor},
 			CompWatchdog: {state: StateUnknown, level: LevelUnknown},
@@ -259,7 +259,7 @@ func TestRules(t *testing.T) {
 			CompUserenv:  {state: StateUnknown, level: LevelUnknown},
 		}}},
 		{"launchctl failing with the edge port closed is down", ModeApps, func(f *Facts) {
-			f.Launchd = LaunchdFacts{Err: "launchctl not found at /bin/launchctl"}
+			f.Launchd = LaunchdFacts{Problem: "launchctl not found at /bin/launchctl"}
 			f.Edge.Accepting = false
 		}, want{OverallDown, map[string]rowWant{
 			CompDaemon:   {state: StateUnknown, level: LevelUnknown},
@@ -339,13 +339,13 @@ func TestRules(t *testing.T) {
 				t.Fatalf("%d rows", len(r.Components))
 			}
 			for i, c := range r.Components {
-				if c.Component != ComponentOrder[i] {
-					t.Errorf("row %d is %q, want %q", i, c.Component, ComponentOrder[i])
+				if c.Name != ComponentOrder[i] {
+					t.Errorf("row %d is %q, want %q", i, c.Name, ComponentOrder[i])
 				}
-				w, named := tt.want.rows[c.Component]
+				w, named := tt.want.rows[c.Name]
 				if !named {
 					if c.Level != LevelOK {
-						t.Errorf("%s: %s/%s %q, want healthy", c.Component, c.State, c.Level, c.Detail)
+						t.Errorf("%s: %s/%s %q, want healthy", c.Name, c.State, c.Level, c.Detail)
 					}
 					continue
 				}
@@ -353,19 +353,19 @@ func TestRules(t *testing.T) {
 					w.level = LevelOK
 				}
 				if c.State != w.state || c.Level != w.level {
-					t.Errorf("%s: %s/%s, want %s/%s (%q)", c.Component, c.State, c.Level, w.state, w.level, c.Detail)
+					t.Errorf("%s: %s/%s, want %s/%s (%q)", c.Name, c.State, c.Level, w.state, w.level, c.Detail)
 				}
 				if w.detail != "" && c.Detail != w.detail {
-					t.Errorf("%s: detail %q, want %q", c.Component, c.Detail, w.detail)
+					t.Errorf("%s: detail %q, want %q", c.Name, c.Detail, w.detail)
 				}
 				if w.next != "" && c.NextStep != w.next {
-					t.Errorf("%s: next step %q, want %q", c.Component, c.NextStep, w.next)
+					t.Errorf("%s: next step %q, want %q", c.Name, c.NextStep, w.next)
 				}
 				if c.CausedBy != w.cause {
-					t.Errorf("%s: caused by %q, want %q", c.Component, c.CausedBy, w.cause)
+					t.Errorf("%s: caused by %q, want %q", c.Name, c.CausedBy, w.cause)
 				}
 				if c.Level == LevelOK && c.NextStep != "" {
-					t.Errorf("%s: healthy row with next step %q", c.Component, c.NextStep)
+					t.Errorf("%s: healthy row with next step %q", c.Name, c.NextStep)
 				}
 			}
 		})
@@ -420,7 +420,7 @@ func TestHeadlines(t *testing.T) {
 			setJob(f, LabelEdge, JobInfo{Loaded: true, HasStatus: true, Status: -9})
 			f.Edge.Accepting = false
 		}, "Edge stopped — proxied apps lose their network (+1 more)"},
-		{"launchd", ModeApps, func(f *Facts) { f.Launchd = LaunchdFacts{Err: "launchctl timed out after 1.5s"} }, "Cannot ask launchd: launchctl timed out after 1.5s"},
+		{"launchd", ModeApps, func(f *Facts) { f.Launchd = LaunchdFacts{Problem: "launchctl timed out after 1.5s"} }, "Cannot ask launchd: launchctl timed out after 1.5s"},
 		{"watchdog", ModeApps, func(f *Facts) { setJob(f, LabelWatchdog, JobInfo{Loaded: true, HasStatus: true, Status: -9}) }, "Watchdog stopped — no fail-safe"},
 	}
 	for _, tt := range tests {

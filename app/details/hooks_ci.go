@@ -8,7 +8,8 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
-	"github.com/haltonlabs/halton-meter-bar/app/monitor"
+	"github.com/haltonlabs/halton-meter-bar/app/action"
+	"github.com/haltonlabs/halton-meter-bar/app/details/wire"
 )
 
 // A test build (-tags ci, fyne's headless driver) says on stderr when it
@@ -19,10 +20,10 @@ func init() {
 	headless = true
 	fmt.Fprintf(os.Stderr, "details: started (test build, PID %d)\n", os.Getpid())
 	onFocus = func(c string) { fmt.Fprintf(os.Stderr, "details: focused %q\n", c) }
-	testHook = func(v *View, msg monitor.Message) bool {
+	testHook = func(v *View, msg wire.Message) bool {
 		switch msg.Type {
 		case "tap":
-			if b := v.Button(monitor.ActionID(msg.Component)); b != nil && !b.Disabled() {
+			if b := v.Button(action.ID(msg.Component)); b != nil && !b.Disabled() {
 				test.Tap(b)
 			} else {
 				fmt.Fprintf(os.Stderr, "details: no enabled button %q\n", msg.Component)

@@ -11,11 +11,10 @@ import (
 
 	"fyne.io/fyne/v2"
 
+	"github.com/haltonlabs/halton-meter-bar/app/action"
+	"github.com/haltonlabs/halton-meter-bar/app/details/wire"
 	"github.com/haltonlabs/halton-meter-bar/app/monitor"
 )
-
-// maxLine bounds a line from the tray.
-const maxLine = 4 << 20
 
 // ChildSink writes the buttons' requests on stdout, for the tray.
 type ChildSink struct {
@@ -27,10 +26,10 @@ type ChildSink struct {
 func NewChildSink(w io.Writer) *ChildSink { return &ChildSink{enc: json.NewEncoder(w)} }
 
 // Request implements Sink.
-func (s *ChildSink) Request(id monitor.ActionID) {
+func (s *ChildSink) Request(id action.ID) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.enc.Encode(monitor.Request{Request: id})
+	s.enc.Encode(wire.Request{Request: id})
 }
 
 // MonitorSink carries requests out on the window's own monitor, when it
@@ -38,13 +37,13 @@ func (s *ChildSink) Request(id monitor.ActionID) {
 type MonitorSink struct{ M *monitor.Monitor }
 
 // Request implements Sink.
-func (s MonitorSink) Request(id monitor.ActionID) { go s.M.Do(context.Background(), id) }
+func (s MonitorSink) Request(id action.ID) { go s.M.Do(context.Background(), id) }
 
 // Test builds (-tags ci) run on fyne's headless driver: testHook acts on
 // messages of their own, onFocus reports focus changes, and headless says
 // that the app's run loop returns at once.
 var (
-	testHook func(v *View, msg monitor.Message) bool
+	testHook func(v *View, msg wire.Message) bool
 	onFocus  func(component string)
 	headless bool
 )
@@ -68,11 +67,11 @@ func do(fn func()) {
 }
 
 // Handle acts on one message from the tray.
-func (v *View) Handle(msg monitor.Message, logger *log.Logger) {
+func (v *View) Handle(msg wire.Message, logger *log.Logger) {
 	switch msg.Type {
-	case monitor.MsgSnapshot:
+	case wire.MsgSnapshot:
 		v.Update(msg)
-	case monitor.MsgFocus:
+	case wire.MsgFocus:
 		v.Focus(msg.Component)
 	default:
 		if testHook == nil || !testHook(v, msg) {
@@ -87,9 +86,9 @@ func (v *View) Handle(msg monitor.Message, logger *log.Logger) {
 func ReadMessages(r io.Reader, v *View, a fyne.App, logger *log.Logger, done chan<- struct{}) {
 	defer close(done)
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), maxLine)
+	sc.Buffer(make([]byte, 64<<10), wire.MaxLine)
 	for sc.Scan() {
-		msg, err := monitor.ParseMessage(sc.Bytes())
+		msg, err := wire.ParseMessage(sc.Bytes())
 		if err != nil {
 			logger.Printf("skipping a line: %v", err)
 			continue

@@ -1,32 +1,15 @@
 // Package details is the details window, drawn with fyne in its own
 // process (cmd/halton-meter-details): fyne and getlantern/systray cannot
 // link into one macOS process (DESIGN.md §1). It never imports
-// getlantern/systray.
+// getlantern/systray, and links no file or process watcher.
 //
-// # Protocol with the tray
+// Started by the tray, the window speaks the line protocol of
+// app/details/wire on stdin and stdout (ReadMessages, ChildSink); started
+// on its own (from a terminal), it runs its own app/monitor and polls the
+// engine itself (Follow, MonitorSink). Copy Diagnostics is the window's own:
+// it puts app/details/model.Diagnostics on the clipboard.
 //
-// The tray starts the window as a child and writes one JSON message per
-// line on its stdin:
-//
-//	{"type":"snapshot","report":{…the Report of --json…},"history":{"daemon":[{"at":…,"state":…,"level":…,"detail":…}],…},"poll_interval_ms":5000}
-//	{"type":"focus","component":"daemon"}
-//
-// A snapshot replaces what the window shows; a focus brings the window to
-// the front with that row highlighted. The window writes one request per
-// line on its stdout:
-//
-//	{"request":"refresh"}  {"request":"start-daemon"}  {"request":"run-doctor"}  {"request":"open-logs"}
-//
-// which the tray carries out (app/monitor.ParseRequest lists them). A line
-// that does not parse is logged on stderr and skipped, on either side.
-// When stdin closes (the tray quit), the window closes; when the window
-// closes, its stdout ends and the tray notices. Copy Diagnostics is the
-// window's own: it puts app/monitor.Diagnostics on the clipboard.
-//
-// Started with no pipe on stdin (from a terminal, or by itself), the
-// window runs its own app/monitor and polls the engine itself.
-//
-// What the window shows comes from app/monitor.BuildDetails; this package
+// What the window shows comes from app/details/model.Build; this package
 // only draws it and forwards the buttons.
 package details
 
@@ -40,7 +23,9 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/haltonlabs/halton-meter-bar/app/monitor"
+	"github.com/haltonlabs/halton-meter-bar/app/action"
+	"github.com/haltonlabs/halton-meter-bar/app/details/model"
+	"github.com/haltonlabs/halton-meter-bar/app/details/wire"
 	"github.com/haltonlabs/halton-meter-bar/assets/draw"
 	"github.com/haltonlabs/halton-meter-bar/status"
 )
@@ -48,7 +33,7 @@ import (
 // Sink carries the buttons' requests out: to the tray, or to the window's
 // own monitor when it runs alone.
 type Sink interface {
-	Request(id monitor.ActionID)
+	Request(id action.ID)
 }
 
 // Window is how long the timelines look back.
@@ -60,8 +45,8 @@ type View struct {
 	sink    Sink
 	now     func() time.Time
 	osDesc  string
-	msg     monitor.Message
-	model   monitor.DetailsModel
+	msg     wire.Message
+	model   model.Model
 	focused string
 
 	verdictDot *canvas.Circle
@@ -80,18 +65,18 @@ type View struct {
 	rows       map[string]*rowView
 	lines      map[string]*timeline
 	axis       *fyne.Container
-	buttons    map[monitor.ActionID]*widget.Button
+	buttons    map[action.ID]*widget.Button
 }
 
 // NewView builds the window on app a. now is the clock (tests fix it).
 func NewView(a fyne.App, sink Sink, now func() time.Time, osDesc string) *View {
 	v := &View{
 		win: a.NewWindow("Halton Meter"), sink: sink, now: now, osDesc: osDesc,
-		rows: make(map[string]*rowView), lines: make(map[string]*timeline), buttons: make(map[monitor.ActionID]*widget.Button),
+		rows: make(map[string]*rowView), lines: make(map[string]*timeline), buttons: make(map[action.ID]*widget.Button),
 	}
 	v.win.SetContent(v.build())
 	v.win.Resize(fyne.NewSize(1040, 820))
-	v.Update(monitor.Message{})
+	v.Update(wire.Message{})
 	return v
 }
 
@@ -151,14 +136,14 @@ func (v *View) build() fyne.CanvasObject {
 	v.scroll = container.NewVScroll(container.NewPadded(v.content))
 
 	bar := container.NewHBox()
-	icons := map[monitor.ActionID]fyne.Resource{
-		monitor.ActRefresh: theme.ViewRefreshIcon(), monitor.ActStartDaemon: theme.MediaPlayIcon(),
-		monitor.ActRunDoctor: theme.ComputerIcon(), monitor.ActCopyDiagnostics: theme.ContentCopyIcon(),
-		monitor.ActOpenLogs: theme.FolderOpenIcon(),
+	icons := map[action.ID]fyne.Resource{
+		action.Refresh: theme.ViewRefreshIcon(), action.StartDaemon: theme.MediaPlayIcon(),
+		action.RunDoctor: theme.ComputerIcon(), action.CopyDiagnostics: theme.ContentCopyIcon(),
+		action.OpenLogs: theme.FolderOpenIcon(),
 	}
-	for _, b := range monitor.BuildDetails(monitor.Message{}, time.Time{}, Window).Buttons {
+	for _, b := range model.Build(wire.Message{}, time.Time{}, Window).Buttons {
 		btn := widget.NewButtonWithIcon(b.Title, icons[b.ID], func() { v.press(b.ID) })
-		if b.ID == monitor.ActRefresh {
+		if b.ID == action.Refresh {
 			btn.Importance = widget.HighImportance
 		}
 		v.buttons[b.ID] = btn
@@ -174,9 +159,9 @@ func (v *View) build() fyne.CanvasObject {
 }
 
 // press forwards a button; Copy Diagnostics is done here.
-func (v *View) press(id monitor.ActionID) {
-	if id == monitor.ActCopyDiagnostics {
-		fyne.CurrentApp().Clipboard().SetContent(monitor.Diagnostics(v.msg, v.now(), v.osDesc))
+func (v *View) press(id action.ID) {
+	if id == action.CopyDiagnostics {
+		fyne.CurrentApp().Clipboard().SetContent(model.Diagnostics(v.msg, v.now(), v.osDesc))
 		v.notice.SetText("Diagnostics copied to the clipboard")
 		return
 	}
@@ -185,14 +170,14 @@ func (v *View) press(id monitor.ActionID) {
 }
 
 // Update shows a new snapshot.
-func (v *View) Update(msg monitor.Message) {
+func (v *View) Update(msg wire.Message) {
 	v.msg = msg
 	v.redraw()
 }
 
 // Tick moves the clock on: "checked N s ago" and the stale warning.
 func (v *View) Tick() {
-	m := monitor.BuildDetails(v.msg, v.now(), Window)
+	m := model.Build(v.msg, v.now(), Window)
 	if m.Checked != v.model.Checked || m.Stale != v.model.Stale || m.StaleText != v.model.StaleText {
 		v.redraw()
 	}
@@ -213,7 +198,7 @@ func (v *View) Focus(component string) {
 }
 
 func (v *View) redraw() {
-	m := monitor.BuildDetails(v.msg, v.now(), Window)
+	m := model.Build(v.msg, v.now(), Window)
 	v.model = m
 	v.verdictDot.FillColor = colourOf(m.Icon)
 	v.verdictDot.Refresh()
@@ -249,7 +234,7 @@ func (v *View) redraw() {
 	}
 }
 
-func (v *View) setAxis(labels []monitor.AxisLabel) {
+func (v *View) setAxis(labels []model.AxisLabel) {
 	if len(v.axis.Objects) == len(labels) {
 		return
 	}
@@ -274,7 +259,7 @@ func (v *View) setAxis(labels []monitor.AxisLabel) {
 }
 
 // Button returns the button of an action, for the tests' taps.
-func (v *View) Button(id monitor.ActionID) *widget.Button { return v.buttons[id] }
+func (v *View) Button(id action.ID) *widget.Button { return v.buttons[id] }
 
 func show(o fyne.CanvasObject, visible bool) {
 	if visible {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -11,6 +12,8 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 
+	"github.com/haltonlabs/halton-meter-bar/app/action"
+	"github.com/haltonlabs/halton-meter-bar/app/details/wire"
 	"github.com/haltonlabs/halton-meter-bar/app/monitor"
 	"github.com/haltonlabs/halton-meter-bar/status"
 )
@@ -18,21 +21,21 @@ import (
 var now = time.Date(2026, 11, 25, 14, 30, 0, 0, time.UTC)
 
 // recorder is a Sink that keeps the requests.
-type recorder struct{ got []monitor.ActionID }
+type recorder struct{ got []action.ID }
 
-func (r *recorder) Request(id monitor.ActionID) { r.got = append(r.got, id) }
+func (r *recorder) Request(id action.ID) { r.got = append(r.got, id) }
 
 // snapshot is a report at now−4 s from the given rows, with an hour of
 // history in which the failing rows broke 12 minutes ago.
-func snapshot(overall, headline string, rows map[string][3]string) monitor.Message {
+func snapshot(overall, headline string, rows map[string][3]string) wire.Message {
 	r := &status.Report{
 		Overall: overall, Headline: headline, Version: "0.6.3", VersionSource: "/health", InstallMode: "apps",
 		BarVersion: "1.0.0", CheckedAt: now.Add(-4 * time.Second), HaltonHome: "/Users/jdoe/.halton-meter",
 		Ports: status.Ports{Edge: 8081, Internal: 8090, API: 8765, Source: "effective-ports.json"},
 	}
-	hist := map[string][]monitor.Point{}
+	hist := map[string][]wire.Point{}
 	for _, name := range status.ComponentOrder {
-		c := status.Component{Component: name, State: "healthy", Level: status.LevelOK}
+		c := status.Component{Name: name, State: "healthy", Level: status.LevelOK}
 		if v, ok := rows[name]; ok {
 			c.State, c.Level, c.Detail = v[0], status.Level(v[1]), v[2]
 		}
@@ -40,13 +43,13 @@ func snapshot(overall, headline string, rows map[string][3]string) monitor.Messa
 			c.NextStep = "halton-meter start"
 		}
 		r.Components = append(r.Components, c)
-		pts := []monitor.Point{{At: now.Add(-50 * time.Minute), State: "healthy", Level: status.LevelOK}}
+		pts := []wire.Point{{At: now.Add(-50 * time.Minute), State: "healthy", Level: status.LevelOK}}
 		if c.Level != status.LevelOK {
-			pts = append(pts, monitor.Point{At: now.Add(-12 * time.Minute), State: c.State, Level: c.Level, Detail: c.Detail})
+			pts = append(pts, wire.Point{At: now.Add(-12 * time.Minute), State: c.State, Level: c.Level, Detail: c.Detail})
 		}
 		hist[name] = pts
 	}
-	return monitor.Message{Type: monitor.MsgSnapshot, Report: r, History: hist, PollIntervalMS: 5000}
+	return wire.Message{Type: wire.MsgSnapshot, Report: r, History: hist, PollIntervalMS: 5000}
 }
 
 var healthyRows = map[string][3]string{
@@ -72,13 +75,13 @@ func with(base map[string][3]string, changes map[string][3]string) map[string][3
 	return out
 }
 
-func notInstalled() monitor.Message {
+func notInstalled() wire.Message {
 	r := &status.Report{Overall: status.OverallNotInstalled, Headline: "Halton Meter is not installed", Version: "unknown",
 		BarVersion: "1.0.0", CheckedAt: now.Add(-1 * time.Second), HaltonHome: "/Users/jdoe/.halton-meter"}
 	for _, name := range status.ComponentOrder {
-		r.Components = append(r.Components, status.Component{Component: name, State: "unknown", Level: status.LevelUnknown, Detail: "not installed"})
+		r.Components = append(r.Components, status.Component{Name: name, State: "unknown", Level: status.LevelUnknown, Detail: "not installed"})
 	}
-	return monitor.Message{Type: monitor.MsgSnapshot, Report: r, PollIntervalMS: 5000}
+	return wire.Message{Type: wire.MsgSnapshot, Report: r, PollIntervalMS: 5000}
 }
 
 func newTestView(t *testing.T, th fyne.Theme) (*View, *recorder, fyne.App) {
@@ -98,7 +101,7 @@ func TestRendering(t *testing.T) {
 	tests := []struct {
 		name  string
 		theme fyne.Theme
-		msg   monitor.Message
+		msg   wire.Message
 		focus string
 	}{
 		{"healthy", theme.LightTheme(), snapshot("healthy", "All healthy", healthyRows), ""},
@@ -128,10 +131,10 @@ func TestButtons(t *testing.T) {
 	v.Update(snapshot("degraded", "Daemon stopped — not metering", with(healthyRows, map[string][3]string{
 		"daemon": {"stopped", "warn", "killed by signal 9 (SIGKILL) · com.haltonlabs.meter"},
 	})))
-	if got := v.Button(monitor.ActStartDaemon).Text; got != "Start Daemon" {
+	if got := v.Button(action.StartDaemon).Text; got != "Start Daemon" {
 		t.Errorf("start button %q", got)
 	}
-	for _, id := range []monitor.ActionID{monitor.ActRefresh, monitor.ActStartDaemon, monitor.ActRunDoctor, monitor.ActOpenLogs, monitor.ActCopyDiagnostics} {
+	for _, id := range []action.ID{action.Refresh, action.StartDaemon, action.RunDoctor, action.OpenLogs, action.CopyDiagnostics} {
 		test.Tap(v.Button(id))
 	}
 	if strings.Join(ids(rec.got), ",") != "refresh,start-daemon,run-doctor,open-logs" {
@@ -146,7 +149,7 @@ func TestButtons(t *testing.T) {
 	}
 
 	v.Update(notInstalled())
-	if !v.Button(monitor.ActStartDaemon).Disabled() || v.Button(monitor.ActRefresh).Disabled() {
+	if !v.Button(action.StartDaemon).Disabled() || v.Button(action.Refresh).Disabled() {
 		t.Error("not installed: only Refresh and Copy Diagnostics make sense")
 	}
 }
@@ -179,7 +182,7 @@ func TestFocus(t *testing.T) {
 	}
 }
 
-func ids(a []monitor.ActionID) []string {
+func ids(a []action.ID) []string {
 	var s []string
 	for _, id := range a {
 		s = append(s, string(id))
@@ -198,8 +201,9 @@ func TestStandalone(t *testing.T) {
 	degraded := snapshot("degraded", "Daemon stopped — not metering", with(healthyRows, map[string][3]string{
 		"daemon": {"stopped", "warn", "killed by signal 9 (SIGKILL) · com.haltonlabs.meter"},
 	})).Report
+	var swept atomic.Int32
 	m := monitor.New(monitor.Options{
-		Sweep:           func(context.Context) status.Report { return *degraded },
+		Sweep:           func(context.Context) status.Report { swept.Add(1); return *degraded },
 		HealthyInterval: time.Hour, UnhealthyInterval: time.Hour,
 	})
 	v := NewView(a, MonitorSink{M: m}, time.Now, "")
@@ -221,9 +225,9 @@ func TestStandalone(t *testing.T) {
 	}
 	// Its buttons act on that monitor.
 	uiMu.Lock()
-	test.Tap(v.Button(monitor.ActRefresh))
+	test.Tap(v.Button(action.Refresh))
 	uiMu.Unlock()
-	for m.Sweeps() < 2 {
+	for swept.Load() < 2 {
 		if time.Now().After(deadline) {
 			t.Fatal("Refresh did not sweep")
 		}

@@ -9,7 +9,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/haltonlabs/halton-meter-bar/app/monitor"
+	"github.com/haltonlabs/halton-meter-bar/app/details/model"
 	"github.com/haltonlabs/halton-meter-bar/assets/draw"
 )
 
@@ -228,7 +228,7 @@ func newRowView() *rowView {
 	return rv
 }
 
-func (rv *rowView) set(row monitor.DetailRow, focused bool) {
+func (rv *rowView) set(row model.Row, focused bool) {
 	rv.name.SetText(row.Component)
 	rv.state.SetText(row.State)
 	rv.badgeBg.FillColor = tint(row.Dot)
@@ -246,7 +246,7 @@ type timeline struct {
 	box    *fyne.Container
 	layout *fractions
 	track  *canvas.Rectangle
-	last   []monitor.Segment
+	last   []model.Segment
 }
 
 func newTimeline() *timeline {
@@ -258,7 +258,7 @@ func newTimeline() *timeline {
 	return tl
 }
 
-func (tl *timeline) set(segs []monitor.Segment) {
+func (tl *timeline) set(segs []model.Segment) {
 	if segmentsEqual(segs, tl.last) {
 		return
 	}
@@ -278,7 +278,7 @@ func (tl *timeline) set(segs []monitor.Segment) {
 	tl.box.Refresh()
 }
 
-func segmentsEqual(a, b []monitor.Segment) bool {
+func segmentsEqual(a, b []model.Segment) bool {
 	if len(a) != len(b) {
 		return false
 	}

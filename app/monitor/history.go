@@ -3,22 +3,15 @@ package monitor
 import (
 	"time"
 
+	"github.com/haltonlabs/halton-meter-bar/app/details/wire"
 	"github.com/haltonlabs/halton-meter-bar/status"
 )
-
-// Point is a row's state from At until the next point.
-type Point struct {
-	At     time.Time    `json:"at"`
-	State  string       `json:"state"`
-	Level  status.Level `json:"level"`
-	Detail string       `json:"detail"`
-}
 
 // History keeps each row's transitions over a window (an hour by default),
 // plus the last point before it, so a timeline knows the state at its start.
 type History struct {
 	Window time.Duration
-	rows   map[string][]Point
+	rows   map[string][]wire.Point
 }
 
 // maxPoints bounds a row's history whatever flaps.
@@ -26,22 +19,22 @@ const maxPoints = 512
 
 // NewHistory keeps transitions for window.
 func NewHistory(window time.Duration) *History {
-	return &History{Window: window, rows: make(map[string][]Point)}
+	return &History{Window: window, rows: make(map[string][]wire.Point)}
 }
 
 // Add records the rows of a report whose state or level changed.
 func (h *History) Add(r status.Report) {
 	for _, c := range r.Components {
-		pts := h.rows[c.Component]
+		pts := h.rows[c.Name]
 		if n := len(pts); n == 0 || pts[n-1].State != c.State || pts[n-1].Level != c.Level {
-			pts = append(pts, Point{At: r.CheckedAt, State: c.State, Level: c.Level, Detail: c.Detail})
+			pts = append(pts, wire.Point{At: r.CheckedAt, State: c.State, Level: c.Level, Detail: c.Detail})
 		}
-		h.rows[c.Component] = h.trim(pts, r.CheckedAt)
+		h.rows[c.Name] = h.trim(pts, r.CheckedAt)
 	}
 }
 
 // trim drops points older than the window, keeping the one in force at its start.
-func (h *History) trim(pts []Point, now time.Time) []Point {
+func (h *History) trim(pts []wire.Point, now time.Time) []wire.Point {
 	start := now.Add(-h.Window)
 	drop := 0
 	for drop+1 < len(pts) && !pts[drop+1].At.After(start) {
@@ -50,23 +43,14 @@ func (h *History) trim(pts []Point, now time.Time) []Point {
 	if n := len(pts) - drop; n > maxPoints {
 		drop = len(pts) - maxPoints
 	}
-	return append([]Point(nil), pts[drop:]...)
+	return append([]wire.Point(nil), pts[drop:]...)
 }
 
 // Snapshot copies every row's points.
-func (h *History) Snapshot() map[string][]Point {
-	out := make(map[string][]Point, len(h.rows))
+func (h *History) Snapshot() map[string][]wire.Point {
+	out := make(map[string][]wire.Point, len(h.rows))
 	for k, v := range h.rows {
-		out[k] = append([]Point(nil), v...)
+		out[k] = append([]wire.Point(nil), v...)
 	}
 	return out
-}
-
-// Since is when a row entered its current state.
-func (h *History) Since(component string) (time.Time, bool) {
-	pts := h.rows[component]
-	if len(pts) == 0 {
-		return time.Time{}, false
-	}
-	return pts[len(pts)-1].At, true
 }

@@ -1,47 +1,31 @@
 package monitor
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
+	"github.com/haltonlabs/halton-meter-bar/app/action"
+	"github.com/haltonlabs/halton-meter-bar/app/present"
 	"github.com/haltonlabs/halton-meter-bar/assets/draw"
+	"github.com/haltonlabs/halton-meter-bar/internal/text"
 	"github.com/haltonlabs/halton-meter-bar/status"
-)
-
-// ActionID names a menu action.
-type ActionID string
-
-// The menu's actions, in menu order.
-const (
-	ActOpenDetails   ActionID = "open-details"
-	ActOpenDashboard ActionID = "open-dashboard"
-	ActStartDaemon   ActionID = "start-daemon"
-	ActRunDoctor     ActionID = "run-doctor"
-	ActCopyJSON      ActionID = "copy-json"
-	ActOpenLogs      ActionID = "open-logs"
-	ActRefresh       ActionID = "refresh"
-	ActNotifications ActionID = "notifications"
-	ActStartAtLogin  ActionID = "start-at-login"
-	ActInstall       ActionID = "install"
-	ActQuit          ActionID = "quit"
 )
 
 // ActionOrder is the order of the action items; the tray puts a separator
 // before each group's first item.
-var ActionOrder = []ActionID{
-	ActOpenDetails, ActOpenDashboard, ActStartDaemon, ActRunDoctor, ActInstall,
-	ActCopyJSON, ActOpenLogs, ActRefresh,
-	ActNotifications, ActStartAtLogin,
-	ActQuit,
+var ActionOrder = []action.ID{
+	action.OpenDetails, action.OpenDashboard, action.StartDaemon, action.RunDoctor, action.Install,
+	action.CopyJSON, action.OpenLogs, action.Refresh,
+	action.Notifications, action.StartAtLogin,
+	action.Quit,
 }
 
 // GroupStarts are the actions that open a group in the menu.
-var GroupStarts = map[ActionID]bool{ActOpenDetails: true, ActCopyJSON: true, ActNotifications: true, ActQuit: true}
+var GroupStarts = map[action.ID]bool{action.OpenDetails: true, action.CopyJSON: true, action.Notifications: true, action.Quit: true}
 
 // Item is one action of the menu.
 type Item struct {
-	ID        ActionID
+	ID        action.ID
 	Title     string
 	Tooltip   string
 	Enabled   bool
@@ -71,7 +55,7 @@ type Menu struct {
 }
 
 // Item returns the item with id.
-func (m Menu) Item(id ActionID) Item {
+func (m Menu) Item(id action.ID) Item {
 	for _, it := range m.Items {
 		if it.ID == id {
 			return it
@@ -90,49 +74,6 @@ type MenuInput struct {
 	DetailsMissing bool
 }
 
-// IconFor is the icon of an overall verdict.
-func IconFor(overall string) draw.State {
-	switch overall {
-	case status.OverallHealthy:
-		return draw.Healthy
-	case status.OverallDegraded:
-		return draw.Degraded
-	case status.OverallDown:
-		return draw.Down
-	}
-	return draw.Unknown
-}
-
-// DotFor is the dot of a row's level.
-func DotFor(l status.Level) draw.State {
-	switch l {
-	case status.LevelOK:
-		return draw.Healthy
-	case status.LevelWarn:
-		return draw.Degraded
-	case status.LevelCrit:
-		return draw.Down
-	}
-	return draw.Unknown
-}
-
-// CheckedText says how long ago the report was made.
-func CheckedText(r *status.Report, now time.Time) string {
-	if r == nil {
-		return "Checking…"
-	}
-	age := now.Sub(r.CheckedAt)
-	switch {
-	case age < 2*time.Second:
-		return "Checked just now"
-	case age < time.Minute:
-		return fmt.Sprintf("Checked %d s ago", int(age.Seconds()))
-	case age < time.Hour:
-		return fmt.Sprintf("Checked %d min ago", int(age.Minutes()))
-	}
-	return "Checked at " + r.CheckedAt.Local().Format("15:04")
-}
-
 // rowDetailMax keeps menu lines short; the tooltip has the whole detail.
 const rowDetailMax = 48
 
@@ -141,21 +82,18 @@ const rowDetailMax = 48
 // makes sense now.
 func BuildMenu(in MenuInput) Menu {
 	r := in.Report
-	m := Menu{Icon: draw.Unknown, Headline: "Checking Halton Meter…", Checked: CheckedText(r, in.Now)}
-	installed := false
-	var daemon status.Component
+	m := Menu{Icon: draw.Unknown, Headline: "Checking Halton Meter…", Checked: present.Checked(r, in.Now)}
+	installed := action.Installed(r)
 	if r != nil {
-		m.Icon = IconFor(r.Overall)
+		m.Icon = present.Icon(r.Overall)
 		m.Headline = r.Headline
-		installed = r.Overall != status.OverallNotInstalled
-		daemon, _ = r.Row(status.CompDaemon)
 		for _, c := range r.Components {
 			m.Rows = append(m.Rows, Row{
-				Component: c.Component,
+				Component: c.Name,
 				Title:     rowTitle(c),
 				Tooltip:   rowTooltip(c),
 				Level:     c.Level,
-				Dot:       DotFor(c.Level),
+				Dot:       present.Dot(c.Level),
 				Visible:   installed,
 			})
 		}
@@ -166,11 +104,7 @@ func BuildMenu(in MenuInput) Menu {
 	if r != nil {
 		fastapi, _ = r.Row(status.CompFastAPI)
 	}
-	running := daemon.State == status.StateHealthy || daemon.State == status.StateUnbound
-	startTitle := "Start Daemon"
-	if running {
-		startTitle = "Restart Daemon"
-	}
+	startTitle, startEnabled := action.StartDaemonTitle(r)
 	detailsTitle := "Open Details…"
 	if in.DetailsMissing {
 		detailsTitle = "Open Details… (not installed)"
@@ -178,40 +112,40 @@ func BuildMenu(in MenuInput) Menu {
 	for _, id := range ActionOrder {
 		it := Item{ID: id, Enabled: true, Visible: true}
 		switch id {
-		case ActOpenDetails:
+		case action.OpenDetails:
 			it.Title = detailsTitle
-		case ActOpenDashboard:
+		case action.OpenDashboard:
 			it.Title = "Open Dashboard"
 			it.Visible = installed
 			it.Enabled = fastapi.State == status.StateBound
 			if r != nil {
 				it.Tooltip = "http://" + r.Listeners.FastAPI.Address + "/"
 			}
-		case ActStartDaemon:
+		case action.StartDaemon:
 			it.Title = startTitle
 			it.Visible = installed
-			it.Enabled = daemon.State != "" && daemon.State != status.StateUnknown
+			it.Enabled = startEnabled
 			it.Tooltip = "launchctl kickstart -k gui/<uid>/" + status.LabelDaemon
-		case ActRunDoctor:
+		case action.RunDoctor:
 			it.Title = "Run Doctor in Terminal"
 			it.Visible = installed
-		case ActInstall:
+		case action.Install:
 			it.Title = "Install Halton Meter…"
 			it.Visible = r != nil && !installed
 			it.Tooltip = status.InstallDocsURL
-		case ActCopyJSON:
+		case action.CopyJSON:
 			it.Title = "Copy Status JSON"
 			it.Enabled = r != nil
-		case ActOpenLogs:
+		case action.OpenLogs:
 			it.Title = "Open Logs Folder"
 			it.Visible = installed
-		case ActRefresh:
+		case action.Refresh:
 			it.Title = "Refresh Now"
-		case ActNotifications:
+		case action.Notifications:
 			it.Title, it.Checkable, it.Checked = "Notifications", true, in.Notifications
-		case ActStartAtLogin:
+		case action.StartAtLogin:
 			it.Title, it.Checkable, it.Checked = "Start at Login", true, in.StartAtLogin
-		case ActQuit:
+		case action.Quit:
 			it.Title = "Quit Halton Meter Bar"
 		}
 		m.Items = append(m.Items, it)
@@ -225,7 +159,7 @@ func BuildMenu(in MenuInput) Menu {
 // ("fastapi listener — unbound (caused by daemon)").
 func rowTitle(c status.Component) string {
 	if c.CausedBy != "" {
-		return c.Component + " — " + c.State + " (caused by " + c.CausedBy + ")"
+		return c.Name + " — " + c.State + " (caused by " + c.CausedBy + ")"
 	}
 	var parts []string
 	for _, p := range strings.Split(c.Detail, " · ") {
@@ -237,8 +171,8 @@ func rowTitle(c status.Component) string {
 		parts = parts[:1]
 	}
 	detail := strings.Join(parts, " · ")
-	title := c.Component + " — " + c.State
-	if detail = clip(detail, rowDetailMax); detail != "" {
+	title := c.Name + " — " + c.State
+	if detail = text.Clip(detail, rowDetailMax); detail != "" {
 		title += " · " + detail
 	}
 	return title
@@ -250,12 +184,4 @@ func rowTooltip(c status.Component) string {
 		t += "\nNext: " + c.NextStep
 	}
 	return t
-}
-
-func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }

@@ -1,14 +1,22 @@
 // Package monitor is the tray's brain, with no GUI: it runs the sweeps,
 // keeps the last Report and an hour of history per row, decides the
-// notifications, builds the menu model, and carries out the menu's actions.
-// app/tray only draws the Menu it publishes and forwards clicks to Do.
+// notifications, builds the menu model, and carries out the actions of the
+// menu and of the details window. app/tray only draws the Menu it
+// publishes and forwards clicks to Do.
 //
-// Polling: a sweep at start, then every UnhealthyInterval (5 s) while
-// anything is not healthy and every HealthyInterval while all is (15 s, or
-// 30 s when a Watcher covers the fast path); a sweep at once on Refresh, on
-// an event (a watched process exits, a state file changes), and after a
-// wake from sleep. Sweeps run one at a time on the loop's goroutine;
-// triggers that arrive during a sweep fold into one more sweep.
+// What it touches outside the process comes in as dependencies: the
+// engine's sweeps, a Watcher of events (app/monitor/watch), the desktop's
+// opener and login item (app/desktop), a Notifier, and the details window
+// (app/details/child), which it builds from its own Snapshot and request
+// functions.
+//
+// Polling: a sweep at start, then every UnhealthyInterval while anything
+// is not healthy and every HealthyInterval while all is (the tray chooses
+// them: 5 s, and 30 s when its Watcher covers process exits and file
+// changes, else 15 s); a sweep at once on Refresh, on an event (a watched
+// process exits, a state file changes), and after a wake from sleep.
+// Sweeps run one at a time on the loop's goroutine; triggers that arrive
+// during a sweep fold into one more sweep.
 //
 // With a Light sweep (status.Sweeper), a timed sweep while all is healthy
 // reuses launchd's last answer, and launchctl runs only every FullEvery
@@ -25,6 +33,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/haltonlabs/halton-meter-bar/app/action"
+	"github.com/haltonlabs/halton-meter-bar/app/desktop"
+	"github.com/haltonlabs/halton-meter-bar/app/details/wire"
+	"github.com/haltonlabs/halton-meter-bar/app/present"
 	"github.com/haltonlabs/halton-meter-bar/status"
 )
 
@@ -44,9 +56,12 @@ type Options struct {
 	Notifier          Notifier
 	// SettingsPath is settings.json; "" keeps settings in memory.
 	SettingsPath string
-	Env          Env
+	Deps         Deps
 	// Watcher, if set, triggers a sweep at once on a change.
 	Watcher Watcher
+	// NewWindow, if set, makes the details window from the monitor's
+	// Snapshot and the function that carries out the window's requests.
+	NewWindow func(snapshot func() wire.Message, request func(action.ID)) Window
 	// WakeCheck is how often the clocks are compared for a wake.
 	WakeCheck     time.Duration
 	WakeThreshold time.Duration
@@ -54,7 +69,7 @@ type Options struct {
 	Log           *log.Logger
 }
 
-// Defaults fills in what o leaves zero.
+// withDefaults fills in what o leaves zero.
 func (o Options) withDefaults() Options {
 	if o.HealthyInterval <= 0 {
 		o.HealthyInterval = 15 * time.Second
@@ -83,10 +98,32 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
+// Watcher turns changes in the install into sweep triggers, so a crash is
+// seen at once rather than at the next poll (app/monitor/watch).
+type Watcher interface {
+	// Events delivers one trigger per burst of changes.
+	Events() <-chan struct{}
+	// WatchPIDs sets the processes whose exit is a change.
+	WatchPIDs(pids []int)
+}
+
+// Window is the details window as the monitor drives it (app/details/child).
+type Window interface {
+	// Available reports whether the window can be opened at all.
+	Available() bool
+	// Open opens it, or brings it to the front, focused on a row ("" for none).
+	Open(component string) error
+	// Publish gives an open window the current snapshot.
+	Publish()
+	// Close closes it.
+	Close()
+}
+
 // Monitor runs the sweeps and publishes the menu.
 type Monitor struct {
 	opts    Options
-	env     Env
+	deps    Deps
+	window  Window // nil: no details window
 	refresh chan struct{}
 	updates chan Menu
 	sweeps  atomic.Int64
@@ -98,7 +135,7 @@ type Monitor struct {
 	fingerprint string
 	history     *History
 	policy      *Policy
-	settings    Settings
+	settings    desktop.Settings
 	published   Menu
 	start       time.Time
 	interval    time.Duration // until the next timed sweep
@@ -109,7 +146,7 @@ func New(opts Options) *Monitor {
 	opts = opts.withDefaults()
 	m := &Monitor{
 		opts:    opts,
-		env:     opts.Env,
+		deps:    opts.Deps,
 		refresh: make(chan struct{}, 1),
 		updates: make(chan Menu, 1),
 		notes:   make(chan Notification, 16),
@@ -117,13 +154,16 @@ func New(opts Options) *Monitor {
 		policy:  NewPolicy(opts.Policy),
 		start:   time.Now(),
 	}
-	m.settings = DefaultSettings
+	m.settings = desktop.DefaultSettings
 	if opts.SettingsPath != "" {
-		s, err := LoadSettings(opts.SettingsPath)
+		s, err := desktop.LoadSettings(opts.SettingsPath)
 		if err != nil {
 			opts.Log.Print(err)
 		}
 		m.settings = s
+	}
+	if opts.NewWindow != nil {
+		m.window = opts.NewWindow(m.Snapshot, m.request)
 	}
 	return m
 }
@@ -139,12 +179,6 @@ func (m *Monitor) Refresh() {
 	}
 }
 
-// Sweeps is how many sweeps have run.
-func (m *Monitor) Sweeps() int { return int(m.sweeps.Load()) }
-
-// FullSweeps is how many sweeps asked launchd.
-func (m *Monitor) FullSweeps() int { return int(m.fulls.Load()) }
-
 // Report is the last sweep's report.
 func (m *Monitor) Report() (status.Report, bool) {
 	m.mu.Lock()
@@ -155,15 +189,8 @@ func (m *Monitor) Report() (status.Report, bool) {
 	return *m.report, true
 }
 
-// History is a copy of every row's recent transitions.
-func (m *Monitor) History() map[string][]Point {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.history.Snapshot()
-}
-
 // Settings are the current settings.
-func (m *Monitor) Settings() Settings {
+func (m *Monitor) Settings() desktop.Settings {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.settings
@@ -188,8 +215,23 @@ func (m *Monitor) setNotifications(on bool) error {
 	return s.Save(m.opts.SettingsPath)
 }
 
-// Run sweeps until ctx ends.
+// Snapshot is the message that gives a details window the current state.
+func (m *Monitor) Snapshot() wire.Message {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	msg := wire.Message{Type: wire.MsgSnapshot, History: m.history.Snapshot(), PollIntervalMS: m.interval.Milliseconds()}
+	if m.report != nil {
+		r := *m.report
+		msg.Report = &r
+	}
+	return msg
+}
+
+// Run sweeps until ctx ends, then closes the details window.
 func (m *Monitor) Run(ctx context.Context) {
+	if m.window != nil {
+		defer m.window.Close()
+	}
 	go m.deliverNotifications(ctx)
 	m.republish()
 	var wake WakeDetector
@@ -250,21 +292,23 @@ func (m *Monitor) sweep(ctx context.Context, timed bool, lastFull *time.Time) ti
 		m.mu.Unlock()
 		if healthy {
 			if r, ok := m.opts.Light(ctx); ok && fingerprint(r) == last {
-				return m.take(r)
+				return m.record(r)
 			}
 		}
 	}
 	r := m.opts.Sweep(ctx)
 	m.fulls.Add(1)
 	*lastFull = time.Now()
-	return m.take(r)
+	return m.record(r)
 }
 
-// take makes r the current report: history, notifications, menu, the
+// record makes r the current report: history, notifications, menu, the
 // details window and the processes to watch. It returns the time to the
 // next sweep.
-func (m *Monitor) take(r status.Report) time.Duration {
-	m.sweeps.Add(1)
+func (m *Monitor) record(r status.Report) time.Duration {
+	if m.sweeps.Add(1) == 1 {
+		m.opts.Log.Printf("first sweep: %s (%s)", r.Overall, r.Headline)
+	}
 	if r.CheckedAt.IsZero() {
 		r.CheckedAt = time.Now()
 	}
@@ -277,7 +321,11 @@ func (m *Monitor) take(r status.Report) time.Duration {
 	m.report = &r
 	m.interval = interval
 	m.history.Add(r)
+	wasQuiet := m.policy.Quiet()
 	notes := m.policy.Observe(r.CheckedAt, r)
+	if wasQuiet && !m.policy.Quiet() {
+		m.opts.Log.Print("quiet period over: notifications armed")
+	}
 	changed := fp != m.fingerprint
 	m.fingerprint = fp
 	m.mu.Unlock()
@@ -289,8 +337,8 @@ func (m *Monitor) take(r status.Report) time.Duration {
 	} else {
 		m.republishIfChecked()
 	}
-	if p, ok := m.env.Details.(Publisher); ok {
-		p.Publish(m.Snapshot)
+	if m.window != nil {
+		m.window.Publish()
 	}
 	if m.opts.Watcher != nil {
 		m.opts.Watcher.WatchPIDs(pidsOf(r))
@@ -298,10 +346,15 @@ func (m *Monitor) take(r status.Report) time.Duration {
 	return interval
 }
 
-// Publisher is a Details that wants every sweep's snapshot. It is handed
-// the means to make one, so none is made while no window is open.
-type Publisher interface {
-	Publish(snapshot func() Message)
+// pidsOf are the processes of a report worth watching.
+func pidsOf(r status.Report) []int {
+	var pids []int
+	for _, j := range []status.Job{r.Daemon, r.Watchdog, r.Edge.Job} {
+		if j.PID != nil {
+			pids = append(pids, *j.PID)
+		}
+	}
+	return pids
 }
 
 // fingerprint is what a change of the menu or icon depends on.
@@ -309,15 +362,21 @@ func fingerprint(r status.Report) string {
 	var b strings.Builder
 	b.WriteString(r.Overall + "|" + r.Headline + "|" + r.Version)
 	for _, c := range r.Components {
-		b.WriteString("|" + c.Component + "=" + c.State + "/" + string(c.Level) + "/" + c.Detail + "/" + c.NextStep)
+		b.WriteString("|" + c.Name + "=" + c.State + "/" + string(c.Level) + "/" + c.Detail + "/" + c.NextStep)
 	}
 	return b.String()
 }
 
-// republish rebuilds the menu and publishes it.
+// republish rebuilds the menu and publishes it. What the menu needs from
+// outside the monitor is asked before its lock is taken.
 func (m *Monitor) republish() {
+	in := MenuInput{
+		StartAtLogin:   m.deps.Login != nil && m.deps.Login.Enabled(),
+		DetailsMissing: m.window == nil || !m.window.Available(),
+	}
 	m.mu.Lock()
-	menu := m.buildLocked()
+	in.Report, in.Now, in.Notifications = m.report, time.Now(), m.settings.Notifications
+	menu := BuildMenu(in)
 	m.published = menu
 	m.mu.Unlock()
 	m.publish(menu)
@@ -326,25 +385,16 @@ func (m *Monitor) republish() {
 // republishIfChecked publishes when only the "checked N s ago" line moved.
 func (m *Monitor) republishIfChecked() {
 	m.mu.Lock()
-	if CheckedText(m.report, time.Now()) == m.published.Checked {
+	checked := present.Checked(m.report, time.Now())
+	if checked == m.published.Checked {
 		m.mu.Unlock()
 		return
 	}
 	menu := m.published
-	menu.Checked = CheckedText(m.report, time.Now())
+	menu.Checked = checked
 	m.published = menu
 	m.mu.Unlock()
 	m.publish(menu)
-}
-
-func (m *Monitor) buildLocked() Menu {
-	return BuildMenu(MenuInput{
-		Report:         m.report,
-		Now:            time.Now(),
-		Notifications:  m.settings.Notifications,
-		StartAtLogin:   m.env.Login.Executable != "" && m.env.Login.Enabled(),
-		DetailsMissing: m.env.Details == nil || !m.env.Details.Available(),
-	})
 }
 
 // publish hands the menu to the subscriber, replacing one not yet taken.

@@ -3,6 +3,7 @@ package monitor
 import (
 	"context"
 	"errors"
+	"github.com/haltonlabs/halton-meter-bar/internal/testwait"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -12,13 +13,19 @@ import (
 	"testing"
 	"time"
 
-	"howett.net/plist"
-
+	"github.com/haltonlabs/halton-meter-bar/app/action"
+	"github.com/haltonlabs/halton-meter-bar/app/desktop"
+	"github.com/haltonlabs/halton-meter-bar/app/details/child"
+	"github.com/haltonlabs/halton-meter-bar/app/details/wire"
 	"github.com/haltonlabs/halton-meter-bar/status"
 	"github.com/haltonlabs/halton-meter-bar/status/statustest"
 )
 
-// fakes records what the actions did instead of doing it.
+func sweeps(m *Monitor) int { return int(m.sweeps.Load()) }
+func fulls(m *Monitor) int  { return int(m.fulls.Load()) }
+
+// fakes records what the actions did instead of doing it: the opener, the
+// notifier and the details window.
 type fakes struct {
 	mu       sync.Mutex
 	urls     []string
@@ -67,23 +74,15 @@ func (f *fakes) Open(component string) error {
 	return nil
 }
 func (f *fakes) Available() bool { return true }
+func (f *fakes) Publish()        {}
+func (f *fakes) Close()          {}
+
+func (f *fakes) window(func() wire.Message, func(action.ID)) Window { return f }
 
 func (f *fakes) notifications() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]string(nil), f.notes...)
-}
-
-// eventually waits, within a generous bound, for cond.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within 10s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 // scripted is a sweep that returns the reports it is given, in turn, and
@@ -121,15 +120,23 @@ func (s *scripted) sweep(ctx context.Context) status.Report {
 func startMonitor(t *testing.T, s *scripted, f *fakes, opts Options) *Monitor {
 	opts.Sweep = s.sweep
 	opts.Notifier = f
-	if opts.Env.Opener == nil {
-		opts.Env = Env{Opener: f, Clipboard: f, Details: f}
+	if opts.Deps.Opener == nil {
+		opts.Deps.Opener = f
+	}
+	if opts.NewWindow == nil {
+		opts.NewWindow = f.window
 	}
 	m := New(opts)
+	run(t, m)
+	return m
+}
+
+// run runs m until the test ends.
+func run(t *testing.T, m *Monitor) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { m.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
-	return m
 }
 
 func TestMonitorPublishesOnlyChanges(t *testing.T) {
@@ -150,8 +157,8 @@ func TestMonitorPublishesOnlyChanges(t *testing.T) {
 	}
 	for take().Icon != "healthy" {
 	}
-	before := m.Sweeps()
-	eventually(t, "more sweeps", func() bool { return m.Sweeps() > before+20 })
+	before := sweeps(m)
+	testwait.For(t, "more sweeps", func() bool { return sweeps(m) > before+20 })
 	// Twenty identical sweeps later, nothing new was published (the
 	// "checked" line moves in whole seconds only).
 	select {
@@ -173,14 +180,14 @@ func TestMonitorRefreshAndNoOverlap(t *testing.T) {
 	s := &scripted{t: t, delay: 20 * time.Millisecond}
 	s.set(healthy)
 	m := startMonitor(t, s, &fakes{}, Options{HealthyInterval: time.Hour, UnhealthyInterval: time.Hour})
-	eventually(t, "the first sweep", func() bool { return m.Sweeps() == 1 })
+	testwait.For(t, "the first sweep", func() bool { return sweeps(m) == 1 })
 	// A burst of refreshes during a sweep folds into one more.
 	for i := 0; i < 50; i++ {
 		m.Refresh()
 	}
-	eventually(t, "the refresh sweep", func() bool { return m.Sweeps() >= 2 })
+	testwait.For(t, "the refresh sweep", func() bool { return sweeps(m) >= 2 })
 	time.Sleep(100 * time.Millisecond)
-	if n := m.Sweeps(); n > 3 {
+	if n := sweeps(m); n > 3 {
 		t.Errorf("%d sweeps for a burst of 50 refreshes", n)
 	}
 }
@@ -190,9 +197,12 @@ func TestMonitorEventsTriggerSweeps(t *testing.T) {
 	s.set(healthy)
 	fw := &fakeWatcher{events: make(chan struct{}, 1)}
 	m := startMonitor(t, s, &fakes{}, Options{HealthyInterval: time.Hour, UnhealthyInterval: time.Hour, Watcher: fw})
-	eventually(t, "the first sweep", func() bool { return m.Sweeps() == 1 })
+	testwait.For(t, "the first sweep", func() bool { return sweeps(m) == 1 })
+	if got := fw.watched(); len(got) != 0 {
+		t.Errorf("watching %v of a report with no PIDs", got)
+	}
 	fw.events <- struct{}{}
-	eventually(t, "a sweep on the event", func() bool { return m.Sweeps() == 2 })
+	testwait.For(t, "a sweep on the event", func() bool { return sweeps(m) == 2 })
 }
 
 func TestMonitorNotifies(t *testing.T) {
@@ -206,30 +216,30 @@ func TestMonitorNotifies(t *testing.T) {
 		Policy:       PolicyConfig{Grace: 20 * time.Millisecond, QuietSweeps: 1, Cooldown: time.Hour},
 		SettingsPath: settings,
 	})
-	eventually(t, "quiet sweeps", func() bool { return m.Sweeps() > 2 })
+	testwait.For(t, "quiet sweeps", func() bool { return sweeps(m) > 2 })
 	s.set(daemonStopped)
-	eventually(t, "a notification", func() bool { return len(f.notifications()) == 1 })
-	before := m.Sweeps()
-	eventually(t, "more sweeps", func() bool { return m.Sweeps() > before+10 })
+	testwait.For(t, "a notification", func() bool { return len(f.notifications()) == 1 })
+	before := sweeps(m)
+	testwait.For(t, "more sweeps", func() bool { return sweeps(m) > before+10 })
 	if n := f.notifications(); len(n) != 1 || !strings.HasPrefix(n[0], "Daemon stopped — not metering: ") {
 		t.Fatalf("notifications %q", n)
 	}
 	s.set(healthy)
-	eventually(t, "the recovery", func() bool { return len(f.notifications()) == 2 })
+	testwait.For(t, "the recovery", func() bool { return len(f.notifications()) == 2 })
 
 	// Off: nothing more, and the choice is remembered.
-	if err := m.Do(context.Background(), ActNotifications); err != nil {
+	if err := m.Do(context.Background(), action.Notifications); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := LoadSettings(settings); got.Notifications {
+	if got, _ := desktop.LoadSettings(settings); got.Notifications {
 		t.Error("the setting was not saved")
 	}
-	if m.Menu().Item(ActNotifications).Checked {
+	if m.Menu().Item(action.Notifications).Checked {
 		t.Error("the menu still shows notifications on")
 	}
 	s.set(bad{status.CompWatchdog: "stopped/warn"})
-	before = m.Sweeps()
-	eventually(t, "sweeps past the grace", func() bool { return m.Sweeps() > before+20 })
+	before = sweeps(m)
+	testwait.For(t, "sweeps past the grace", func() bool { return sweeps(m) > before+20 })
 	if n := f.notifications(); len(n) != 2 {
 		t.Errorf("notified with notifications off: %q", n)
 	}
@@ -240,13 +250,15 @@ func TestMonitorNotifies(t *testing.T) {
 }
 
 // actionWorld is a statustest world whose launchctl records its arguments,
-// lists the table in DIR/launchctl-table.txt, and accepts the rest.
+// lists the table in DIR/launchctl-table.txt, and answers bootstrap and
+// kickstart with the exit status in DIR/bootstrap.exit and
+// DIR/kickstart.exit when those exist.
 func actionWorld(t *testing.T) (*statustest.World, status.Config, string) {
 	w := statustest.New(t, "apps")
 	log := filepath.Join(w.Dir, "launchctl.log")
 	w.Tool("launchctl", `echo "$*" >> `+log+`
 [ "$1" = list ] && [ -z "$2" ] && exec cat `+filepath.Join(w.Dir, "launchctl-table.txt")+`
-[ "$1" = bootout ] && [ "$FAIL_BOOTOUT" = 1 ] && { echo "Boot-out failed: 5: Input/output error" >&2; exit 5; }
+if [ -f `+w.Dir+`/"$1".exit ]; then echo "$1 failed: $(cat `+w.Dir+`/"$1".exit): Input/output error" >&2; exit "$(cat `+w.Dir+`/"$1".exit)"; fi
 exit 0`)
 	return w, status.ConfigFromEnviron(w.Env()), log
 }
@@ -262,12 +274,16 @@ func readLog(t *testing.T, path string) []string {
 	return out
 }
 
+func actionDeps(cfg status.Config, f *fakes) Deps {
+	lc := status.Launchctl{Path: cfg.Launchctl}
+	return Deps{Cfg: cfg, Launchctl: lc, UID: 501, Opener: f,
+		Login: desktop.LoginItem{Cfg: cfg, Launchctl: lc, UID: 501, Executable: "/Applications/Halton Meter Bar.app/Contents/MacOS/halton-meter-bar"}}
+}
+
 func TestActions(t *testing.T) {
 	w, cfg, log := actionWorld(t)
 	f := &fakes{}
-	env := Env{Cfg: cfg, Runner: &status.ExecRunner{}, UID: 501, Opener: f, Clipboard: f, Details: f,
-		Login: LoginItem{Cfg: cfg, Runner: &status.ExecRunner{}, UID: 501, Executable: "/Applications/Halton Meter Bar.app/Contents/MacOS/halton-meter-bar"}}
-	m := New(Options{Sweep: func(ctx context.Context) status.Report { return status.Check(ctx, cfg) }, Env: env, Notifier: f})
+	m := New(Options{Sweep: func(ctx context.Context) status.Report { return status.Check(ctx, cfg) }, Deps: actionDeps(cfg, f), Notifier: f, NewWindow: f.window})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go m.deliverNotifications(ctx)
@@ -278,7 +294,7 @@ func TestActions(t *testing.T) {
 		t.Fatalf("world is %s: %s", r.Overall, r.Headline)
 	}
 
-	for _, id := range []ActionID{ActOpenDashboard, ActRunDoctor, ActCopyJSON, ActOpenLogs, ActInstall, ActOpenDetails} {
+	for _, id := range []action.ID{action.OpenDashboard, action.RunDoctor, action.CopyJSON, action.OpenLogs, action.Install, action.OpenDetails} {
 		if err := m.Do(ctx, id); err != nil {
 			t.Errorf("%s: %v", id, err)
 		}
@@ -298,17 +314,18 @@ func TestActions(t *testing.T) {
 
 	// Restart a running daemon: kickstart -k only.
 	os.Remove(log)
-	if err := m.Do(ctx, ActStartDaemon); err != nil {
+	if err := m.Do(ctx, action.StartDaemon); err != nil {
 		t.Fatal(err)
 	}
 	if got := readLog(t, log); strings.Join(got, "; ") != "kickstart -k gui/501/com.haltonlabs.meter" {
 		t.Errorf("restart ran %q", got)
 	}
 	// Start after `halton-meter stop`: load both, then start both.
-	os.WriteFile(filepath.Join(w.Dir, "launchctl-table.txt"), []byte("PID\tStatus\tLabel\n4001\t0\tcom.haltonlabs.meter.edge\n-\t0\tcom.haltonlabs.meter.userenv\n"), 0o644)
+	stopped := "PID\tStatus\tLabel\n4001\t0\tcom.haltonlabs.meter.edge\n-\t0\tcom.haltonlabs.meter.userenv\n"
+	os.WriteFile(filepath.Join(w.Dir, "launchctl-table.txt"), []byte(stopped), 0o644)
 	m.sweep(ctx, false, &lastFull)
 	os.Remove(log)
-	if err := m.Do(ctx, ActStartDaemon); err != nil {
+	if err := m.Do(ctx, action.StartDaemon); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{
@@ -321,12 +338,46 @@ func TestActions(t *testing.T) {
 		t.Errorf("start ran\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 
+	// bootstrap exits 5 (loaded meanwhile): not a failure; the start goes on.
+	os.WriteFile(filepath.Join(w.Dir, "bootstrap.exit"), []byte("5"), 0o644)
+	os.Remove(log)
+	if err := m.Do(ctx, action.StartDaemon); err != nil {
+		t.Errorf("start with bootstrap exiting 5: %v", err)
+	}
+	if got := readLog(t, log); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("start with bootstrap exiting 5 ran\n%s", strings.Join(got, "\n"))
+	}
+	// Any other bootstrap failure stops the start and says why.
+	os.WriteFile(filepath.Join(w.Dir, "bootstrap.exit"), []byte("125"), 0o644)
+	os.Remove(log)
+	err := m.Do(ctx, action.StartDaemon)
+	var le *status.LaunchctlError
+	if !errors.As(err, &le) || le.ExitCode != 125 || le.Verb != "bootstrap" {
+		t.Errorf("start with bootstrap exiting 125: %v", err)
+	}
+	if got := readLog(t, log); len(got) != 1 {
+		t.Errorf("went on after a failed bootstrap: %q", got)
+	}
+	os.Remove(filepath.Join(w.Dir, "bootstrap.exit"))
+
+	// kickstart fails: the error says so and is announced.
+	os.WriteFile(filepath.Join(w.Dir, "kickstart.exit"), []byte("113"), 0o644)
+	err = m.Do(ctx, action.StartDaemon)
+	if !errors.Is(err, status.ErrNotLoaded) || !strings.Contains(err.Error(), "launchctl kickstart exited 113") {
+		t.Errorf("start with kickstart failing: %v", err)
+	}
+	testwait.For(t, "the failure notification", func() bool {
+		n := f.notifications()
+		return len(n) > 0 && strings.HasPrefix(n[len(n)-1], "Couldn't start the daemon: launchctl kickstart exited 113")
+	})
+	os.Remove(filepath.Join(w.Dir, "kickstart.exit"))
+
 	// A failing action says why in a notification and returns the error.
 	f.openErr = errors.New("xdg-open: no browser")
-	if err := m.Do(ctx, ActOpenDashboard); err == nil {
+	if err := m.Do(ctx, action.OpenDashboard); err == nil {
 		t.Error("no error")
 	}
-	eventually(t, "the failure notification", func() bool {
+	testwait.For(t, "the failure notification", func() bool {
 		n := f.notifications()
 		return len(n) > 0 && n[len(n)-1] == "Couldn't open the dashboard: xdg-open: no browser"
 	})
@@ -334,107 +385,138 @@ func TestActions(t *testing.T) {
 
 func TestStartAtLogin(t *testing.T) {
 	_, cfg, log := actionWorld(t)
-	exe := "/Applications/Halton Meter Bar.app/Contents/MacOS/halton-meter-bar"
-	l := LoginItem{Cfg: cfg, Runner: &status.ExecRunner{}, UID: 501, Executable: exe}
 	f := &fakes{}
-	m := New(Options{Sweep: func(ctx context.Context) status.Report { return status.Report{} }, Env: Env{Cfg: cfg, Login: l, Opener: f}, Notifier: f})
+	deps := actionDeps(cfg, f)
+	m := New(Options{Sweep: func(ctx context.Context) status.Report { return status.Report{} }, Deps: deps, Notifier: f})
 	ctx := context.Background()
-	if l.Enabled() || m.buildLocked().Item(ActStartAtLogin).Checked {
+	if deps.Login.Enabled() || m.Menu().Item(action.StartAtLogin).Checked {
 		t.Fatal("enabled from the start")
 	}
-	if err := m.Do(ctx, ActStartAtLogin); err != nil {
+	if err := m.Do(ctx, action.StartAtLogin); err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(l.Path())
-	if err != nil {
+	if !deps.Login.Enabled() || !m.Menu().Item(action.StartAtLogin).Checked {
+		t.Error("not enabled, or the menu not updated")
+	}
+	if err := m.Do(ctx, action.StartAtLogin); err != nil {
 		t.Fatal(err)
 	}
-	var agent map[string]any
-	if _, err := plist.Unmarshal(b, &agent); err != nil {
-		t.Fatal(err)
-	}
-	if agent["Label"] != LoginLabel || agent["RunAtLoad"] != true || agent["LimitLoadToSessionType"] != "Aqua" {
-		t.Errorf("agent %v", agent)
-	}
-	if args, _ := agent["ProgramArguments"].([]any); len(args) != 1 || args[0] != exe {
-		t.Errorf("ProgramArguments %v", agent["ProgramArguments"])
-	}
-	if _, present := agent["KeepAlive"]; present {
-		t.Error("a login item must not be kept alive: the user may quit it")
-	}
-	if !m.Menu().Item(ActStartAtLogin).Checked {
-		t.Error("menu not updated")
-	}
-	if err := m.Do(ctx, ActStartAtLogin); err != nil {
-		t.Fatal(err)
-	}
-	if l.Enabled() {
+	if deps.Login.Enabled() || m.Menu().Item(action.StartAtLogin).Checked {
 		t.Error("still enabled")
 	}
-	want := "bootstrap gui/501 " + l.Path() + "\nbootout gui/501/" + LoginLabel
-	if got := strings.Join(readLog(t, log), "\n"); got != want {
-		t.Errorf("launchctl ran\n%s\nwant\n%s", got, want)
+	if got := strings.Join(readLog(t, log), "\n"); !strings.HasPrefix(got, "bootstrap gui/501 ") || !strings.HasSuffix(got, "bootout gui/501/com.haltonlabs.meter.bar") {
+		t.Errorf("launchctl ran\n%s", got)
 	}
-
-	// Started by that very agent: unchecking must not boot this process out.
-	os.Remove(log)
-	l.Enable(ctx)
-	t.Setenv("XPC_SERVICE_NAME", LoginLabel)
-	if err := l.Disable(ctx); err != nil || l.Enabled() {
-		t.Fatalf("disable: %v", err)
-	}
-	if got := strings.Join(readLog(t, log), "\n"); got != "bootstrap gui/501 "+l.Path() {
-		t.Errorf("launchctl ran %q", got)
+	// Where there is no login item, the action says so.
+	m2 := New(Options{Sweep: func(ctx context.Context) status.Report { return status.Report{} }, Notifier: f})
+	if err := m2.Do(ctx, action.StartAtLogin); err == nil {
+		t.Error("Start at Login with no login item")
 	}
 }
 
-func TestLock(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "sub", "bar.lock")
-	l, err := AcquireLock(path)
-	if err != nil {
+// TestLightSweeps: while all is healthy, timed sweeps reuse launchd's
+// answer until a full one is due; a light sweep that sees a change is
+// redone in full at once. The counts do not depend on the machine's speed.
+func TestLightSweeps(t *testing.T) {
+	w, cfg, log := actionWorld(t)
+	sw := &status.Sweeper{Cfg: cfg}
+	m := New(Options{
+		Sweep: sw.Full, Light: sw.Light,
+		HealthyInterval: time.Millisecond, UnhealthyInterval: time.Millisecond,
+		FullEvery: time.Hour,
+	})
+	run(t, m)
+	testwait.For(t, "many sweeps", func() bool { return sweeps(m) >= 40 })
+	r, _ := m.Report()
+	if r.Overall != status.OverallHealthy {
+		t.Fatalf("world is %s", r.Overall)
+	}
+	// Within the hour only the first sweep asked launchd.
+	if full, calls := fulls(m), strings.Count(readFile(log), "list"); full != 1 || calls != 1 {
+		t.Errorf("%d sweeps, %d full, %d launchctl calls; want 1 full", sweeps(m), full, calls)
+	}
+	// The edge's port dies: the light sweep sees it and a full one follows.
+	w.Ports(w.FreePort(), w.Internal, w.API)
+	testwait.For(t, "the edge seen down", func() bool { r, _ := m.Report(); return r.Overall == status.OverallDown })
+	if r, _ := m.Report(); r.Sweep.LaunchdCached || fulls(m) < 2 {
+		t.Error("the change was not confirmed by a full sweep")
+	}
+}
+
+// TestFullSweepsWhenDue: with a full sweep always due, every timed sweep
+// asks launchd.
+func TestFullSweepsWhenDue(t *testing.T) {
+	_, cfg, log := actionWorld(t)
+	sw := &status.Sweeper{Cfg: cfg}
+	m := New(Options{Sweep: sw.Full, Light: sw.Light, HealthyInterval: time.Millisecond, FullEvery: time.Nanosecond})
+	run(t, m)
+	testwait.For(t, "sweeps", func() bool { return sweeps(m) >= 10 })
+	ctxDone := fulls(m)
+	if ctxDone < 10 || strings.Count(readFile(log), "list") < 10 {
+		t.Errorf("%d full sweeps of %d", ctxDone, sweeps(m))
+	}
+}
+
+// TestDetailsWindow runs the monitor with a real child window (a stand-in
+// script): it gets snapshots, and its requests are carried out.
+func TestDetailsWindow(t *testing.T) {
+	_, cfg, log := actionWorld(t)
+	dir := t.TempDir()
+	received := filepath.Join(dir, "received")
+	window := filepath.Join(dir, "halton-meter-details")
+	os.WriteFile(window, []byte(`#!/bin/sh
+printf '{"request":"refresh"}\n{"request":"start-daemon"}\n'
+exec cat > `+received+`
+`), 0o755)
+	f := &fakes{}
+	sw := &status.Sweeper{Cfg: cfg}
+	m := New(Options{Sweep: sw.Full, HealthyInterval: time.Hour, UnhealthyInterval: time.Hour, Deps: actionDeps(cfg, f), Notifier: f,
+		NewWindow: func(snapshot func() wire.Message, request func(action.ID)) Window {
+			return child.New(child.Options{Path: window, Snapshot: snapshot, OnRequest: request})
+		}})
+	run(t, m)
+	testwait.For(t, "the first sweep", func() bool { return sweeps(m) == 1 })
+	if m.Menu().Item(action.OpenDetails).Title != "Open Details…" {
+		t.Errorf("menu says %q", m.Menu().Item(action.OpenDetails).Title)
+	}
+	if err := m.OpenRow("daemon"); err != nil {
 		t.Fatal(err)
 	}
-	_, err = AcquireLock(path)
-	var running ErrRunning
-	if !errors.As(err, &running) || running.PID != os.Getpid() {
-		t.Fatalf("second lock: %v", err)
-	}
-	if !strings.Contains(err.Error(), "already running (PID ") {
-		t.Errorf("message %q", err)
-	}
-	l.Release()
-	l2, err := AcquireLock(path)
-	if err != nil {
-		t.Fatalf("after release: %v", err)
-	}
-	l2.Release()
+	testwait.For(t, "the refresh it asked for", func() bool { return sweeps(m) >= 2 })
+	testwait.For(t, "the start it asked for", func() bool {
+		return strings.Contains(strings.Join(readLog(t, log), "\n"), "kickstart -k gui/501/com.haltonlabs.meter")
+	})
+	testwait.For(t, "snapshots of the sweeps", func() bool {
+		return strings.Count(readFile(received), `"type":"snapshot"`) >= 2
+	})
 }
 
-func TestSettingsFile(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "settings.json")
-	if s, err := LoadSettings(path); err != nil || !s.Notifications {
-		t.Errorf("missing file: %+v %v", s, err)
+// TestNoWindow: with no details binary, the menu says so and opening fails
+// with a notification.
+func TestNoWindow(t *testing.T) {
+	s := &scripted{t: t}
+	s.set(healthy)
+	f := &fakes{}
+	m := startMonitor(t, s, f, Options{HealthyInterval: time.Hour, UnhealthyInterval: time.Hour,
+		NewWindow: func(snapshot func() wire.Message, request func(action.ID)) Window {
+			return child.New(child.Options{Path: filepath.Join(t.TempDir(), "missing"), Snapshot: snapshot, OnRequest: request})
+		}})
+	testwait.For(t, "the first sweep", func() bool { return sweeps(m) == 1 })
+	if got := m.Menu().Item(action.OpenDetails).Title; got != "Open Details… (not installed)" {
+		t.Errorf("menu says %q", got)
 	}
-	os.WriteFile(path, []byte("{garbage"), 0o644)
-	if s, err := LoadSettings(path); err == nil || !s.Notifications {
-		t.Errorf("garbage: %+v %v", s, err)
+	if err := m.OpenRow("edge"); err == nil {
+		t.Error("opened a missing window")
 	}
-	if err := (Settings{Notifications: false}).Save(path); err != nil {
-		t.Fatal(err)
-	}
-	if s, err := LoadSettings(path); err != nil || s.Notifications {
-		t.Errorf("saved: %+v %v", s, err)
-	}
+	testwait.For(t, "the notification", func() bool {
+		n := f.notifications()
+		return len(n) == 1 && strings.HasPrefix(n[0], "Couldn't open the details window")
+	})
 }
 
-func TestShellQuote(t *testing.T) {
-	got := shellQuote([]string{"/Users/j d/.local/bin/halton-meter", "doctor", "it's"})
-	if got != `'/Users/j d/.local/bin/halton-meter' 'doctor' 'it'\''s'` {
-		t.Errorf("%s", got)
-	}
-	if s := appleScriptString(`a "b" \c`); s != `"a \"b\" \\c"` {
-		t.Errorf("%s", s)
-	}
+func readFile(p string) string {
+	b, _ := os.ReadFile(p)
+	return string(b)
 }
 
 // fakeWatcher delivers the events a test sends and remembers the PIDs.
@@ -450,4 +532,10 @@ func (f *fakeWatcher) WatchPIDs(pids []int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.pids = pids
+}
+
+func (f *fakeWatcher) watched() []int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.pids
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/haltonlabs/halton-meter-bar/app/present"
 	"github.com/haltonlabs/halton-meter-bar/status"
 )
 
@@ -60,6 +61,9 @@ func NewPolicy(cfg PolicyConfig) *Policy {
 // Woke starts a new quiet period, after the machine wakes from sleep.
 func (p *Policy) Woke() { p.quietLeft = p.cfg.QuietSweeps }
 
+// Quiet reports whether the policy is in a quiet period.
+func (p *Policy) Quiet() bool { return p.quietLeft > 0 }
+
 // Observe takes the report of a sweep made at now and returns the
 // notifications it calls for, in table order.
 func (p *Policy) Observe(now time.Time, r status.Report) []Notification {
@@ -69,16 +73,16 @@ func (p *Policy) Observe(now time.Time, r status.Report) []Notification {
 	}
 	failing := make(map[string]status.Component)
 	for _, c := range r.Components {
-		st := p.rows[c.Component]
+		st := p.rows[c.Name]
 		if st == nil {
 			st = &rowState{}
-			p.rows[c.Component] = st
+			p.rows[c.Name] = st
 		}
 		if c.Healthy() {
 			st.failingSince, st.settled = time.Time{}, false
 			continue
 		}
-		failing[c.Component] = c
+		failing[c.Name] = c
 		if st.failingSince.IsZero() {
 			st.failingSince = now
 		}
@@ -91,12 +95,12 @@ func (p *Policy) Observe(now time.Time, r status.Report) []Notification {
 	groups := make(map[string][]status.Component)
 	var roots []string
 	for _, c := range r.Components {
-		st := p.rows[c.Component]
-		if _, bad := failing[c.Component]; !bad || st.settled || now.Sub(st.failingSince) < p.cfg.Grace {
+		st := p.rows[c.Name]
+		if _, bad := failing[c.Name]; !bad || st.settled || now.Sub(st.failingSince) < p.cfg.Grace {
 			continue
 		}
 		root := rootOf(c, failing)
-		if root != c.Component {
+		if root != c.Name {
 			rs := p.rows[root]
 			if rs.settled {
 				st.settled = true // its cause was already announced, or kept quiet
@@ -118,13 +122,13 @@ func (p *Policy) Observe(now time.Time, r status.Report) []Notification {
 		group := groups[root]
 		rs := p.rows[root]
 		for _, c := range group {
-			p.rows[c.Component].settled = true
+			p.rows[c.Name].settled = true
 		}
 		if !rs.lastNotified.IsZero() && now.Sub(rs.lastNotified) < p.cfg.Cooldown {
 			continue // flapping: announced a moment ago
 		}
 		for _, c := range group {
-			p.rows[c.Component].lastNotified = now
+			p.rows[c.Name].lastNotified = now
 		}
 		rs.lastNotified = now
 		due = append(due, orderRoot(root, group, failing))
@@ -148,7 +152,7 @@ func (p *Policy) Observe(now time.Time, r status.Report) []Notification {
 			out = append(out, Notification{
 				Recovered: true,
 				Title:     "Halton Meter recovered",
-				Body:      "All healthy again after " + humanDuration(now.Sub(p.episodeStart)) + ".",
+				Body:      "All healthy again after " + present.Duration(now.Sub(p.episodeStart)) + ".",
 			})
 		}
 	}
@@ -157,16 +161,16 @@ func (p *Policy) Observe(now time.Time, r status.Report) []Notification {
 
 // rootOf follows caused_by to the first failing row that has no failing cause.
 func rootOf(c status.Component, failing map[string]status.Component) string {
-	seen := map[string]bool{c.Component: true}
+	seen := map[string]bool{c.Name: true}
 	for c.CausedBy != "" {
 		cause, ok := failing[c.CausedBy]
-		if !ok || seen[cause.Component] {
+		if !ok || seen[cause.Name] {
 			break
 		}
-		seen[cause.Component] = true
+		seen[cause.Name] = true
 		c = cause
 	}
-	return c.Component
+	return c.Name
 }
 
 // orderRoot puts the root first; when only its consequences are due (the
@@ -174,7 +178,7 @@ func rootOf(c status.Component, failing map[string]status.Component) string {
 func orderRoot(root string, group []status.Component, failing map[string]status.Component) []status.Component {
 	out := []status.Component{failing[root]}
 	for _, c := range group {
-		if c.Component != root {
+		if c.Name != root {
 			out = append(out, c)
 		}
 	}
@@ -184,13 +188,13 @@ func orderRoot(root string, group []status.Component, failing map[string]status.
 // problem is the notification for one cause and the rows it explains.
 func problem(group []status.Component) Notification {
 	root := group[0]
-	n := Notification{Title: status.RowHeadline(root), Components: []string{root.Component}}
-	body := root.Component + " " + root.State + ": " + root.Detail + "."
+	n := Notification{Title: status.RowHeadline(root), Components: []string{root.Name}}
+	body := root.Name + " " + root.State + ": " + root.Detail + "."
 	if len(group) > 1 {
 		var also []string
 		for _, c := range group[1:] {
-			n.Components = append(n.Components, c.Component)
-			also = append(also, c.Component+" "+c.State)
+			n.Components = append(n.Components, c.Name)
+			also = append(also, c.Name+" "+c.State)
 		}
 		body += " As a result: " + strings.Join(also, ", ") + "."
 	}
@@ -208,24 +212,9 @@ func combined(groups [][]status.Component) Notification {
 	for _, g := range groups {
 		parts = append(parts, status.RowHeadline(g[0]))
 		for _, c := range g {
-			n.Components = append(n.Components, c.Component)
+			n.Components = append(n.Components, c.Name)
 		}
 	}
 	n.Body = strings.Join(parts, "; ") + ". Open Details for the next steps."
 	return n
-}
-
-// humanDuration says 45 s, 3 min, 2 h 5 min.
-func humanDuration(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%d s", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%d min", int(d.Minutes()))
-	}
-	h := int(d.Hours())
-	if m := int(d.Minutes()) % 60; m > 0 {
-		return fmt.Sprintf("%d h %d min", h, m)
-	}
-	return fmt.Sprintf("%d h", h)
 }

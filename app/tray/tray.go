@@ -9,10 +9,12 @@ import (
 	"errors"
 	"os"
 	"runtime"
+	"time"
 
 	"github.com/gen2brain/beeep"
 	"github.com/getlantern/systray"
 
+	"github.com/haltonlabs/halton-meter-bar/app/action"
 	"github.com/haltonlabs/halton-meter-bar/app/monitor"
 	"github.com/haltonlabs/halton-meter-bar/assets"
 	"github.com/haltonlabs/halton-meter-bar/assets/draw"
@@ -50,8 +52,13 @@ func Run(m *monitor.Monitor, template bool) error {
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	t := &tray{m: m, template: template, items: make(map[monitor.ActionID]*systray.MenuItem)}
+	t := &tray{m: m, template: template, items: make(map[action.ID]*systray.MenuItem), stopped: make(chan struct{})}
 	systray.Run(func() { t.ready(ctx) }, cancel)
+	// The monitor closes the details window as it stops.
+	select {
+	case <-t.stopped:
+	case <-time.After(10 * time.Second):
+	}
 	return nil
 }
 
@@ -61,9 +68,10 @@ type tray struct {
 
 	headline, checked *systray.MenuItem
 	rows              []*systray.MenuItem
-	items             map[monitor.ActionID]*systray.MenuItem
+	items             map[action.ID]*systray.MenuItem
 	shown             monitor.Menu
 	drawn             bool
+	stopped           chan struct{} // closed when the monitor's Run returns
 }
 
 // ready builds the menu's items once, then applies each published menu.
@@ -85,7 +93,7 @@ func (t *tray) ready(ctx context.Context) {
 			systray.AddSeparator()
 		}
 		var item *systray.MenuItem
-		if id == monitor.ActNotifications || id == monitor.ActStartAtLogin {
+		if id == action.Notifications || id == action.StartAtLogin {
 			item = systray.AddMenuItemCheckbox(string(id), "", false)
 		} else {
 			item = systray.AddMenuItem(string(id), "")
@@ -93,7 +101,10 @@ func (t *tray) ready(ctx context.Context) {
 		t.items[id] = item
 	}
 	t.forwardClicks(ctx)
-	go t.m.Run(ctx)
+	go func() {
+		t.m.Run(ctx)
+		close(t.stopped)
+	}()
 	go func() {
 		for {
 			select {
@@ -114,7 +125,7 @@ func (t *tray) forwardClicks(ctx context.Context) {
 	}
 	for id, item := range t.items {
 		onClick(ctx, item, func() {
-			if id == monitor.ActQuit {
+			if id == action.Quit {
 				systray.Quit()
 				return
 			}

@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
+	"github.com/haltonlabs/halton-meter-bar/app/desktop"
 	"github.com/haltonlabs/halton-meter-bar/app/details"
 	"github.com/haltonlabs/halton-meter-bar/app/monitor"
 	"github.com/haltonlabs/halton-meter-bar/assets/draw"
@@ -48,18 +49,18 @@ func main() {
 	var v *details.View
 	done := make(chan struct{})
 	if fromTray() {
-		v = details.NewView(a, details.NewChildSink(os.Stdout), time.Now, monitor.OSDescription())
+		v = details.NewView(a, details.NewChildSink(os.Stdout), time.Now, desktop.OSDescription())
 		go details.ReadMessages(os.Stdin, v, a, logger, done)
 	} else {
 		cfg := status.ConfigFromEnv()
 		cfg.BarVersion = version
-		opener, clipboard := monitor.SystemEnv(os.LookupEnv)
 		m := monitor.New(monitor.Options{
 			Sweep: func(ctx context.Context) status.Report { return status.Check(ctx, cfg) },
-			Env:   monitor.Env{Cfg: cfg, Runner: &status.ExecRunner{}, UID: os.Getuid(), Opener: opener, Clipboard: clipboard},
-			Log:   logger,
+			Deps: monitor.Deps{Cfg: cfg, Launchctl: status.Launchctl{Path: cfg.Launchctl}, UID: os.Getuid(),
+				Opener: desktop.FromEnv(os.LookupEnv)},
+			Log: logger,
 		})
-		v = details.NewView(a, details.MonitorSink{M: m}, time.Now, monitor.OSDescription())
+		v = details.NewView(a, details.MonitorSink{M: m}, time.Now, desktop.OSDescription())
 		go details.Follow(ctx, v, m)
 	}
 	if *focus != "" {

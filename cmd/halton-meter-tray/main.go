@@ -11,10 +11,16 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/haltonlabs/halton-meter-bar/app/action"
 	"github.com/haltonlabs/halton-meter-bar/app/cli"
+	"github.com/haltonlabs/halton-meter-bar/app/desktop"
+	"github.com/haltonlabs/halton-meter-bar/app/details/child"
+	"github.com/haltonlabs/halton-meter-bar/app/details/wire"
 	"github.com/haltonlabs/halton-meter-bar/app/monitor"
+	"github.com/haltonlabs/halton-meter-bar/app/monitor/watch"
 	"github.com/haltonlabs/halton-meter-bar/app/tray"
 	"github.com/haltonlabs/halton-meter-bar/status"
 )
@@ -36,14 +42,14 @@ func main() {
 
 // runTray runs the menu-bar app: one instance at a time.
 func runTray(cfg status.Config, o cli.Options, stderr io.Writer) int {
-	dir, err := monitor.ConfigDir()
+	dir, err := desktop.ConfigDir()
 	if err != nil {
 		fmt.Fprintf(stderr, "halton-meter-bar: %v\n", err)
 		return 1
 	}
-	lock, err := monitor.AcquireLock(filepath.Join(dir, "bar.lock"))
-	var running monitor.ErrRunning
-	if errors.As(err, &running) && os.Getenv("XPC_SERVICE_NAME") == monitor.LoginLabel {
+	lock, err := desktop.AcquireLock(filepath.Join(dir, "bar.lock"))
+	var running desktop.AlreadyRunningError
+	if errors.As(err, &running) && os.Getenv("XPC_SERVICE_NAME") == desktop.LoginLabel {
 		return 0 // Start at Login loaded us while the user's instance runs.
 	}
 	if err != nil {
@@ -63,30 +69,35 @@ func runTray(cfg status.Config, o cli.Options, stderr io.Writer) int {
 	if bar := filepath.Join(filepath.Dir(exe), "halton-meter-bar"); isFile(bar) {
 		login = bar
 	}
-	runner := &status.ExecRunner{}
-	opener, clipboard := monitor.SystemEnv(os.LookupEnv)
 	logger := log.New(stderr, "halton-meter-bar: ", log.LstdFlags)
+	launchctl := status.Launchctl{Path: cfg.Launchctl}
 
 	// Events (a process exit, a state file change) see a crash at once, so
-	// the healthy poll can relax; without them, poll more often.
+	// the healthy poll may relax, but only when both are watched.
 	var watcher monitor.Watcher
 	healthy := o.Tray.Healthy
-	if ew, err := monitor.NewEventWatcher(cfg); err == nil {
+	ew, err := watch.New(cfg, watch.Options{Log: logger, OnArmed: func(pids []int) {
+		logger.Printf("watching processes %s", pidList(pids))
+	}})
+	switch {
+	case err != nil:
+		logger.Printf("polling only: %v", err)
+	case !ew.Covers():
+		logger.Printf("some changes are not watched: polling as often as without events")
+	}
+	if err == nil {
 		defer ew.Close()
 		watcher = ew
-		if healthy == 0 {
+	}
+	if healthy == 0 {
+		healthy = 15 * time.Second
+		if err == nil && ew.Covers() {
 			healthy = 30 * time.Second
-		}
-	} else {
-		logger.Printf("polling only: %v", err)
-		if healthy == 0 {
-			healthy = 15 * time.Second
 		}
 	}
 	sweeper := &status.Sweeper{Cfg: cfg}
 	policy := monitor.DefaultPolicy
 	policy.Grace = o.Tray.Grace
-	details := &monitor.DetailsProcess{Path: monitor.DetailsBeside(exe), Env: cfg.Environ()}
 	m := monitor.New(monitor.Options{
 		Sweep:             sweeper.Full,
 		Light:             sweeper.Light,
@@ -97,20 +108,31 @@ func runTray(cfg status.Config, o cli.Options, stderr io.Writer) int {
 		Notifier:          tray.Notifier{},
 		SettingsPath:      filepath.Join(dir, "settings.json"),
 		Log:               logger,
-		Env: monitor.Env{
-			Cfg: cfg, Runner: runner, UID: os.Getuid(),
-			Opener: opener, Clipboard: clipboard, Details: details,
-			Login: monitor.LoginItem{Cfg: cfg, Runner: runner, UID: os.Getuid(), Executable: login},
+		Deps: monitor.Deps{
+			Cfg: cfg, Launchctl: launchctl, UID: os.Getuid(),
+			Opener: desktop.FromEnv(os.LookupEnv),
+			Login:  desktop.LoginItem{Cfg: cfg, Launchctl: launchctl, UID: os.Getuid(), Executable: login},
+		},
+		NewWindow: func(snapshot func() wire.Message, request func(action.ID)) monitor.Window {
+			return child.New(child.Options{Path: child.Beside(exe), Env: cfg.Environ(), Snapshot: snapshot, OnRequest: request, Log: logger})
 		},
 	})
-	details.Monitor = m
-	details.Log = logger
-	defer details.Close()
 	if err := tray.Run(m, o.Tray.Monochrome); err != nil {
 		fmt.Fprintf(stderr, "halton-meter-bar: %v\n", err)
 		return 1
 	}
 	return 0
+}
+
+func pidList(pids []int) string {
+	if len(pids) == 0 {
+		return "(none)"
+	}
+	s := make([]string, len(pids))
+	for i, p := range pids {
+		s[i] = fmt.Sprint(p)
+	}
+	return strings.Join(s, ", ")
 }
 
 func isFile(p string) bool {

@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"time"
 
+	"github.com/haltonlabs/halton-meter-bar/app/details/wire"
 	"github.com/haltonlabs/halton-meter-bar/app/monitor"
 	"github.com/haltonlabs/halton-meter-bar/status"
 	"github.com/haltonlabs/halton-meter-bar/status/sim"
@@ -68,9 +69,9 @@ func main() {
 		history.Add(last)
 	}
 	enc := json.NewEncoder(os.Stdout)
-	enc.Encode(monitor.Message{Type: monitor.MsgSnapshot, Report: &last, History: history.Snapshot(), PollIntervalMS: 5000})
+	enc.Encode(wire.Message{Type: wire.MsgSnapshot, Report: &last, History: history.Snapshot(), PollIntervalMS: 5000})
 	if *scenario == "crash" {
-		enc.Encode(monitor.Message{Type: monitor.MsgFocus, Component: status.CompDaemon})
+		enc.Encode(wire.Message{Type: wire.MsgFocus, Component: status.CompDaemon})
 	}
 	// Keep the pipe open: the window closes when it ends.
 	select {}

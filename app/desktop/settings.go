@@ -1,4 +1,4 @@
-package monitor
+package desktop
 
 import (
 	"encoding/json"
@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 )
 
 // Settings are the user's choices, remembered between runs.
@@ -17,20 +16,6 @@ type Settings struct {
 
 // DefaultSettings: notifications on.
 var DefaultSettings = Settings{Notifications: true}
-
-// ConfigDir is where the app keeps its settings and lock:
-// ~/Library/Application Support/Halton Meter Bar on macOS,
-// $XDG_CONFIG_HOME/halton-meter-bar elsewhere.
-func ConfigDir() (string, error) {
-	base, err := os.UserConfigDir()
-	if err != nil {
-		return "", fmt.Errorf("find the config folder: %w", err)
-	}
-	if runtime.GOOS == "darwin" {
-		return filepath.Join(base, "Halton Meter Bar"), nil
-	}
-	return filepath.Join(base, "halton-meter-bar"), nil
-}
 
 // LoadSettings reads settings.json; a missing or unreadable file gives the
 // defaults (and the reason, for the log).

@@ -1,10 +1,21 @@
-package monitor
+// Package watch turns changes in a Halton Meter install into sweep
+// triggers, so the tray sees a crash at once rather than at its next poll:
+// the daemon's, watchdog's and edge's processes exiting (a pidfd on Linux,
+// kqueue EVFILT_PROC/NOTE_EXIT on macOS) and the install's state files
+// changing (fsnotify). A burst of changes is folded into one trigger.
+//
+// It is its own package so that only the tray links a file or process
+// watcher: the details window, which also runs a monitor when started on
+// its own, polls.
+package watch
 
 import (
 	"errors"
 	"fmt"
+	"log"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -13,15 +24,6 @@ import (
 	"github.com/haltonlabs/halton-meter-bar/status"
 )
 
-// Watcher turns changes in the install into sweep triggers, so a crash is
-// seen at once rather than at the next poll.
-type Watcher interface {
-	// Events delivers one trigger per burst of changes.
-	Events() <-chan struct{}
-	// WatchPIDs sets the processes whose exit is a change.
-	WatchPIDs(pids []int)
-}
-
 // A burst of changes is one trigger once no change has come for settle,
 // or after maxSettle whatever keeps coming.
 const (
@@ -29,29 +31,44 @@ const (
 	maxSettle = time.Second
 )
 
+// Options tune an EventWatcher.
+type Options struct {
+	// Log receives what could not be watched; nil is discarded.
+	Log *log.Logger
+	// OnArmed, if set, is told which processes are watched each time the
+	// set changes: from then on their exit is a trigger.
+	OnArmed func(pids []int)
+}
+
 // EventWatcher watches the daemon's, watchdog's and edge's processes for
-// exit (pidfd on Linux, kqueue on macOS) and the install's state files for
-// change (fsnotify): install-mode, the sentinels, effective-ports.json,
-// config.toml, the LaunchAgent plists and preferences.plist. The logs,
-// which change all the time, are not watched.
+// exit and the install's state files for change: install-mode, the
+// sentinels, effective-ports.json, config.toml, the LaunchAgent plists and
+// preferences.plist. The logs, which change all the time, are not watched.
 type EventWatcher struct {
+	opts   Options
 	events chan struct{}
 	raw    chan struct{}
 	fsw    *fsnotify.Watcher
 	procs  *procWatch
 	files  map[string]bool // the watched files' paths
 	home   string          // ~/.halton-meter, added once it exists
+	dirs   int             // folders watched
 	stop   chan struct{}
+	once   sync.Once
 	wg     sync.WaitGroup
+
+	mu    sync.Mutex
+	armed []int
 }
 
 // watchedFiles are the names in ~/.halton-meter whose change matters.
 var watchedFiles = []string{"install-mode", "apps-managed", "proxy-managed", "effective-ports.json", "config.toml"}
 
-// NewEventWatcher watches the install of cfg. It fails only when neither
-// processes nor files can be watched; the caller then polls.
-func NewEventWatcher(cfg status.Config) (*EventWatcher, error) {
+// New watches the install of cfg. It fails only when neither processes
+// nor files can be watched; the caller then polls.
+func New(cfg status.Config, opts Options) (*EventWatcher, error) {
 	w := &EventWatcher{
+		opts:   opts,
 		events: make(chan struct{}, 1),
 		raw:    make(chan struct{}, 1),
 		files:  make(map[string]bool),
@@ -68,7 +85,13 @@ func NewEventWatcher(cfg status.Config) (*EventWatcher, error) {
 	w.files[cfg.MeterHome] = true // its creation is an install
 
 	procs, perr := newProcWatch(w.trigger)
+	if perr != nil {
+		w.logf("process exits are not watched: %v", perr)
+	}
 	fsw, ferr := fsnotify.NewWatcher()
+	if ferr != nil {
+		w.logf("files are not watched: %v", ferr)
+	}
 	if perr != nil && ferr != nil {
 		return nil, fmt.Errorf("no events: %v; %v", perr, ferr)
 	}
@@ -77,42 +100,68 @@ func NewEventWatcher(cfg status.Config) (*EventWatcher, error) {
 		// The folders that exist. A missing ~/.halton-meter is watched for
 		// from its parent, only until it appears: on macOS fsnotify opens
 		// every entry of a watched folder, and the home has many.
-		for _, dir := range []string{cfg.MeterHome, cfg.LaunchAgentsDir, filepath.Dir(cfg.Preferences)} {
-			if isDir(dir) {
-				fsw.Add(dir)
-			}
-		}
+		dirs := []string{cfg.MeterHome, cfg.LaunchAgentsDir, filepath.Dir(cfg.Preferences)}
 		if !isDir(cfg.MeterHome) {
-			fsw.Add(filepath.Dir(cfg.MeterHome))
+			dirs[0] = filepath.Dir(cfg.MeterHome)
+		}
+		for _, dir := range dirs {
+			if !isDir(dir) {
+				continue
+			}
+			if err := fsw.Add(dir); err != nil {
+				w.logf("watch %s: %v", dir, err)
+				continue
+			}
+			w.dirs++
 		}
 		w.wg.Add(1)
-		go w.files2triggers()
+		go w.forwardFileEvents()
 	}
 	w.wg.Add(1)
 	go w.debounce()
 	return w, nil
 }
 
-// Events implements Watcher.
+// Covers reports whether the watcher sees both a process exit and a state
+// file change: only then may the healthy poll relax.
+func (w *EventWatcher) Covers() bool { return w.procs != nil && w.dirs > 0 }
+
+// Events delivers one trigger per burst of changes.
 func (w *EventWatcher) Events() <-chan struct{} { return w.events }
 
-// WatchPIDs implements Watcher.
+// WatchPIDs sets the processes whose exit is a change.
 func (w *EventWatcher) WatchPIDs(pids []int) {
-	if w.procs != nil {
-		w.procs.Set(pids)
+	if w.procs == nil {
+		return
+	}
+	armed := w.procs.Set(pids)
+	w.mu.Lock()
+	same := slices.Equal(armed, w.armed)
+	w.armed = armed
+	w.mu.Unlock()
+	if !same && w.opts.OnArmed != nil {
+		w.opts.OnArmed(armed)
 	}
 }
 
-// Close stops watching.
+// Close stops watching; it may be called more than once.
 func (w *EventWatcher) Close() {
-	close(w.stop)
-	if w.fsw != nil {
-		w.fsw.Close()
+	w.once.Do(func() {
+		close(w.stop)
+		if w.fsw != nil {
+			w.fsw.Close()
+		}
+		if w.procs != nil {
+			w.procs.Close()
+		}
+		w.wg.Wait()
+	})
+}
+
+func (w *EventWatcher) logf(format string, args ...any) {
+	if w.opts.Log != nil {
+		w.opts.Log.Printf(format, args...)
 	}
-	if w.procs != nil {
-		w.procs.Close()
-	}
-	w.wg.Wait()
 }
 
 func (w *EventWatcher) trigger() {
@@ -122,7 +171,9 @@ func (w *EventWatcher) trigger() {
 	}
 }
 
-func (w *EventWatcher) files2triggers() {
+// forwardFileEvents turns fsnotify's events on the watched files into
+// triggers, and moves the watch into ~/.halton-meter once it is created.
+func (w *EventWatcher) forwardFileEvents() {
 	defer w.wg.Done()
 	for {
 		select {
@@ -136,8 +187,11 @@ func (w *EventWatcher) files2triggers() {
 				continue
 			}
 			if ev.Name == w.home && ev.Has(fsnotify.Create) && isDir(w.home) {
-				w.fsw.Add(w.home)
-				w.fsw.Remove(filepath.Dir(w.home))
+				if err := w.fsw.Add(w.home); err != nil {
+					w.logf("watch %s: %v", w.home, err)
+				} else {
+					w.fsw.Remove(filepath.Dir(w.home))
+				}
 			}
 			w.trigger()
 		case err, ok := <-w.fsw.Errors:
@@ -146,7 +200,9 @@ func (w *EventWatcher) files2triggers() {
 			}
 			if errors.Is(err, fsnotify.ErrEventOverflow) {
 				w.trigger() // something changed; we lost what
+				continue
 			}
+			w.logf("file watch: %v", err)
 		}
 	}
 }
@@ -195,15 +251,4 @@ func (w *EventWatcher) debounce() {
 func isDir(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && st.IsDir()
-}
-
-// pidsOf are the processes of a report worth watching.
-func pidsOf(r status.Report) []int {
-	var pids []int
-	for _, j := range []status.Job{r.Daemon, r.Watchdog, r.Edge.Job} {
-		if j.PID != nil {
-			pids = append(pids, *j.PID)
-		}
-	}
-	return pids
 }

@@ -1,25 +1,14 @@
-package monitor
+package model
 
 import (
 	"fmt"
-	"runtime"
 	"sort"
 	"strings"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/haltonlabs/halton-meter-bar/app/details/wire"
+	"github.com/haltonlabs/halton-meter-bar/app/present"
 )
-
-// OSDescription names the system from the kernel, without reading files:
-// "darwin arm64, kernel 23.5.0".
-func OSDescription() string {
-	desc := runtime.GOOS + " " + runtime.GOARCH
-	var u unix.Utsname
-	if err := unix.Uname(&u); err == nil {
-		desc += ", kernel " + unix.ByteSliceToString(u.Release[:])
-	}
-	return desc
-}
 
 // maxTransitions is how many transitions a diagnostics report lists.
 const maxTransitions = 25
@@ -29,7 +18,7 @@ const maxTransitions = 25
 // rows already show (versions, states, details, ports, the proxy's source
 // and services) and the row history, never a file's contents, the
 // environment or a credential.
-func Diagnostics(msg Message, now time.Time, osDesc string) string {
+func Diagnostics(msg wire.Message, now time.Time, osDesc string) string {
 	var b strings.Builder
 	r := msg.Report
 	fmt.Fprintf(&b, "Halton Meter Bar diagnostics, %s\n", now.UTC().Format(time.RFC3339))
@@ -42,15 +31,15 @@ func Diagnostics(msg Message, now time.Time, osDesc string) string {
 	fmt.Fprintf(&b, "OS: %s\n", osDesc)
 	fmt.Fprintf(&b, "Overall: %s — %s\n", r.Overall, r.Headline)
 	fmt.Fprintf(&b, "Checked: %s (%s before this report, sweep %.1f ms, %d processes)\n\n",
-		r.CheckedAt.UTC().Format(time.RFC3339), humanDuration(now.Sub(r.CheckedAt)), r.Sweep.DurationMS, r.Sweep.Spawned)
+		r.CheckedAt.UTC().Format(time.RFC3339), present.Duration(now.Sub(r.CheckedAt)), r.Sweep.DurationMS, r.Sweep.Spawned)
 
 	b.WriteString("Components\n")
 	for _, c := range r.Components {
 		since := ""
-		if pts := msg.History[c.Component]; len(pts) > 0 {
+		if pts := msg.History[c.Name]; len(pts) > 0 {
 			since = "since " + pts[len(pts)-1].At.UTC().Format("15:04:05")
 		}
-		fmt.Fprintf(&b, "  %-20s %-14s %-7s %s  %s\n", c.Component, c.State, c.Level, since, c.Detail)
+		fmt.Fprintf(&b, "  %-20s %-14s %-7s %s  %s\n", c.Name, c.State, c.Level, since, c.Detail)
 		if c.NextStep != "" {
 			fmt.Fprintf(&b, "  %-20s next: %s\n", "", c.NextStep)
 		}
@@ -59,7 +48,7 @@ func Diagnostics(msg Message, now time.Time, osDesc string) string {
 	type transition struct {
 		at        time.Time
 		component string
-		from, to  Point
+		from, to  wire.Point
 	}
 	var ts []transition
 	for comp, pts := range msg.History {

@@ -1,6 +1,6 @@
 //go:build darwin
 
-package monitor
+package watch
 
 import (
 	"errors"
@@ -41,12 +41,14 @@ func newProcWatch(notify func()) (*procWatch, error) {
 	return w, nil
 }
 
-// Set watches exactly pids. A pid that is already gone counts as an exit.
-func (w *procWatch) Set(pids []int) {
+// Set watches exactly pids and returns those it now watches (registered
+// with the kqueue: an exit from then on is queued). A pid that is already
+// gone counts as an exit.
+func (w *procWatch) Set(pids []int) []int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closed {
-		return
+		return nil
 	}
 	change := func(pid int, flags int) error {
 		var k unix.Kevent_t
@@ -59,6 +61,7 @@ func (w *procWatch) Set(pids []int) {
 	if w.pids.set(pids, open, func(pid int, _ struct{}) { change(pid, unix.EV_DELETE) }) {
 		go w.notify()
 	}
+	return w.pids.watching()
 }
 
 // Close stops watching.

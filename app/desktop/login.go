@@ -1,4 +1,4 @@
-package monitor
+package desktop
 
 import (
 	"context"
@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"time"
 
 	"howett.net/plist"
 
@@ -21,7 +20,7 @@ const LoginLabel = "com.haltonlabs.meter.bar"
 // howett.net/plist and loaded and unloaded with launchctl.
 type LoginItem struct {
 	Cfg        status.Config
-	Runner     status.Runner
+	Launchctl  status.Launchctl
 	UID        int
 	Executable string
 }
@@ -59,11 +58,7 @@ func (l LoginItem) Enable(ctx context.Context) error {
 	if err := os.WriteFile(l.Path(), b, 0o644); err != nil {
 		return fmt.Errorf("write the login agent: %w", err)
 	}
-	res, err := l.launchctl(ctx, "bootstrap", l.domain(), l.Path())
-	if err == nil && res.ExitCode != 0 && res.ExitCode != 5 { // 5: already loaded
-		err = errors.New(status.ExitReason("launchctl bootstrap", res))
-	}
-	if err != nil {
+	if err := l.Launchctl.Bootstrap(ctx, status.GUIDomain(l.UID), l.Path()); err != nil && !errors.Is(err, status.ErrAlreadyLoaded) {
 		os.Remove(l.Path())
 		return fmt.Errorf("load the login agent: %w", err)
 	}
@@ -72,25 +67,16 @@ func (l LoginItem) Enable(ctx context.Context) error {
 
 // Disable unloads the LaunchAgent and removes it. When this very process
 // was started by it, unloading would stop the app, so the file alone goes
-// and launchd forgets the job at logout.
+// and launchd forgets the job at logout. Should launchctl refuse, the file
+// stays, so the menu still shows the truth.
 func (l LoginItem) Disable(ctx context.Context) error {
 	if os.Getenv("XPC_SERVICE_NAME") != LoginLabel {
-		res, err := l.launchctl(ctx, "bootout", l.domain()+"/"+LoginLabel)
-		if err != nil {
+		if err := l.Launchctl.Bootout(ctx, status.ServiceTarget(l.UID, LoginLabel)); err != nil && !errors.Is(err, status.ErrNotLoaded) {
 			return fmt.Errorf("unload the login agent: %w", err)
-		}
-		if res.ExitCode != 0 && res.ExitCode != status.ExitNotLoaded {
-			return fmt.Errorf("unload the login agent: %s", status.ExitReason("launchctl bootout", res))
 		}
 	}
 	if err := os.Remove(l.Path()); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("remove the login agent: %w", err)
 	}
 	return nil
-}
-
-func (l LoginItem) domain() string { return fmt.Sprintf("gui/%d", l.UID) }
-
-func (l LoginItem) launchctl(ctx context.Context, args ...string) (status.Result, error) {
-	return status.RunTool(ctx, l.Runner, "launchctl", l.Cfg.Launchctl, 10*time.Second, args...)
 }

@@ -1,4 +1,4 @@
-package monitor
+package desktop
 
 import (
 	"errors"
@@ -15,10 +15,10 @@ import (
 // the process ends, however it ends, so a crash leaves no stale lock.
 type Lock struct{ f *os.File }
 
-// ErrRunning is returned when another instance holds the lock.
-type ErrRunning struct{ PID int }
+// AlreadyRunningError is returned when another instance holds the lock.
+type AlreadyRunningError struct{ PID int }
 
-func (e ErrRunning) Error() string {
+func (e AlreadyRunningError) Error() string {
 	if e.PID > 0 {
 		return fmt.Sprintf("halton-meter-bar is already running (PID %d)", e.PID)
 	}
@@ -40,7 +40,7 @@ func AcquireLock(path string) (*Lock, error) {
 		f.Close()
 		if errors.Is(err, unix.EWOULDBLOCK) {
 			pid, _ := strconv.Atoi(strings.TrimSpace(string(b[:n])))
-			return nil, ErrRunning{PID: pid}
+			return nil, AlreadyRunningError{PID: pid}
 		}
 		return nil, fmt.Errorf("lock: %w", err)
 	}

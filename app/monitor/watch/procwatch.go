@@ -1,7 +1,8 @@
-package monitor
+package watch
 
 import (
 	"errors"
+	"slices"
 	"syscall"
 )
 
@@ -54,4 +55,14 @@ func (t *pidTable[H]) set(pids []int, open func(pid int) (H, error), close func(
 func (t *pidTable[H]) exited(pid int) {
 	delete(t.live, pid)
 	t.dead[pid] = true
+}
+
+// watching lists the pids whose exit will be reported, in order.
+func (t *pidTable[H]) watching() []int {
+	pids := make([]int, 0, len(t.live))
+	for pid := range t.live {
+		pids = append(pids, pid)
+	}
+	slices.Sort(pids)
+	return pids
 }

@@ -1,6 +1,6 @@
 //go:build !linux && !darwin
 
-package monitor
+package watch
 
 import "errors"
 
@@ -10,5 +10,5 @@ func newProcWatch(func()) (*procWatch, error) {
 	return nil, errors.New("watch processes: not supported here")
 }
 
-func (*procWatch) Set([]int) {}
-func (*procWatch) Close()    {}
+func (*procWatch) Set([]int) []int { return nil }
+func (*procWatch) Close()          {}

@@ -1,6 +1,6 @@
 //go:build linux
 
-package monitor
+package watch
 
 import (
 	"errors"
@@ -42,12 +42,15 @@ func newProcWatch(notify func()) (*procWatch, error) {
 	return w, nil
 }
 
-// Set watches exactly pids. A pid that is already gone counts as an exit.
-func (w *procWatch) Set(pids []int) {
+// Set watches exactly pids and returns those it now watches: a pidfd is
+// readable once its process ends, whenever the loop polls it, so an exit
+// after Set returns is never missed. A pid that is already gone counts as
+// an exit.
+func (w *procWatch) Set(pids []int) []int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closed {
-		return
+		return nil
 	}
 	open := func(pid int) (int, error) {
 		fd, err := unix.PidfdOpen(pid, unix.PIDFD_NONBLOCK)
@@ -61,6 +64,7 @@ func (w *procWatch) Set(pids []int) {
 	if gone {
 		go w.notify()
 	}
+	return w.pids.watching()
 }
 
 func (w *procWatch) wake() { unix.Write(w.wakeW, []byte{1}) }

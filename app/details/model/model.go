@@ -1,17 +1,24 @@
-package monitor
+// Package model is the details window's view model: everything the window
+// shows, derived from one wire.Message at one instant (Build), and the
+// plain-text report of Copy Diagnostics (Diagnostics). It has no fyne, so
+// every rule of what the window says is tested without a display;
+// app/details only draws a Model and forwards its buttons.
+package model
 
 import (
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/haltonlabs/halton-meter-bar/app/action"
+	"github.com/haltonlabs/halton-meter-bar/app/details/wire"
+	"github.com/haltonlabs/halton-meter-bar/app/present"
 	"github.com/haltonlabs/halton-meter-bar/assets/draw"
 	"github.com/haltonlabs/halton-meter-bar/status"
 )
 
-// DetailsModel is everything the details window shows, derived from one
-// message at one instant. The window only draws it.
-type DetailsModel struct {
+// Model is everything the details window shows.
+type Model struct {
 	Verdict   string // "Degraded"
 	Icon      draw.State
 	Headline  string // empty when the verdict says it all
@@ -21,14 +28,14 @@ type DetailsModel struct {
 	StaleText string
 	Installed bool
 	Missing   string // what to say when not installed
-	Rows      []DetailRow
+	Rows      []Row
 	Timelines []Timeline
 	Axis      []AxisLabel
 	Buttons   []Button
 }
 
-// DetailRow is one component's line of the table.
-type DetailRow struct {
+// Row is one component's line of the table.
+type Row struct {
 	Component string
 	State     string
 	Level     status.Level
@@ -62,87 +69,59 @@ type AxisLabel struct {
 // Button is one of the window's actions; Copy Diagnostics is the window's
 // own, the others go to the tray.
 type Button struct {
-	ID      ActionID
+	ID      action.ID
 	Title   string
 	Enabled bool
 }
 
-// ActCopyDiagnostics is the window's Copy Diagnostics.
-const ActCopyDiagnostics ActionID = "copy-diagnostics"
-
 // defaultPoll is assumed when a message does not say how often the tray polls.
 const defaultPoll = 15 * time.Second
 
-var verdicts = map[string]string{
-	status.OverallHealthy:      "Healthy",
-	status.OverallDegraded:     "Degraded",
-	status.OverallDown:         "Down",
-	status.OverallUnknown:      "Unknown",
-	status.OverallNotInstalled: "Not installed",
-}
-
-// BuildDetails derives the window's contents from msg at now; window is
-// the timeline's span (an hour).
-func BuildDetails(msg Message, now time.Time, window time.Duration) DetailsModel {
+// Build derives the window's contents from msg at now; window is the
+// timeline's span (an hour).
+func Build(msg wire.Message, now time.Time, window time.Duration) Model {
 	r := msg.Report
-	m := DetailsModel{Verdict: "Checking…", Icon: draw.Unknown, Headline: "Waiting for the first sweep", Checked: CheckedText(r, now)}
+	m := Model{Verdict: "Checking…", Icon: draw.Unknown, Headline: "Waiting for the first sweep", Checked: present.Checked(r, now)}
 	m.Axis = axis(window)
+	startTitle, startEnabled := action.StartDaemonTitle(r)
+	installed := action.Installed(r)
 	m.Buttons = []Button{
-		{ID: ActRefresh, Title: "Refresh", Enabled: true},
-		{ID: ActStartDaemon, Title: "Start Daemon"},
-		{ID: ActRunDoctor, Title: "Run Doctor"},
-		{ID: ActCopyDiagnostics, Title: "Copy Diagnostics"},
-		{ID: ActOpenLogs, Title: "Open Logs"},
+		{ID: action.Refresh, Title: "Refresh", Enabled: true},
+		{ID: action.StartDaemon, Title: startTitle, Enabled: startEnabled},
+		{ID: action.RunDoctor, Title: "Run Doctor", Enabled: installed},
+		{ID: action.CopyDiagnostics, Title: "Copy Diagnostics", Enabled: r != nil},
+		{ID: action.OpenLogs, Title: "Open Logs", Enabled: installed},
 	}
 	if r == nil {
 		return m
 	}
-	m.Verdict, m.Icon, m.Headline = verdicts[r.Overall], IconFor(r.Overall), r.Headline
+	m.Verdict, m.Icon, m.Headline = present.Verdict(r.Overall), present.Icon(r.Overall), r.Headline
 	if r.Overall == status.OverallHealthy || r.Overall == status.OverallNotInstalled {
 		m.Headline = "" // the verdict says it already
 	}
-	if m.Verdict == "" {
-		m.Verdict = r.Overall
-	}
-	m.Installed = r.Overall != status.OverallNotInstalled
+	m.Installed = installed
 	poll := msg.PollInterval()
 	if poll <= 0 {
 		poll = defaultPoll
 	}
 	if age := now.Sub(r.CheckedAt); age > 2*poll {
 		m.Stale = true
-		m.StaleText = fmt.Sprintf("Stale: no sweep for %s (sweeps come every %s)", humanDuration(age), humanDuration(poll))
+		m.StaleText = fmt.Sprintf("Stale: no sweep for %s (sweeps come every %s)", present.Duration(age), present.Duration(poll))
 	}
 	if !m.Installed {
 		m.Missing = fmt.Sprintf("No Halton Meter install was found at %s.", r.HaltonHome)
 	}
 	m.Summary = summary(r)
 
-	daemon, _ := r.Row(status.CompDaemon)
-	for i := range m.Buttons {
-		b := &m.Buttons[i]
-		switch b.ID {
-		case ActStartDaemon:
-			if daemon.State == status.StateHealthy || daemon.State == status.StateUnbound {
-				b.Title = "Restart Daemon"
-			}
-			b.Enabled = m.Installed && daemon.State != status.StateUnknown
-		case ActRunDoctor, ActOpenLogs:
-			b.Enabled = m.Installed
-		case ActCopyDiagnostics:
-			b.Enabled = true
-		}
-	}
-
 	start := now.Add(-window)
 	for _, c := range r.Components {
-		row := DetailRow{Component: c.Component, State: c.State, Level: c.Level, Dot: DotFor(c.Level), Detail: c.Detail, NextStep: c.NextStep}
-		pts := msg.History[c.Component]
+		row := Row{Component: c.Name, State: c.State, Level: c.Level, Dot: present.Dot(c.Level), Detail: c.Detail, NextStep: c.NextStep}
+		pts := msg.History[c.Name]
 		if n := len(pts); n > 0 {
 			row.Since = "since " + pts[n-1].At.Local().Format("15:04")
 		}
 		m.Rows = append(m.Rows, row)
-		m.Timelines = append(m.Timelines, Timeline{Component: c.Component, Segments: segments(pts, start, now)})
+		m.Timelines = append(m.Timelines, Timeline{Component: c.Name, Segments: segments(pts, start, now)})
 	}
 	return m
 }
@@ -164,7 +143,7 @@ func summary(r *status.Report) string {
 
 // segments lays a row's points over [start, now]: each point holds until
 // the next; the stretch before the first point has no data.
-func segments(pts []Point, start, now time.Time) []Segment {
+func segments(pts []wire.Point, start, now time.Time) []Segment {
 	span := now.Sub(start).Seconds()
 	if span <= 0 {
 		return nil
@@ -190,7 +169,7 @@ func segments(pts []Point, start, now time.Time) []Segment {
 			continue
 		}
 		label := fmt.Sprintf("%s from %s", p.State, p.At.Local().Format("15:04:05"))
-		out = append(out, Segment{From: from, To: to, Level: p.Level, Dot: DotFor(p.Level), Label: label})
+		out = append(out, Segment{From: from, To: to, Level: p.Level, Dot: present.Dot(p.Level), Label: label})
 	}
 	return out
 }

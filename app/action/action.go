@@ -1,0 +1,48 @@
+// Package action names what a user can ask of the app, from the menu, the
+// details window or the line between them, and decides from a report how
+// an action that depends on the install reads and whether it applies now.
+// The menu (app/monitor) and the window (app/details/model) both ask it,
+// so they never disagree. It has no GUI and no I/O.
+package action
+
+import "github.com/haltonlabs/halton-meter-bar/status"
+
+// ID names an action.
+type ID string
+
+// The actions. Requests a window may send are listed in app/details/wire.
+const (
+	OpenDetails     ID = "open-details"
+	OpenDashboard   ID = "open-dashboard"
+	StartDaemon     ID = "start-daemon"
+	RunDoctor       ID = "run-doctor"
+	CopyJSON        ID = "copy-json"
+	OpenLogs        ID = "open-logs"
+	Refresh         ID = "refresh"
+	Notifications   ID = "notifications"
+	StartAtLogin    ID = "start-at-login"
+	Install         ID = "install"
+	Quit            ID = "quit"
+	CopyDiagnostics ID = "copy-diagnostics" // the window's own
+)
+
+// Installed reports whether r found an install: before the first sweep,
+// or with none, the install's actions do not apply.
+func Installed(r *status.Report) bool {
+	return r != nil && r.Overall != status.OverallNotInstalled
+}
+
+// StartDaemonTitle is "Restart Daemon" while the daemon runs (healthy, or
+// up without its port) and "Start Daemon" otherwise; enabled says whether
+// it applies: an install whose daemon state is known.
+func StartDaemonTitle(r *status.Report) (title string, enabled bool) {
+	title = "Start Daemon"
+	if r == nil {
+		return title, false
+	}
+	daemon, _ := r.Row(status.CompDaemon)
+	if daemon.State == status.StateHealthy || daemon.State == status.StateUnbound {
+		title = "Restart Daemon"
+	}
+	return title, Installed(r) && daemon.State != "" && daemon.State != status.StateUnknown
+}

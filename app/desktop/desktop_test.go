@@ -1,0 +1,176 @@
+package desktop
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"howett.net/plist"
+
+	"github.com/haltonlabs/halton-meter-bar/status"
+	"github.com/haltonlabs/halton-meter-bar/status/statustest"
+)
+
+// loginWorld is a statustest world whose launchctl records its arguments
+// and fails bootout when FAIL_BOOTOUT is set.
+func loginWorld(t *testing.T) (LoginItem, string) {
+	w := statustest.New(t, "apps")
+	log := filepath.Join(w.Dir, "launchctl.log")
+	w.Tool("launchctl", `echo "$*" >> `+log+`
+[ "$1" = bootout ] && [ "$FAIL_BOOTOUT" = 1 ] && { echo "Boot-out failed: 5: Input/output error" >&2; exit 5; }
+exit 0`)
+	cfg := status.ConfigFromEnviron(w.Env())
+	return LoginItem{Cfg: cfg, Launchctl: status.Launchctl{Path: cfg.Launchctl}, UID: 501,
+		Executable: "/Applications/Halton Meter Bar.app/Contents/MacOS/halton-meter-bar"}, log
+}
+
+func readLog(path string) string {
+	b, _ := os.ReadFile(path)
+	return strings.TrimSpace(string(b))
+}
+
+func TestLoginItem(t *testing.T) {
+	l, log := loginWorld(t)
+	ctx := context.Background()
+	if l.Enabled() {
+		t.Fatal("enabled from the start")
+	}
+	if err := l.Enable(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(l.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var agent map[string]any
+	if _, err := plist.Unmarshal(b, &agent); err != nil {
+		t.Fatal(err)
+	}
+	if agent["Label"] != LoginLabel || agent["RunAtLoad"] != true || agent["LimitLoadToSessionType"] != "Aqua" {
+		t.Errorf("agent %v", agent)
+	}
+	if args, _ := agent["ProgramArguments"].([]any); len(args) != 1 || args[0] != l.Executable {
+		t.Errorf("ProgramArguments %v", agent["ProgramArguments"])
+	}
+	if _, present := agent["KeepAlive"]; present {
+		t.Error("a login item must not be kept alive: the user may quit it")
+	}
+	if err := l.Disable(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if l.Enabled() {
+		t.Error("still enabled")
+	}
+	want := "bootstrap gui/501 " + l.Path() + "\nbootout gui/501/" + LoginLabel
+	if got := readLog(log); got != want {
+		t.Errorf("launchctl ran\n%s\nwant\n%s", got, want)
+	}
+
+	// launchctl refuses the bootout: the error says so, and the plist stays.
+	l.Enable(ctx)
+	t.Setenv("FAIL_BOOTOUT", "1")
+	err = l.Disable(ctx)
+	var le *status.LaunchctlError
+	if !errors.As(err, &le) || le.ExitCode != 5 || !strings.Contains(err.Error(), "unload the login agent: launchctl bootout exited 5: Boot-out failed") {
+		t.Errorf("disable with a failing bootout: %v", err)
+	}
+	if !l.Enabled() {
+		t.Error("the plist went although launchd still has the job")
+	}
+	t.Setenv("FAIL_BOOTOUT", "")
+
+	// Started by that very agent: unchecking must not boot this process out.
+	os.Remove(log)
+	t.Setenv("XPC_SERVICE_NAME", LoginLabel)
+	if err := l.Disable(ctx); err != nil || l.Enabled() {
+		t.Fatalf("disable: %v", err)
+	}
+	if got := readLog(log); got != "" {
+		t.Errorf("launchctl ran %q", got)
+	}
+}
+
+// TestLoginItemBootstrapFails: launchctl refuses the agent; the plist goes
+// again, so Start at Login stays unchecked.
+func TestLoginItemBootstrapFails(t *testing.T) {
+	l, _ := loginWorld(t)
+	w := filepath.Dir(l.Cfg.Launchctl)
+	os.WriteFile(filepath.Join(w, "launchctl"), []byte("#!/bin/sh\necho 'Bootstrap failed: 125: Domain does not support specified action' >&2\nexit 125\n"), 0o755)
+	err := l.Enable(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "exited 125") || l.Enabled() {
+		t.Errorf("enable: %v, enabled %v", err, l.Enabled())
+	}
+	// Already loaded (exit 5) is success.
+	os.WriteFile(filepath.Join(w, "launchctl"), []byte("#!/bin/sh\necho 'Bootstrap failed: 5: Input/output error' >&2\nexit 5\n"), 0o755)
+	if err := l.Enable(context.Background()); err != nil || !l.Enabled() {
+		t.Errorf("enable of a loaded agent: %v", err)
+	}
+}
+
+func TestLock(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sub", "bar.lock")
+	l, err := AcquireLock(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = AcquireLock(path)
+	var running AlreadyRunningError
+	if !errors.As(err, &running) || running.PID != os.Getpid() {
+		t.Fatalf("second lock: %v", err)
+	}
+	if !strings.Contains(err.Error(), "already running (PID ") {
+		t.Errorf("message %q", err)
+	}
+	l.Release()
+	l2, err := AcquireLock(path)
+	if err != nil {
+		t.Fatalf("after release: %v", err)
+	}
+	l2.Release()
+}
+
+func TestSettingsFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "settings.json")
+	if s, err := LoadSettings(path); err != nil || !s.Notifications {
+		t.Errorf("missing file: %+v %v", s, err)
+	}
+	os.WriteFile(path, []byte("{garbage"), 0o644)
+	if s, err := LoadSettings(path); err == nil || !s.Notifications {
+		t.Errorf("garbage: %+v %v", s, err)
+	}
+	if err := (Settings{Notifications: false}).Save(path); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := LoadSettings(path); err != nil || s.Notifications {
+		t.Errorf("saved: %+v %v", s, err)
+	}
+}
+
+func TestShellQuote(t *testing.T) {
+	got := shellQuote([]string{"/Users/j d/.local/bin/halton-meter", "doctor", "it's"})
+	if got != `'/Users/j d/.local/bin/halton-meter' 'doctor' 'it'\''s'` {
+		t.Errorf("%s", got)
+	}
+	if s := appleScriptString(`a "b" \c`); s != `"a \"b\" \\c"` {
+		t.Errorf("%s", s)
+	}
+}
+
+func TestOSDescription(t *testing.T) {
+	if !strings.Contains(OSDescription(), " kernel ") {
+		t.Errorf("OS description %q", OSDescription())
+	}
+}
+
+func TestFromEnv(t *testing.T) {
+	if _, ok := FromEnv(func(string) (string, bool) { return "", false }).(System); !ok {
+		t.Error("no seam: not the system's tools")
+	}
+	o := FromEnv(func(k string) (string, bool) { return "/bin/true", k == EnvOpener })
+	if c, ok := o.(CommandOpener); !ok || c.Path != "/bin/true" {
+		t.Errorf("seam: %#v", o)
+	}
+}

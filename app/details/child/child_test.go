@@ -1,0 +1,173 @@
+package child
+
+import (
+	"github.com/haltonlabs/halton-meter-bar/internal/testwait"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/haltonlabs/halton-meter-bar/app/action"
+	"github.com/haltonlabs/halton-meter-bar/app/details/wire"
+	"github.com/haltonlabs/halton-meter-bar/status"
+)
+
+// stand-in is a window: a script that records what it is sent, and asks
+// for a refresh, a garbage line, an unknown request and a start.
+type standIn struct {
+	dir, path, received, starts string
+}
+
+func newStandIn(t *testing.T, body string) standIn {
+	dir := t.TempDir()
+	s := standIn{dir: dir, path: filepath.Join(dir, "halton-meter-details"), received: filepath.Join(dir, "received"), starts: filepath.Join(dir, "starts")}
+	os.WriteFile(s.path, []byte("#!/bin/sh\necho started >> "+s.starts+"\n"+body+"\n"), 0o755)
+	return s
+}
+
+func (s standIn) count() int {
+	b, _ := os.ReadFile(s.starts)
+	return strings.Count(string(b), "started")
+}
+
+type recorder struct {
+	mu  sync.Mutex
+	ids []action.ID
+}
+
+func (r *recorder) add(id action.ID) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ids = append(r.ids, id)
+}
+
+func (r *recorder) has(id action.ID) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, x := range r.ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+func snapshot(n *atomic.Int32) func() wire.Message {
+	return func() wire.Message {
+		n.Add(1)
+		r := status.Report{Overall: status.OverallHealthy}
+		for _, name := range status.ComponentOrder {
+			r.Components = append(r.Components, status.Component{Name: name, State: "healthy", Level: status.LevelOK})
+		}
+		return wire.Message{Type: wire.MsgSnapshot, Report: &r}
+	}
+}
+
+func TestWindow(t *testing.T) {
+	s := newStandIn(t, `printf '{"request":"refresh"}\nnot json\n{"request":"quit"}\n{"request":"start-daemon"}\n'
+exec cat > RECEIVED`)
+	os.WriteFile(s.path, []byte(strings.ReplaceAll(string(must(os.ReadFile(s.path))), "RECEIVED", s.received)), 0o755)
+	var made atomic.Int32
+	rec := &recorder{}
+	w := New(Options{Path: s.path, Snapshot: snapshot(&made), OnRequest: rec.add})
+	if !w.Available() {
+		t.Fatal("not available")
+	}
+	w.Publish()
+	if made.Load() != 0 {
+		t.Error("a snapshot was made with no window open")
+	}
+	if err := w.Open("daemon"); err != nil {
+		t.Fatal(err)
+	}
+	testwait.For(t, "the requests", func() bool { return rec.has(action.Refresh) && rec.has(action.StartDaemon) })
+	if rec.has(action.Quit) {
+		t.Error("a request the window may not make was carried out")
+	}
+	// Asking again brings the same window to the row.
+	if err := w.Open("edge"); err != nil {
+		t.Fatal(err)
+	}
+	w.Publish()
+	w.Close()
+	w.Close() // twice is fine
+	if w.open() {
+		t.Error("still open after Close")
+	}
+	if err := w.Open(""); err == nil {
+		t.Error("Open after Close started a window")
+	}
+	if n := s.count(); n != 1 {
+		t.Errorf("started %d times", n)
+	}
+	var types []string
+	for _, line := range strings.Split(strings.TrimSpace(string(must(os.ReadFile(s.received)))), "\n") {
+		msg, err := wire.ParseMessage([]byte(line))
+		if err != nil {
+			t.Fatalf("the window got a bad line %q: %v", line, err)
+		}
+		types = append(types, msg.Type+":"+msg.Component)
+	}
+	got := strings.Join(types, " ")
+	if !strings.HasPrefix(got, "snapshot: focus:daemon") || !strings.Contains(got, "focus:edge") {
+		t.Errorf("the window received %s", got)
+	}
+}
+
+// TestWindowGoesByItself: a window that ends is reaped, and the next Open
+// starts a new one.
+func TestWindowGoesByItself(t *testing.T) {
+	s := newStandIn(t, "exit 0")
+	var made atomic.Int32
+	w := New(Options{Path: s.path, Snapshot: snapshot(&made), OnRequest: func(action.ID) {}})
+	defer w.Close()
+	w.Open("")
+	testwait.For(t, "the window to go", func() bool { return !w.open() && s.count() == 1 })
+	w.Open("")
+	testwait.For(t, "a second window", func() bool { return s.count() == 2 })
+}
+
+// TestWindowPublishRaces: Publish, Open and Close from many goroutines at
+// once never panic and leave no window behind (run with -race).
+func TestWindowPublishRaces(t *testing.T) {
+	s := newStandIn(t, "exec cat >/dev/null")
+	var made atomic.Int32
+	w := New(Options{Path: s.path, Snapshot: snapshot(&made), OnRequest: func(action.ID) {}})
+	w.Open("")
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 200; j++ {
+				w.Publish()
+				if j%50 == 0 {
+					w.Open("daemon")
+				}
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() { defer wg.Done(); time.Sleep(5 * time.Millisecond); w.Close() }()
+	wg.Wait()
+	w.Close()
+	if w.open() {
+		t.Error("open after Close")
+	}
+}
+
+func TestBeside(t *testing.T) {
+	if Beside("/x/y/halton-meter-bar") != "/x/y/halton-meter-details" {
+		t.Error("Beside")
+	}
+}
+
+func must(b []byte, err error) []byte {
+	if err != nil {
+		panic(err)
+	}
+	return b
+}

@@ -1,0 +1,111 @@
+// Package wire is the line protocol between the tray and its details
+// window (two processes, since fyne and getlantern/systray cannot share one
+// on macOS). This is its one description; both sides import it.
+//
+// The tray starts halton-meter-details with pipes on stdin and stdout. It
+// writes one Message per line on the window's stdin:
+//
+//	{"type":"snapshot","report":{…the Report of --json…},"history":{"daemon":[{"at":…,"state":…,"level":…,"detail":…}],…},"poll_interval_ms":5000}
+//	{"type":"focus","component":"daemon"}
+//
+// A snapshot replaces what the window shows; a focus brings the window to
+// the front with that row highlighted. The window writes one Request per
+// line on its stdout:
+//
+//	{"request":"refresh"}  {"request":"start-daemon"}  {"request":"run-doctor"}
+//	{"request":"open-logs"}  {"request":"open-dashboard"}
+//
+// (Requests lists them) and the tray carries them out. A line longer than
+// MaxLine, or one that does not parse, is skipped and logged by whoever
+// reads it, never fatal. When the tray closes the window's stdin, the
+// window closes; when the window closes, its stdout ends and the tray
+// forgets it.
+package wire
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/haltonlabs/halton-meter-bar/app/action"
+	"github.com/haltonlabs/halton-meter-bar/internal/text"
+	"github.com/haltonlabs/halton-meter-bar/status"
+)
+
+// Message types.
+const (
+	MsgSnapshot = "snapshot"
+	MsgFocus    = "focus"
+)
+
+// MaxLine bounds one line either way: a report and an hour of history are
+// a few tens of kilobytes.
+const MaxLine = 4 << 20
+
+// Point is a row's state from At until the next point: one step of the
+// history a snapshot carries.
+type Point struct {
+	At     time.Time    `json:"at"`
+	State  string       `json:"state"`
+	Level  status.Level `json:"level"`
+	Detail string       `json:"detail"`
+}
+
+// Message is one line from the tray to the window.
+type Message struct {
+	Type           string             `json:"type"`
+	Report         *status.Report     `json:"report,omitempty"`
+	History        map[string][]Point `json:"history,omitempty"`
+	PollIntervalMS int64              `json:"poll_interval_ms,omitempty"`
+	Component      string             `json:"component,omitempty"`
+}
+
+// PollInterval is the tray's current time between sweeps.
+func (m Message) PollInterval() time.Duration {
+	return time.Duration(m.PollIntervalMS) * time.Millisecond
+}
+
+// ParseMessage reads one line from the tray. A snapshot must carry a
+// report with every row; other types are passed on for the window to take
+// or ignore.
+func ParseMessage(line []byte) (Message, error) {
+	var m Message
+	if err := json.Unmarshal(line, &m); err != nil {
+		return Message{}, fmt.Errorf("not a message: %w", err)
+	}
+	switch {
+	case m.Type == "":
+		return Message{}, errors.New("message without a type")
+	case m.Type == MsgSnapshot && m.Report == nil:
+		return Message{}, errors.New("snapshot without a report")
+	case m.Type == MsgSnapshot && len(m.Report.Components) != len(status.ComponentOrder):
+		return Message{}, fmt.Errorf("snapshot with %d rows", len(m.Report.Components))
+	case m.PollIntervalMS < 0:
+		return Message{}, errors.New("negative poll interval")
+	}
+	return m, nil
+}
+
+// Request is one line from the window to the tray.
+type Request struct {
+	Request action.ID `json:"request"`
+}
+
+// Requests are the actions a window may ask the tray for.
+var Requests = map[action.ID]bool{
+	action.Refresh: true, action.StartDaemon: true, action.RunDoctor: true, action.OpenLogs: true, action.OpenDashboard: true,
+}
+
+// ParseRequest reads one line from the window.
+func ParseRequest(line []byte) (action.ID, error) {
+	var r Request
+	if err := json.Unmarshal(line, &r); err != nil {
+		return "", fmt.Errorf("not a request: %w", err)
+	}
+	if !Requests[r.Request] {
+		return "", fmt.Errorf("unknown request %q", text.Clip(strings.TrimSpace(string(r.Request)), 40))
+	}
+	return r.Request, nil
+}

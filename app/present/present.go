@@ -1,0 +1,88 @@
+// Package present holds the words and marks the menu and the details
+// window share: the icon of a verdict, the dot of a level, the verdict in
+// a word, "checked N s ago" and durations. Both the tray's menu model
+// (app/monitor) and the window's model (app/details/model) build on it, so
+// the two say the same thing the same way. No GUI, no I/O.
+package present
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/haltonlabs/halton-meter-bar/assets/draw"
+	"github.com/haltonlabs/halton-meter-bar/status"
+)
+
+// Icon is the icon of an overall verdict.
+func Icon(overall string) draw.State {
+	switch overall {
+	case status.OverallHealthy:
+		return draw.Healthy
+	case status.OverallDegraded:
+		return draw.Degraded
+	case status.OverallDown:
+		return draw.Down
+	}
+	return draw.Unknown
+}
+
+// Dot is the dot of a row's level.
+func Dot(l status.Level) draw.State {
+	switch l {
+	case status.LevelOK:
+		return draw.Healthy
+	case status.LevelWarn:
+		return draw.Degraded
+	case status.LevelCrit:
+		return draw.Down
+	}
+	return draw.Unknown
+}
+
+var verdicts = map[string]string{
+	status.OverallHealthy:      "Healthy",
+	status.OverallDegraded:     "Degraded",
+	status.OverallDown:         "Down",
+	status.OverallUnknown:      "Unknown",
+	status.OverallNotInstalled: "Not installed",
+}
+
+// Verdict is an overall verdict as a capitalised word ("Degraded").
+func Verdict(overall string) string {
+	if v, ok := verdicts[overall]; ok {
+		return v
+	}
+	return overall
+}
+
+// Checked says how long before now the report was made.
+func Checked(r *status.Report, now time.Time) string {
+	if r == nil {
+		return "Checking…"
+	}
+	age := now.Sub(r.CheckedAt)
+	switch {
+	case age < 2*time.Second:
+		return "Checked just now"
+	case age < time.Minute:
+		return fmt.Sprintf("Checked %d s ago", int(age.Seconds()))
+	case age < time.Hour:
+		return fmt.Sprintf("Checked %d min ago", int(age.Minutes()))
+	}
+	return "Checked at " + r.CheckedAt.Local().Format("15:04")
+}
+
+// Duration says 45 s, 3 min, 2 h 5 min.
+func Duration(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%d s", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", int(d.Minutes()))
+	}
+	h := int(d.Hours())
+	if m := int(d.Minutes()) % 60; m > 0 {
+		return fmt.Sprintf("%d h %d min", h, m)
+	}
+	return fmt.Sprintf("%d h", h)
+}

@@ -1,0 +1,52 @@
+package present
+
+import (
+	"testing"
+	"time"
+
+	"github.com/haltonlabs/halton-meter-bar/assets/draw"
+	"github.com/haltonlabs/halton-meter-bar/status"
+)
+
+func TestDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{45 * time.Second: "45 s", 3 * time.Minute: "3 min", 2*time.Hour + 5*time.Minute: "2 h 5 min", 3 * time.Hour: "3 h"} {
+		if got := Duration(d); got != want {
+			t.Errorf("%v: %q", d, got)
+		}
+	}
+}
+
+func TestChecked(t *testing.T) {
+	now := time.Date(2026, 11, 25, 14, 30, 0, 0, time.UTC)
+	for age, want := range map[time.Duration]string{
+		time.Second: "Checked just now", 4 * time.Second: "Checked 4 s ago", 3 * time.Minute: "Checked 3 min ago",
+	} {
+		if got := Checked(&status.Report{CheckedAt: now.Add(-age)}, now); got != want {
+			t.Errorf("%v: %q, want %q", age, got, want)
+		}
+	}
+	if got := Checked(nil, now); got != "Checking…" {
+		t.Errorf("no report: %q", got)
+	}
+}
+
+func TestIconsAndWords(t *testing.T) {
+	for overall, want := range map[string]draw.State{
+		status.OverallHealthy: draw.Healthy, status.OverallDegraded: draw.Degraded, status.OverallDown: draw.Down,
+		status.OverallUnknown: draw.Unknown, status.OverallNotInstalled: draw.Unknown,
+	} {
+		if got := Icon(overall); got != want {
+			t.Errorf("icon of %s: %s", overall, got)
+		}
+	}
+	for level, want := range map[status.Level]draw.State{
+		status.LevelOK: draw.Healthy, status.LevelWarn: draw.Degraded, status.LevelCrit: draw.Down, status.LevelUnknown: draw.Unknown,
+	} {
+		if got := Dot(level); got != want {
+			t.Errorf("dot of %s: %s", level, got)
+		}
+	}
+	if Verdict(status.OverallNotInstalled) != "Not installed" || Verdict("odd") != "odd" {
+		t.Error("verdict words")
+	}
+}

@@ -1,0 +1,25 @@
+// Package testwait is the one way the project's tests wait for something
+// another goroutine or process does: poll a condition until it holds,
+// within a bound generous enough for two loaded cores under -race. A test
+// never sleeps to synchronise; it waits for what it can observe.
+package testwait
+
+import (
+	"testing"
+	"time"
+)
+
+// Bound is how long For waits before failing the test.
+const Bound = 20 * time.Second
+
+// For polls cond until it holds, failing the test after Bound.
+func For(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(Bound)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s", what, Bound)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
