@@ -16,7 +16,7 @@ PURE_PKGS := ./status/... ./internal/... ./app/monitor/... ./app/cli/... ./app/a
 FUZZTIME ?= 20s
 BENCH_IDLE ?= 10m
 
-.PHONY: all build deps run demo screenshots app notarize dmg zip cask split-check test check vet fmt-check darwin-check unit race golden fuzz bench clean
+.PHONY: all build deps run demo screenshots app notarize dmg zip cask split-check test check vet fmt-check darwin-check unit race golden fuzz bench soak clean
 
 all: build
 
@@ -125,6 +125,14 @@ app notarize dmg zip cask:
 bench: build
 	HALTON_BENCH=1 BENCH_IDLE=$(BENCH_IDLE) $(GO) test ./e2e/ -run '^TestBenchReport$$' -count=1 -timeout 60m -v
 	@echo "bench: wrote docs/performance.md"
+
+## soak: the real tray against a daemon that crashes and heals SOAK_CYCLES
+## times (500): RSS, goroutines, and notifications against the policy's
+## count; writes build/soak.md for docs/performance.md. Not part of test.
+SOAK_CYCLES ?= 500
+soak: build
+	@mkdir -p build
+	HALTON_SOAK=1 SOAK_CYCLES=$(SOAK_CYCLES) SOAK_REPORT=$(CURDIR)/build/soak.md $(GO) test ./e2e/ -run '^TestSoak$$' -count=1 -timeout 180m -v
 
 clean:
 	rm -rf $(BIN) build dist

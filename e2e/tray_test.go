@@ -44,7 +44,7 @@ func startTrayFrom(t *testing.T, d *desktop, exe string, worldEnv []string, args
 	// The opener seam: record every request, and what was copied.
 	os.WriteFile(opener, []byte(fmt.Sprintf("#!/bin/sh\necho \"$*\" >> %q\n[ \"$1\" = copy ] && cat > %q\nexit 0\n", p.opened, p.opened+".copied")), 0o755)
 	p.env = append(append(append(os.Environ(), worldEnv...), d.env()...), "XDG_CONFIG_HOME="+p.config, "HALTON_BAR_OPENER="+opener)
-	args = append([]string{"--poll-healthy", "500ms", "--poll-unhealthy", "300ms", "--grace", "1s"}, args...)
+	args = append([]string{"--poll-healthy", "500ms", "--poll-unhealthy", "300ms", "--grace", "1s", "--settle", "1s"}, args...)
 	p.cmd = exec.Command(exe, args...)
 	p.cmd.Env = p.env
 	p.cmd.Stderr = p.stderr
@@ -173,7 +173,6 @@ func TestTray(t *testing.T) {
 	}
 
 	// Past the quiet sweeps after launch, the daemon crashes.
-	testwait.For(t, "notifications armed", func() bool { return strings.Contains(p.stderr.String(), "notifications armed") })
 	w.fault("daemon-crash")
 	p.waitMenu("the crash", func(by map[string]menuEntry, _ []menuEntry) bool {
 		return strings.HasPrefix(by["daemon"].label, "daemon — stopped") && by["Daemon stopped — not metering"].label != "" && by["Start Daemon"].enabled
@@ -211,17 +210,43 @@ func TestTray(t *testing.T) {
 		t.Errorf("opener log:\n%s", log)
 	}
 	var copied struct{ Overall string }
-	if b, err := os.ReadFile(p.opened + ".copied"); err != nil || json.Unmarshal(b, &copied) != nil || copied.Overall != "healthy" {
-		t.Errorf("copied JSON: %v %q", err, b)
+	testwait.For(t, "the copied JSON", func() bool {
+		b, err := os.ReadFile(p.opened + ".copied")
+		return err == nil && json.Unmarshal(b, &copied) == nil
+	})
+	if copied.Overall != "healthy" {
+		t.Errorf("copied JSON says %q", copied.Overall)
 	}
 
-	// One instance at a time.
+	// One instance at a time: launched again, it brings the running one's
+	// window forward and leaves.
 	second := exec.Command(bin("halton-meter-bar"))
 	second.Env = p.env
 	out, err := second.CombinedOutput()
-	if code := exitCode(err); code != 1 || !strings.Contains(string(out), fmt.Sprintf("already running (PID %d)", p.cmd.Process.Pid)) {
+	if code := exitCode(err); code != 0 || !strings.Contains(string(out), fmt.Sprintf("already running (PID %d): opened its window", p.cmd.Process.Pid)) {
 		t.Errorf("second instance: exit %d %q", code, out)
 	}
+	testwait.For(t, "the window opened by the second launch", func() bool { return strings.Contains(p.stderr.String(), "details: started") })
+
+	// Pause Notifications: the menu says until when, and it is remembered.
+	p.click("For 1 Hour")
+	p.waitMenu("the pause", func(by map[string]menuEntry, _ []menuEntry) bool {
+		for label, e := range by {
+			if strings.HasPrefix(label, "Notifications paused until ") && e.visible {
+				return by["Resume Notifications"].visible
+			}
+		}
+		return false
+	})
+	settings := filepath.Join(p.config, "halton-meter-bar", "settings.json")
+	testwait.For(t, "the pause saved", func() bool {
+		b, _ := os.ReadFile(settings)
+		return strings.Contains(string(b), `"paused_until"`)
+	})
+	p.click("Resume Notifications")
+	p.waitMenu("the end of the pause", func(by map[string]menuEntry, _ []menuEntry) bool {
+		return by["Pause Notifications"].visible && !by["Resume Notifications"].visible
+	})
 
 	// The notifications toggle is remembered.
 	p.click("Notifications")
@@ -277,5 +302,98 @@ func TestTrayWithoutDisplay(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	if code := exitCode(err); code != 1 || !strings.Contains(string(out), "no display") {
 		t.Errorf("exit %d: %q", code, out)
+	}
+}
+
+// TestTrayCrashSoonAfterLaunch: the daemon killed 3 s after the tray
+// starts, inside the window after launch, is announced exactly once when
+// the window ends, and recovers once.
+func TestTrayCrashSoonAfterLaunch(t *testing.T) {
+	d := startDesktop(t)
+	w := up(t, "apps")
+	started := time.Now()
+	p := startTray(t, d, w.env, "--settle", "6s")
+	testwait.For(t, "the first sweep", func() bool { return strings.Contains(p.stderr.String(), "first sweep: healthy") })
+	time.Sleep(time.Until(started.Add(3 * time.Second))) // the scenario: a crash 3 s in
+	w.fault("daemon-crash")
+	testwait.For(t, "the notification", func() bool { return len(d.notes.all()) >= 1 })
+	if since := time.Since(started); since < 6*time.Second {
+		t.Errorf("announced %s after launch, inside the 6 s window", since)
+	}
+	// Long after, still one.
+	time.Sleep(3 * time.Second)
+	if notes := d.notes.all(); len(notes) != 1 || notes[0].summary != "Daemon stopped — not metering" {
+		t.Fatalf("notifications %+v", notes)
+	}
+	if _, err := sim(t, "heal", "--dir", w.dir); err != nil {
+		t.Fatal(err)
+	}
+	testwait.For(t, "the recovery", func() bool { return len(d.notes.all()) >= 2 })
+	time.Sleep(2 * time.Second)
+	if notes := d.notes.all(); len(notes) != 2 || notes[1].summary != "Halton Meter recovered" {
+		t.Fatalf("notifications %+v", notes)
+	}
+}
+
+// TestTrayStaleSocket: a tray killed outright leaves its socket; the next
+// start replaces it, and a launch after that reaches the new tray.
+func TestTrayStaleSocket(t *testing.T) {
+	d := startDesktop(t)
+	w := up(t, "apps")
+	p := startTray(t, d, w.env)
+	testwait.For(t, "the first sweep", func() bool { return strings.Contains(p.stderr.String(), "first sweep") })
+	p.cmd.Process.Kill()
+	err := <-p.exited
+	p.exited <- err
+	sock := filepath.Join(p.config, "halton-meter-bar", "bar.sock")
+	if _, err := os.Stat(sock); err != nil {
+		t.Fatalf("the killed tray left no socket: %v", err)
+	}
+
+	// The next tray, with the same settings folder.
+	next := exec.Command(bin("halton-meter-bar"), "--poll-healthy", "500ms")
+	next.Env = p.env
+	stderr := &syncBuffer{}
+	next.Stderr = stderr
+	if err := next.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { next.Process.Kill(); next.Wait() }()
+	testwait.For(t, "the new tray's first sweep", func() bool { return strings.Contains(stderr.String(), "first sweep") })
+	if !strings.Contains(stderr.String(), "replacing the stale socket") {
+		t.Errorf("the stale socket was not noticed:\n%s", stderr)
+	}
+	again := exec.Command(bin("halton-meter-bar"))
+	again.Env = p.env
+	out, err := again.CombinedOutput()
+	if code := exitCode(err); code != 0 || !strings.Contains(string(out), fmt.Sprintf("(PID %d): opened its window", next.Process.Pid)) {
+		t.Errorf("a launch after the replacement: exit %d %q", code, out)
+	}
+
+	// --quit asks it to quit, through the same socket.
+	quit := exec.Command(bin("halton-meter-bar"), "--quit")
+	quit.Env = p.env
+	out, err = quit.CombinedOutput()
+	if code := exitCode(err); code != 0 || !strings.Contains(string(out), fmt.Sprintf("(PID %d) to quit", next.Process.Pid)) {
+		t.Errorf("--quit: exit %d %q", code, out)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- next.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("quit: %v\n%s", err, stderr)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the tray did not quit")
+	}
+	if _, err := os.Stat(sock); !os.IsNotExist(err) {
+		t.Errorf("the socket outlived a clean quit: %v", err)
+	}
+	// Nothing running: --quit says so.
+	quit = exec.Command(bin("halton-meter-bar"), "--quit")
+	quit.Env = p.env
+	if out, err := quit.CombinedOutput(); exitCode(err) != 1 || !strings.Contains(string(out), "no running menu-bar app answered") {
+		t.Errorf("--quit with none running: %v %q", err, out)
 	}
 }

@@ -24,7 +24,7 @@ func connectTimeout(deadline time.Duration) time.Duration {
 // probes run concurrently; Check returns by cfg.Timeout (default 2 s)
 // whatever has not answered, marking it unknown.
 func Check(ctx context.Context, cfg Config) Report {
-	return Evaluate(probe(ctx, cfg, nil))
+	return Evaluate(probe(ctx, cfg, nil, nil))
 }
 
 // Sweeper runs the sweeps of a long-running monitor. A full sweep asks
@@ -36,11 +36,18 @@ type Sweeper struct {
 
 	mu      sync.Mutex
 	launchd *LaunchdFacts
+	// probes are the probes still running: a sweep returns at its
+	// deadline, the probe (and its process) a moment later.
+	probes sync.WaitGroup
 }
+
+// Wait waits for every probe of past sweeps to end, so that no tool a
+// sweep started outlives the monitor that asked for it.
+func (s *Sweeper) Wait() { s.probes.Wait() }
 
 // Full is a sweep that asks launchd.
 func (s *Sweeper) Full(ctx context.Context) Report {
-	f := probe(ctx, s.Cfg, nil)
+	f := probe(ctx, s.Cfg, nil, &s.probes)
 	s.mu.Lock()
 	if f.Install.Installed && f.Launchd.Problem == "" {
 		l := f.Launchd
@@ -61,12 +68,17 @@ func (s *Sweeper) Light(ctx context.Context) (Report, bool) {
 	if cached == nil {
 		return Report{}, false
 	}
-	r := Evaluate(probe(ctx, s.Cfg, cached))
+	r := Evaluate(probe(ctx, s.Cfg, cached, &s.probes))
 	r.Sweep.LaunchdCached = true
 	return r, true
 }
 
-func probe(ctx context.Context, cfg Config, cachedLaunchd *LaunchdFacts) Facts {
+// probe gathers the facts of one sweep. Its probes run concurrently and
+// are counted in probes, when given.
+func probe(ctx context.Context, cfg Config, cachedLaunchd *LaunchdFacts, probes *sync.WaitGroup) Facts {
+	if probes == nil {
+		probes = &sync.WaitGroup{}
+	}
 	start := time.Now()
 	deadline := cfg.timeout()
 	ctx, cancel := context.WithTimeout(ctx, deadline)
@@ -91,18 +103,18 @@ func probe(ctx context.Context, cfg Config, cachedLaunchd *LaunchdFacts) Facts {
 
 	// The slow probes start first; the file reads below overlap with them.
 	tools := toolTimeout(deadline)
-	launchdCh := goProbe(func() LaunchdFacts {
+	launchdCh := goProbe(probes, func() LaunchdFacts {
 		if cachedLaunchd != nil {
 			return *cachedLaunchd
 		}
 		return probeLaunchd(ctx, runner, cfg.Launchctl, tools)
 	})
-	proxyCh := goProbe(func() ProxyFacts { return probeProxy(ctx, cfg, runner, tools) })
+	proxyCh := goProbe(probes, func() ProxyFacts { return probeProxy(ctx, cfg, runner, tools) })
 	connect := connectTimeout(deadline)
-	edgeCh := goProbe(func() PortFacts { return probePort(ctx, f.Ports.Edge, connect) })
-	internalCh := goProbe(func() PortFacts { return probePort(ctx, f.Ports.Internal, connect) })
-	apiCh := goProbe(func() PortFacts { return probePort(ctx, f.Ports.API, connect) })
-	healthCh := goProbe(func() HealthFacts { return probeHealth(ctx, f.Ports.API, healthTimeout(deadline)) })
+	edgeCh := goProbe(probes, func() PortFacts { return probePort(ctx, f.Ports.Edge, connect) })
+	internalCh := goProbe(probes, func() PortFacts { return probePort(ctx, f.Ports.Internal, connect) })
+	apiCh := goProbe(probes, func() PortFacts { return probePort(ctx, f.Ports.API, connect) })
+	healthCh := goProbe(probes, func() HealthFacts { return probeHealth(ctx, f.Ports.API, healthTimeout(deadline)) })
 
 	f.Sentinels = probeSentinels(cfg)
 
@@ -139,9 +151,13 @@ func daemonVersion(cfg Config) string {
 	return v
 }
 
-func goProbe[T any](fn func() T) <-chan T {
+func goProbe[T any](probes *sync.WaitGroup, fn func() T) <-chan T {
 	ch := make(chan T, 1)
-	go func() { ch <- fn() }()
+	probes.Add(1)
+	go func() {
+		defer probes.Done()
+		ch <- fn()
+	}()
 	return ch
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -55,7 +56,13 @@ var (
 
 // Run implements Runner.
 func (r *ExecRunner) Run(ctx context.Context, path string, args ...string) (Result, error) {
+	return r.RunInput(ctx, nil, path, args...)
+}
+
+// RunInput is Run with stdin fed from in (nil: no input).
+func (r *ExecRunner) RunInput(ctx context.Context, in io.Reader, path string, args ...string) (Result, error) {
 	cmd := exec.CommandContext(ctx, path, args...)
+	cmd.Stdin = in
 	stdout := &limitedBuffer{max: maxCommandOutput}
 	stderr := &limitedBuffer{max: maxCommandOutput}
 	cmd.Stdout, cmd.Stderr = stdout, stderr

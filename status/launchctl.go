@@ -57,15 +57,16 @@ func GUIDomain(uid int) string { return "gui/" + strconv.Itoa(uid) }
 // ServiceTarget names a job in a user's GUI domain: gui/<uid>/<label>.
 func ServiceTarget(uid int, label string) string { return GUIDomain(uid) + "/" + label }
 
-// LaunchctlTimeout bounds one launchctl verb run on the user's behalf.
-const LaunchctlTimeout = 10 * time.Second
+// ActionTimeout bounds one command run on the user's behalf: launchctl's
+// verbs for Start Daemon and Start at Login, and the openers.
+const ActionTimeout = 10 * time.Second
 
 // Launchctl runs launchctl's verbs: the one place that knows their
 // arguments and exit statuses. Start Daemon and the login item use it.
 type Launchctl struct {
 	Path   string
 	Runner Runner
-	// Timeout bounds each verb; zero is LaunchctlTimeout.
+	// Timeout bounds each verb; zero is ActionTimeout.
 	Timeout time.Duration
 }
 
@@ -98,7 +99,7 @@ func (l Launchctl) Kickstart(ctx context.Context, target string, restart bool) e
 func (l Launchctl) run(ctx context.Context, args ...string) (Result, error) {
 	timeout := l.Timeout
 	if timeout <= 0 {
-		timeout = LaunchctlTimeout
+		timeout = ActionTimeout
 	}
 	runner := l.Runner
 	if runner == nil {

@@ -15,6 +15,7 @@ const (
 	OpenDetails     ID = "open-details"
 	OpenDashboard   ID = "open-dashboard"
 	StartDaemon     ID = "start-daemon"
+	StartEdge       ID = "start-edge"
 	RunDoctor       ID = "run-doctor"
 	CopyJSON        ID = "copy-json"
 	OpenLogs        ID = "open-logs"
@@ -24,6 +25,12 @@ const (
 	Install         ID = "install"
 	Quit            ID = "quit"
 	CopyDiagnostics ID = "copy-diagnostics" // the window's own
+
+	// Pause Notifications: a submenu of three.
+	PauseMenu     ID = "pause"
+	PauseHour     ID = "pause-hour"
+	PauseTomorrow ID = "pause-tomorrow"
+	Resume        ID = "resume"
 )
 
 // Installed reports whether r found an install: before the first sweep,
@@ -45,4 +52,32 @@ func StartDaemonTitle(r *status.Report) (title string, enabled bool) {
 		title = "Restart Daemon"
 	}
 	return title, Installed(r) && daemon.State != "" && daemon.State != status.StateUnknown
+}
+
+// StartEdgeTitle is "Restart Edge" while the edge process runs without its
+// port, and "Start Edge" otherwise; shown says whether the action is
+// offered at all: only while the edge row is not healthy, and known.
+func StartEdgeTitle(r *status.Report) (title string, shown bool) {
+	title = "Start Edge"
+	if !Installed(r) {
+		return title, false
+	}
+	edge, _ := r.Row(status.CompEdge)
+	if edge.State == status.StateUnbound {
+		title = "Restart Edge"
+	}
+	return title, edge.State != "" && !edge.Healthy() && edge.State != status.StateUnknown
+}
+
+// Busy is how an action's title reads while it runs.
+func Busy(id ID) string {
+	switch id {
+	case StartDaemon:
+		return "Starting Daemon…"
+	case StartEdge:
+		return "Starting Edge…"
+	case StartAtLogin:
+		return "Changing Start at Login…"
+	}
+	return ""
 }

@@ -18,6 +18,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/haltonlabs/halton-meter-bar/app/desktop"
 	"github.com/haltonlabs/halton-meter-bar/app/monitor"
 	"github.com/haltonlabs/halton-meter-bar/status"
 )
@@ -28,8 +29,10 @@ const ExitUsage = 64
 // Options are the parsed command line.
 type Options struct {
 	JSON, Table bool
-	Timeout     time.Duration
-	Tray        TrayOptions
+	// Quit asks the running menu-bar app to quit.
+	Quit    bool
+	Timeout time.Duration
+	Tray    TrayOptions
 }
 
 // Headless reports whether a sweep is printed rather than the tray run.
@@ -38,14 +41,15 @@ func (o Options) Headless() bool { return o.JSON || o.Table }
 // TrayOptions are the flags of the menu-bar mode.
 type TrayOptions struct {
 	// Healthy is 0 until chosen: 30 s with events, 15 s without.
-	Healthy, Unhealthy, Grace time.Duration
-	Monochrome                bool
+	Healthy, Unhealthy, Grace, Settle time.Duration
+	Monochrome                        bool
 }
 
 func (t *TrayOptions) register(fs *flag.FlagSet) {
 	fs.DurationVar(&t.Healthy, "poll-healthy", 0, "tray: time between sweeps while all is healthy (default 30s with events, 15s without)")
 	fs.DurationVar(&t.Unhealthy, "poll-unhealthy", 5*time.Second, "tray: time between sweeps while anything is not healthy")
 	fs.DurationVar(&t.Grace, "grace", monitor.DefaultPolicy.Grace, "tray: how long a row stays out of healthy before a notification")
+	fs.DurationVar(&t.Settle, "settle", monitor.DefaultPolicy.Settle, "tray: how long after launch or a wake things may still be starting (lengthens the grace)")
 	fs.BoolVar(&t.Monochrome, "monochrome", false, "tray: monochrome (template) icons that follow the menu bar's appearance")
 }
 
@@ -61,6 +65,9 @@ func (t *TrayOptions) validate() error {
 	if t.Grace < 0 || t.Grace > time.Hour {
 		return fmt.Errorf("--grace %s is out of range (0 to 1h)", t.Grace)
 	}
+	if t.Settle < 0 || t.Settle > time.Hour {
+		return fmt.Errorf("--settle %s is out of range (0 to 1h)", t.Settle)
+	}
 	return nil
 }
 
@@ -71,14 +78,18 @@ func Parse(args []string, version string, stderr io.Writer) (o Options, code int
 	fs.SetOutput(stderr)
 	fs.BoolVar(&o.JSON, "json", false, "print the status as one JSON object and exit")
 	fs.BoolVar(&o.Table, "table", false, "print the status table and exit")
+	fs.BoolVar(&o.Quit, "quit", false, "ask the running menu-bar app to quit")
 	timeout := fs.String("timeout", status.DefaultTimeout.String(), "deadline of one sweep (e.g. 2s, 500ms)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	o.Tray.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, `Usage: halton-meter-bar [--json | --table] [--timeout D]
+       halton-meter-bar [--quit]
 
 Shows whether the local Halton Meter install is healthy. With no flag it
-runs in the menu bar; --json and --table print one sweep and exit.
+runs in the menu bar (launched again, it brings the running one's details
+window forward); --json and --table print one sweep and exit; --quit asks
+the running menu-bar app to quit.
 
 Exit status of --json and --table: 0 healthy, 1 degraded, 2 down,
 3 unknown or not installed, 64 usage error.
@@ -115,6 +126,10 @@ Environment (where Halton Meter is looked for):
 	o.Timeout = d
 	if o.JSON && o.Table {
 		fmt.Fprintln(stderr, "halton-meter-bar: --json and --table exclude each other")
+		return o, ExitUsage, true
+	}
+	if o.Quit && o.Headless() {
+		fmt.Fprintln(stderr, "halton-meter-bar: --quit goes alone")
 		return o, ExitUsage, true
 	}
 	if err := o.Tray.validate(); err != nil {
@@ -184,4 +199,21 @@ func Executable() (string, error) {
 		return "", fmt.Errorf("find my executable: %w", err)
 	}
 	return exe, nil
+}
+
+// Quit asks the running menu-bar app to quit: 0 when it answered, 1 when
+// none runs or it could not be asked.
+func Quit(stdout, stderr io.Writer) int {
+	dir, err := desktop.ConfigDir()
+	if err != nil {
+		fmt.Fprintf(stderr, "halton-meter-bar: %v\n", err)
+		return 1
+	}
+	pid, err := desktop.Ask(dir, desktop.CmdQuit)
+	if err != nil {
+		fmt.Fprintf(stderr, "halton-meter-bar: no running menu-bar app answered: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "halton-meter-bar: asked the running menu-bar app (PID %d) to quit\n", pid)
+	return 0
 }

@@ -3,10 +3,13 @@ package desktop
 import (
 	"context"
 	"errors"
+	"log"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"howett.net/plist"
 
@@ -154,7 +157,7 @@ func TestShellQuote(t *testing.T) {
 	if got != `'/Users/j d/.local/bin/halton-meter' 'doctor' 'it'\''s'` {
 		t.Errorf("%s", got)
 	}
-	if s := appleScriptString(`a "b" \c`); s != `"a \"b\" \\c"` {
+	if s := AppleScriptString(`a "b" \c`); s != `"a \"b\" \\c"` {
 		t.Errorf("%s", s)
 	}
 }
@@ -172,5 +175,113 @@ func TestFromEnv(t *testing.T) {
 	o := FromEnv(func(k string) (string, bool) { return "/bin/true", k == EnvOpener })
 	if c, ok := o.(CommandOpener); !ok || c.Path != "/bin/true" {
 		t.Errorf("seam: %#v", o)
+	}
+}
+
+func TestInstance(t *testing.T) {
+	dir := t.TempDir()
+	inst, err := Claim(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.Close()
+	opened := make(chan string, 4)
+	inst.Serve(func(cmd string) error {
+		if cmd == "fail" {
+			return errors.New("no window\nhere")
+		}
+		opened <- cmd
+		return nil
+	})
+	st, err := os.Stat(SocketPath(dir))
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("socket %v %v", st, err)
+	}
+	// A second claim finds the first.
+	if _, err := Claim(dir, nil); !errors.As(err, new(AlreadyRunningError)) {
+		t.Fatalf("second claim: %v", err)
+	}
+	pid, err := Ask(dir, CmdOpen)
+	if err != nil || pid != os.Getpid() || <-opened != CmdOpen {
+		t.Errorf("ask: %d %v", pid, err)
+	}
+	if _, err := Ask(dir, "fail"); err == nil || err.Error() != "no window here" {
+		t.Errorf("a failing command: %v", err)
+	}
+}
+
+// TestInstanceStaleSocket: an instance that crashed leaves its socket; the
+// next one replaces it, and answers.
+func TestInstanceStaleSocket(t *testing.T) {
+	dir := t.TempDir()
+	// What a killed instance leaves: a socket nobody listens on.
+	l, err := net.Listen("unix", SocketPath(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.(*net.UnixListener).SetUnlinkOnClose(false)
+	l.Close()
+	if _, err := Ask(dir, CmdOpen); err == nil {
+		t.Fatal("a stale socket answered")
+	}
+	var logged strings.Builder
+	inst, err := Claim(dir, log.New(&logged, "", 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.Close()
+	inst.Serve(func(string) error { return nil })
+	if _, err := Ask(dir, CmdOpen); err != nil {
+		t.Errorf("after the replacement: %v", err)
+	}
+	if !strings.Contains(logged.String(), "replacing the stale socket") {
+		t.Errorf("log %q", logged.String())
+	}
+	inst.Close()
+	if _, err := os.Stat(SocketPath(dir)); !os.IsNotExist(err) {
+		t.Errorf("socket left after Close: %v", err)
+	}
+}
+
+func TestSocketPathFitsAnywhere(t *testing.T) {
+	long := "/" + strings.Repeat("a-long-folder-name/", 10)
+	if p := SocketPath(long); len(p) >= 104 || !strings.HasPrefix(p, os.TempDir()) || p != SocketPath(long) {
+		t.Errorf("long folder: %q", p)
+	}
+	if p := SocketPath("/Users/j/Library/Application Support/Halton Meter Bar"); p != "/Users/j/Library/Application Support/Halton Meter Bar/bar.sock" {
+		t.Errorf("usual folder: %q", p)
+	}
+}
+
+// TestOpenerDoesNotWaitForWhatItStarted: a launcher that leaves a child
+// holding its output (a browser opened by xdg-open) returns at once, not
+// when the child ends, and a launcher that hangs is cut off.
+func TestOpenerDoesNotWaitForWhatItStarted(t *testing.T) {
+	dir := t.TempDir()
+	launcher := filepath.Join(dir, "opener")
+	os.WriteFile(launcher, []byte("#!/bin/sh\nsleep 600 &\necho launched\nexit 0\n"), 0o755)
+	done := make(chan error, 1)
+	go func() { done <- CommandOpener{Path: launcher}.OpenURL("http://127.0.0.1:1/") }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("open: %v", err)
+		}
+	case <-time.After(status.ActionTimeout + 5*time.Second):
+		t.Fatal("the action waited for the child the launcher left")
+	}
+	fail := filepath.Join(dir, "failing")
+	os.WriteFile(fail, []byte("#!/bin/sh\necho 'no browser' >&2\nexit 3\n"), 0o755)
+	if err := (CommandOpener{Path: fail}).OpenPath("/"); err == nil || !strings.Contains(err.Error(), "exited 3: no browser") {
+		t.Errorf("failing opener: %v", err)
+	}
+	copied := filepath.Join(dir, "copied")
+	copier := filepath.Join(dir, "copier")
+	os.WriteFile(copier, []byte("#!/bin/sh\ncat > "+copied+"\n"), 0o755)
+	if err := (CommandOpener{Path: copier}).Copy("the status"); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(copied); string(b) != "the status" {
+		t.Errorf("copied %q", b)
 	}
 }

@@ -4,13 +4,64 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"runtime"
 	"strings"
+	"syscall"
 
+	"github.com/haltonlabs/halton-meter-bar/internal/text"
 	"github.com/haltonlabs/halton-meter-bar/status"
 )
+
+// Opener opens URLs, folders and Terminal, and takes text for the
+// clipboard: the OS's tools, or HALTON_BAR_OPENER's program.
+type Opener interface {
+	OpenURL(url string) error
+	OpenPath(path string) error
+	RunInTerminal(argv []string) error
+	Copy(text string) error
+}
+
+// EnvOpener names a program that takes every open, terminal and copy
+// request in place of the OS's tools: `PROGRAM url URL`, `PROGRAM path
+// PATH`, `PROGRAM terminal ARGV…`, and `PROGRAM copy` with the text on
+// stdin. Tests and scripts use it; so can a user with their own tools.
+const EnvOpener = "HALTON_BAR_OPENER"
+
+// FromEnv picks the opener: HALTON_BAR_OPENER's program when it is set,
+// the OS's tools otherwise.
+func FromEnv(lookup func(string) (string, bool)) Opener {
+	if p, ok := lookup(EnvOpener); ok && p != "" {
+		return CommandOpener{Path: p}
+	}
+	return System{}
+}
+
+// run runs one command of an action through the engine's runner: by
+// absolute path, in its own process group, killed at status.ActionTimeout,
+// and not waiting for children that keep its output open (a browser that
+// xdg-open or open leaves running).
+func run(in io.Reader, name string, args ...string) error {
+	path, err := exec.LookPath(name)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), status.ActionTimeout)
+	defer cancel()
+	res, err := (&status.ExecRunner{}).RunInput(ctx, in, path, args...)
+	if errors.Is(err, status.ErrTimeout) {
+		return fmt.Errorf("%s timed out after %s", name, status.ActionTimeout)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if res.ExitCode != 0 {
+		return errors.New(text.Clip(status.ExitReason(name, res), 200))
+	}
+	return nil
+}
 
 // System opens URLs, folders and Terminal with the OS's own tools: open
 // and osascript on macOS, xdg-open and x-terminal-emulator elsewhere; it
@@ -29,39 +80,31 @@ func (System) OpenPath(path string) error {
 }
 
 func openWith(target string) error {
-	tool := "xdg-open"
 	if runtime.GOOS == "darwin" {
-		tool = "/usr/bin/open"
+		return run(nil, "/usr/bin/open", target)
 	}
-	return runQuick(tool, target)
+	return run(nil, "xdg-open", target)
 }
 
 // RunInTerminal implements Opener.
 func (System) RunInTerminal(argv []string) error {
 	line := shellQuote(argv)
 	if runtime.GOOS == "darwin" {
-		script := fmt.Sprintf("tell application \"Terminal\"\n  do script %s\n  activate\nend tell", appleScriptString(line))
-		return runQuick("/usr/bin/osascript", "-e", script)
+		script := fmt.Sprintf("tell application \"Terminal\"\n  do script %s\n  activate\nend tell", AppleScriptString(line))
+		return run(nil, "/usr/bin/osascript", "-e", script)
 	}
-	cmd := exec.Command("x-terminal-emulator", "-e", "sh", "-c", line+`; exec "${SHELL:-sh}"`)
+	// The terminal lives as long as the user keeps it: started, not waited
+	// for, in a process group of its own, and reaped when it ends.
+	path, err := exec.LookPath("x-terminal-emulator")
+	if err != nil {
+		return fmt.Errorf("open a terminal: %w", err)
+	}
+	cmd := exec.Command(path, "-e", "sh", "-c", line+`; exec "${SHELL:-sh}"`)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("open a terminal: %w", err)
 	}
 	go cmd.Wait()
-	return nil
-}
-
-// runQuick runs a tool that should return at once, with a timeout.
-func runQuick(name string, args ...string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), status.LaunchctlTimeout)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, name, args...).CombinedOutput()
-	if err != nil {
-		if msg := strings.TrimSpace(string(out)); msg != "" {
-			return fmt.Errorf("%s: %v: %s", name, err, msg)
-		}
-		return fmt.Errorf("%s: %w", name, err)
-	}
 	return nil
 }
 
@@ -74,82 +117,39 @@ func shellQuote(argv []string) string {
 	return strings.Join(q, " ")
 }
 
-func appleScriptString(s string) string {
+// AppleScriptString quotes s as an AppleScript string literal.
+func AppleScriptString(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
 }
 
 // Copy implements Opener.
-func (System) Copy(text string) error {
+func (System) Copy(s string) error {
 	tools := [][]string{{"wl-copy"}, {"xclip", "-selection", "clipboard"}, {"xsel", "--clipboard", "--input"}}
 	if runtime.GOOS == "darwin" {
 		tools = [][]string{{"/usr/bin/pbcopy"}}
 	}
 	for _, t := range tools {
-		path, err := exec.LookPath(t[0])
-		if err != nil {
+		if _, err := exec.LookPath(t[0]); err != nil {
 			continue
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), status.LaunchctlTimeout)
-		cmd := exec.CommandContext(ctx, path, t[1:]...)
-		cmd.Stdin = strings.NewReader(text)
-		err = cmd.Run()
-		cancel()
-		if err != nil {
-			return fmt.Errorf("%s: %w", t[0], err)
-		}
-		return nil
+		return run(strings.NewReader(s), t[0], t[1:]...)
 	}
 	return errors.New("no clipboard tool found (pbcopy, wl-copy, xclip or xsel)")
 }
-
-// EnvOpener names a program that takes every open, terminal and copy
-// request in place of the OS's tools: `PROGRAM url URL`, `PROGRAM path
-// PATH`, `PROGRAM terminal ARGV…`, and `PROGRAM copy` with the text on
-// stdin. Tests and scripts use it; so can a user with their own tools.
-const EnvOpener = "HALTON_BAR_OPENER"
 
 // CommandOpener hands requests to the program of HALTON_BAR_OPENER.
 type CommandOpener struct{ Path string }
 
 // OpenURL implements Opener.
-func (c CommandOpener) OpenURL(url string) error { return c.run("", "url", url) }
+func (c CommandOpener) OpenURL(url string) error { return run(nil, c.Path, "url", url) }
 
 // OpenPath implements Opener.
-func (c CommandOpener) OpenPath(path string) error { return c.run("", "path", path) }
+func (c CommandOpener) OpenPath(path string) error { return run(nil, c.Path, "path", path) }
 
 // RunInTerminal implements Opener.
 func (c CommandOpener) RunInTerminal(argv []string) error {
-	return c.run("", append([]string{"terminal"}, argv...)...)
+	return run(nil, c.Path, append([]string{"terminal"}, argv...)...)
 }
 
 // Copy implements Opener.
-func (c CommandOpener) Copy(text string) error { return c.run(text, "copy") }
-
-func (c CommandOpener) run(stdin string, args ...string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), status.LaunchctlTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, c.Path, args...)
-	cmd.Stdin = strings.NewReader(stdin)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("%s %s: %v %s", c.Path, args[0], err, strings.TrimSpace(string(out)))
-	}
-	return nil
-}
-
-// Opener opens URLs, folders and Terminal, and takes text for the
-// clipboard: the OS's tools, or HALTON_BAR_OPENER's program.
-type Opener interface {
-	OpenURL(url string) error
-	OpenPath(path string) error
-	RunInTerminal(argv []string) error
-	Copy(text string) error
-}
-
-// FromEnv picks the opener: HALTON_BAR_OPENER's program when it is set,
-// the OS's tools otherwise.
-func FromEnv(lookup func(string) (string, bool)) Opener {
-	if p, ok := lookup(EnvOpener); ok && p != "" {
-		return CommandOpener{Path: p}
-	}
-	return System{}
-}
+func (c CommandOpener) Copy(s string) error { return run(strings.NewReader(s), c.Path, "copy") }

@@ -4,32 +4,73 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 )
 
-// Settings are the user's choices, remembered between runs.
+// Settings are the user's choices, remembered between runs in
+// settings.json. A missing key keeps its default.
 type Settings struct {
+	// Notifications turns the policy's notifications on or off.
 	Notifications bool `json:"notifications"`
+	// PausedUntil pauses them until then (Pause Notifications).
+	PausedUntil time.Time `json:"paused_until,omitzero"`
+	// Reminder is how often an outage still there is announced again;
+	// "0s" turns reminders off.
+	Reminder Duration `json:"reminder"`
 }
 
-// DefaultSettings: notifications on.
-var DefaultSettings = Settings{Notifications: true}
+// DefaultSettings: notifications on, a reminder every four hours.
+var DefaultSettings = Settings{Notifications: true, Reminder: Duration{4 * time.Hour}}
+
+// Duration is a time.Duration written as "4h0m0s" in JSON.
+type Duration struct{ time.Duration }
+
+// MarshalJSON writes the duration as a string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
+
+// UnmarshalJSON reads "4h", "90m" or "0"; a negative or unreadable value is
+// an error.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("a duration is a string such as \"4h\": %w", err)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil || v < 0 {
+		return fmt.Errorf("%q is not a duration such as \"4h\"", s)
+	}
+	d.Duration = v
+	return nil
+}
+
+// maxSettings bounds what is read of settings.json: it is a few lines.
+const maxSettings = 64 << 10
 
 // LoadSettings reads settings.json; a missing or unreadable file gives the
 // defaults (and the reason, for the log).
 func LoadSettings(path string) (Settings, error) {
 	s := DefaultSettings
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return s, nil
 	}
 	if err != nil {
 		return s, fmt.Errorf("read settings: %w", err)
 	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxSettings+1))
+	if err != nil {
+		return s, fmt.Errorf("read settings: %w", err)
+	}
+	if len(b) > maxSettings {
+		return DefaultSettings, fmt.Errorf("read settings %s: over %d bytes; using the defaults", path, maxSettings)
+	}
 	if err := json.Unmarshal(b, &s); err != nil {
-		return DefaultSettings, fmt.Errorf("read settings %s: %w", path, err)
+		return DefaultSettings, fmt.Errorf("read settings %s: %w; using the defaults", path, err)
 	}
 	return s, nil
 }
@@ -40,12 +81,30 @@ func (s Settings) Save(path string) error {
 		return fmt.Errorf("save settings: %w", err)
 	}
 	b, _ := json.MarshalIndent(s, "", "  ")
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		return fmt.Errorf("save settings: %w", err)
+	return WriteAtomic(path, append(b, '\n'), 0o644)
+}
+
+// WriteAtomic writes a file through a temporary one in the same folder and
+// a rename, so a reader sees the old file or the new one, never half.
+func WriteAtomic(path string, data []byte, mode os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("save settings: %w", err)
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
 	}
 	return nil
 }

@@ -66,6 +66,8 @@ type View struct {
 	lines      map[string]*timeline
 	axis       *fyne.Container
 	buttons    map[action.ID]*widget.Button
+	bar        *fyne.Container
+	footer     *fyne.Container
 }
 
 // NewView builds the window on app a. now is the clock (tests fix it).
@@ -135,9 +137,10 @@ func (v *View) build() fyne.CanvasObject {
 	v.content = container.NewVBox(v.body, v.absent)
 	v.scroll = container.NewVScroll(container.NewPadded(v.content))
 
-	bar := container.NewHBox()
+	v.bar = container.NewHBox()
+	bar := v.bar
 	icons := map[action.ID]fyne.Resource{
-		action.Refresh: theme.ViewRefreshIcon(), action.StartDaemon: theme.MediaPlayIcon(),
+		action.Refresh: theme.ViewRefreshIcon(), action.StartDaemon: theme.MediaPlayIcon(), action.StartEdge: theme.MediaPlayIcon(),
 		action.RunDoctor: theme.ComputerIcon(), action.CopyDiagnostics: theme.ContentCopyIcon(),
 		action.OpenLogs: theme.FolderOpenIcon(),
 	}
@@ -151,7 +154,8 @@ func (v *View) build() fyne.CanvasObject {
 	}
 	v.notice = widget.NewLabel("")
 	v.notice.Importance = widget.SuccessImportance
-	footer := container.NewBorder(nil, nil, bar, v.notice)
+	v.footer = container.NewBorder(nil, nil, bar, v.notice)
+	footer := v.footer
 	return container.NewBorder(
 		container.NewVBox(container.NewPadded(v.header), widget.NewSeparator()),
 		container.NewVBox(widget.NewSeparator(), container.NewPadded(footer)),
@@ -231,7 +235,11 @@ func (v *View) redraw() {
 		} else {
 			btn.Disable()
 		}
+		show(btn, b.Visible)
 	}
+	// A button shown or hidden changes the bar's width: lay it out again.
+	v.bar.Refresh()
+	v.footer.Refresh()
 }
 
 func (v *View) setAxis(labels []model.AxisLabel) {

@@ -5,15 +5,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/haltonlabs/halton-meter-bar/app/action"
 	"github.com/haltonlabs/halton-meter-bar/app/desktop"
 	"github.com/haltonlabs/halton-meter-bar/status"
 )
 
-// Notifier shows a native notification.
+// Notifier shows a native notification, giving up when ctx ends.
 type Notifier interface {
-	Notify(title, body string) error
+	Notify(ctx context.Context, title, body string) error
 }
 
 // LoginItem is Start at Login (app/desktop.LoginItem).
@@ -34,15 +35,77 @@ type Deps struct {
 	Login LoginItem
 }
 
-// Do carries out an action of the menu or the details window. A failure is
-// announced in a notification (whatever the notifications setting: the
-// user asked for this) and returned; it never takes the app down.
+// ErrInProgress is the answer to an action asked for again while it runs.
+var ErrInProgress = errors.New("already in progress")
+
+// Do carries out an action of the menu or the details window, one of a
+// kind at a time. A failure is announced in a notification (whatever the
+// notifications setting, and even while they are paused: the user asked
+// for this) and returned; it never takes the app down.
 func (m *Monitor) Do(ctx context.Context, id action.ID) error {
+	if !m.claim(id) {
+		err := fmt.Errorf("%s: %w", failureTitle[id], ErrInProgress)
+		m.notify(Notification{Kind: KindAction, Title: "Still working on it", Body: describe(id) + " is already in progress."})
+		return err
+	}
+	defer m.release(id)
 	err := m.do(ctx, id)
 	if err != nil {
-		m.notify(Notification{Title: failureTitle[id], Body: err.Error()}, true)
+		m.notify(Notification{Kind: KindAction, Title: failureTitle[id], Body: err.Error()})
 	}
 	return err
+}
+
+// claim marks an action as running; false when it already is. Refresh and
+// Quit fold by themselves and are never refused.
+func (m *Monitor) claim(id action.ID) bool {
+	if id == action.Refresh || id == action.Quit {
+		return true
+	}
+	m.mu.Lock()
+	if m.busy[id] {
+		m.mu.Unlock()
+		return false
+	}
+	m.busy[id] = true
+	m.mu.Unlock()
+	if action.Busy(id) != "" {
+		m.republish()
+		m.publishWindow()
+	}
+	return true
+}
+
+func (m *Monitor) release(id action.ID) {
+	if id == action.Refresh || id == action.Quit {
+		return
+	}
+	m.mu.Lock()
+	delete(m.busy, id)
+	m.mu.Unlock()
+	if action.Busy(id) != "" {
+		m.republish()
+		m.publishWindow()
+	}
+}
+
+func (m *Monitor) publishWindow() {
+	if m.window != nil {
+		m.window.Publish()
+	}
+}
+
+// describe names an action in a sentence.
+func describe(id action.ID) string {
+	switch id {
+	case action.StartDaemon:
+		return "Start Daemon"
+	case action.StartEdge:
+		return "Start Edge"
+	case action.StartAtLogin:
+		return "Start at Login"
+	}
+	return string(id)
 }
 
 // request carries out what the details window asks for.
@@ -56,10 +119,14 @@ var failureTitle = map[action.ID]string{
 	action.OpenDetails:   "Couldn't open the details window",
 	action.OpenDashboard: "Couldn't open the dashboard",
 	action.StartDaemon:   "Couldn't start the daemon",
+	action.StartEdge:     "Couldn't start the edge",
 	action.RunDoctor:     "Couldn't run halton-meter doctor",
 	action.CopyJSON:      "Couldn't copy the status",
 	action.OpenLogs:      "Couldn't open the logs folder",
 	action.Notifications: "Couldn't save the setting",
+	action.PauseHour:     "Couldn't save the setting",
+	action.PauseTomorrow: "Couldn't save the setting",
+	action.Resume:        "Couldn't save the setting",
 	action.StartAtLogin:  "Couldn't change Start at Login",
 	action.Install:       "Couldn't open the install guide",
 }
@@ -77,8 +144,22 @@ func (m *Monitor) do(ctx context.Context, id action.ID) error {
 			return errors.New("no status yet")
 		}
 		return deps.Opener.OpenURL("http://" + r.Listeners.FastAPI.Address + "/")
-	case action.StartDaemon:
-		err := m.startDaemon(ctx, r)
+	case action.StartDaemon, action.StartEdge:
+		if !ok {
+			return errors.New("no status yet")
+		}
+		m.mu.Lock()
+		userAction := m.policy.UserAction(time.Now()) // the transition asked for is not an alarm
+		m.mu.Unlock()
+		var err error
+		if id == action.StartDaemon {
+			err = m.startDaemon(ctx, r)
+		} else {
+			err = m.startEdge(ctx, r)
+		}
+		m.mu.Lock()
+		m.policy.UserActionDone(userAction, time.Now())
+		m.mu.Unlock()
 		m.Refresh()
 		return err
 	case action.RunDoctor:
@@ -97,7 +178,12 @@ func (m *Monitor) do(ctx context.Context, id action.ID) error {
 	case action.Install:
 		return deps.Opener.OpenURL(status.InstallDocsURL)
 	case action.Notifications:
-		return m.setNotifications(!m.Settings().Notifications)
+		return m.changeSettings(func(s *desktop.Settings) { s.Notifications = !s.Notifications })
+	case action.PauseHour, action.PauseTomorrow:
+		return m.pause(PauseEnd(id, time.Now()))
+	case action.Resume:
+		m.clearPause()
+		m.Refresh() // what still stands is announced now
 	case action.StartAtLogin:
 		if deps.Login == nil {
 			return errors.New("Start at Login is not available here")
@@ -117,12 +203,43 @@ func (m *Monitor) do(ctx context.Context, id action.ID) error {
 	return nil
 }
 
+// PauseEnd is when a pause asked for at now ends: an hour on, or
+// tomorrow at 08:00 local time.
+func PauseEnd(id action.ID, now time.Time) time.Time {
+	if id == action.PauseHour {
+		return now.Add(time.Hour)
+	}
+	y, mo, d := now.Date()
+	return time.Date(y, mo, d+1, 8, 0, 0, 0, now.Location())
+}
+
+// pause withholds notifications until until, and remembers it across
+// restarts.
+func (m *Monitor) pause(until time.Time) error {
+	m.mu.Lock()
+	m.policy.Pause(until)
+	m.mu.Unlock()
+	signal(m.paused)
+	return m.changeSettings(func(s *desktop.Settings) { s.PausedUntil = until })
+}
+
+// clearPause ends a pause: the next sweep announces what still stands.
+func (m *Monitor) clearPause() {
+	m.mu.Lock()
+	m.policy.Pause(time.Time{})
+	m.mu.Unlock()
+	signal(m.paused)
+	if err := m.changeSettings(func(s *desktop.Settings) { s.PausedUntil = time.Time{} }); err != nil {
+		m.opts.Log.Print(err)
+	}
+}
+
 // OpenRow opens the details window focused on a row, announcing a failure
 // as Do does.
 func (m *Monitor) OpenRow(component string) error {
 	err := m.openDetails(component)
 	if err != nil {
-		m.notify(Notification{Title: failureTitle[action.OpenDetails], Body: err.Error()}, true)
+		m.notify(Notification{Kind: KindAction, Title: failureTitle[action.OpenDetails], Body: err.Error()})
 	}
 	return err
 }
@@ -135,18 +252,28 @@ func (m *Monitor) openDetails(component string) error {
 	return m.window.Open(component)
 }
 
+// load bootstraps the plists of jobs launchd does not have (what
+// `halton-meter stop` booted out); one loaded meanwhile is no failure.
+func (m *Monitor) load(ctx context.Context, jobs ...status.Job) error {
+	for _, j := range jobs {
+		if j.Loaded {
+			continue
+		}
+		err := m.deps.Launchctl.Bootstrap(ctx, status.GUIDomain(m.deps.UID), m.deps.Cfg.PlistPath(j.Label))
+		if err != nil && !errors.Is(err, status.ErrAlreadyLoaded) {
+			return err
+		}
+	}
+	return nil
+}
+
 // startDaemon does what `halton-meter start` does for launchd: loads the
 // daemon and the watchdog if `halton-meter stop` booted them out, then
 // `launchctl kickstart -k`, which starts the daemon or restarts it.
 func (m *Monitor) startDaemon(ctx context.Context, r status.Report) error {
 	lc, uid := m.deps.Launchctl, m.deps.UID
-	for _, j := range []status.Job{r.Daemon, r.Watchdog} {
-		if !j.Loaded {
-			err := lc.Bootstrap(ctx, status.GUIDomain(uid), m.deps.Cfg.PlistPath(j.Label))
-			if err != nil && !errors.Is(err, status.ErrAlreadyLoaded) {
-				return err
-			}
-		}
+	if err := m.load(ctx, r.Daemon, r.Watchdog); err != nil {
+		return err
 	}
 	if err := lc.Kickstart(ctx, status.ServiceTarget(uid, status.LabelDaemon), true); err != nil {
 		return err
@@ -155,6 +282,15 @@ func (m *Monitor) startDaemon(ctx context.Context, r status.Report) error {
 		return lc.Kickstart(ctx, status.ServiceTarget(uid, status.LabelWatchdog), false)
 	}
 	return nil
+}
+
+// startEdge brings the edge back: loads its plist if it is not loaded,
+// then `launchctl kickstart -k`.
+func (m *Monitor) startEdge(ctx context.Context, r status.Report) error {
+	if err := m.load(ctx, r.Edge.Job); err != nil {
+		return err
+	}
+	return m.deps.Launchctl.Kickstart(ctx, status.ServiceTarget(m.deps.UID, status.LabelEdge), true)
 }
 
 // haltonMeter is the halton-meter the daemon's plist runs, so doctor runs

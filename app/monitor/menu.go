@@ -12,20 +12,25 @@ import (
 )
 
 // ActionOrder is the order of the action items; the tray puts a separator
-// before each group's first item.
+// before each group's first item. Start Edge, the fix for a red icon,
+// leads while it is shown; the items of a submenu follow their parent.
 var ActionOrder = []action.ID{
-	action.OpenDetails, action.OpenDashboard, action.StartDaemon, action.RunDoctor, action.Install,
+	action.StartEdge, action.OpenDetails, action.OpenDashboard, action.StartDaemon, action.RunDoctor, action.Install,
 	action.CopyJSON, action.OpenLogs, action.Refresh,
-	action.Notifications, action.StartAtLogin,
+	action.Notifications, action.PauseMenu, action.PauseHour, action.PauseTomorrow, action.Resume, action.StartAtLogin,
 	action.Quit,
 }
 
 // GroupStarts are the actions that open a group in the menu.
-var GroupStarts = map[action.ID]bool{action.OpenDetails: true, action.CopyJSON: true, action.Notifications: true, action.Quit: true}
+var GroupStarts = map[action.ID]bool{action.StartEdge: true, action.CopyJSON: true, action.Notifications: true, action.Quit: true}
+
+// Parents are the submenus: an item's parent.
+var Parents = map[action.ID]action.ID{action.PauseHour: action.PauseMenu, action.PauseTomorrow: action.PauseMenu, action.Resume: action.PauseMenu}
 
 // Item is one action of the menu.
 type Item struct {
 	ID        action.ID
+	Parent    action.ID // a submenu's item: its parent; "" at the top
 	Title     string
 	Tooltip   string
 	Enabled   bool
@@ -72,6 +77,10 @@ type MenuInput struct {
 	StartAtLogin  bool
 	// DetailsMissing is set when the details window's binary is not there.
 	DetailsMissing bool
+	// PausedUntil is when a pause of the notifications ends; zero if none.
+	PausedUntil time.Time
+	// Busy are the actions running now.
+	Busy map[action.ID]bool
 }
 
 // rowDetailMax keeps menu lines short; the tooltip has the whole detail.
@@ -98,13 +107,15 @@ func BuildMenu(in MenuInput) Menu {
 			})
 		}
 	}
-	m.Tooltip = "Halton Meter — " + m.Headline
+	m.Tooltip = Accessible(r)
 
 	fastapi := status.Component{}
 	if r != nil {
 		fastapi, _ = r.Row(status.CompFastAPI)
 	}
 	startTitle, startEnabled := action.StartDaemonTitle(r)
+	edgeTitle, edgeShown := action.StartEdgeTitle(r)
+	paused := !in.PausedUntil.IsZero()
 	detailsTitle := "Open Details…"
 	if in.DetailsMissing {
 		detailsTitle = "Open Details… (not installed)"
@@ -112,6 +123,10 @@ func BuildMenu(in MenuInput) Menu {
 	for _, id := range ActionOrder {
 		it := Item{ID: id, Enabled: true, Visible: true}
 		switch id {
+		case action.StartEdge:
+			it.Title = edgeTitle
+			it.Visible = edgeShown
+			it.Tooltip = "launchctl kickstart -k gui/<uid>/" + status.LabelEdge
 		case action.OpenDetails:
 			it.Title = detailsTitle
 		case action.OpenDashboard:
@@ -143,14 +158,60 @@ func BuildMenu(in MenuInput) Menu {
 			it.Title = "Refresh Now"
 		case action.Notifications:
 			it.Title, it.Checkable, it.Checked = "Notifications", true, in.Notifications
+		case action.PauseMenu:
+			it.Title, it.Enabled = "Pause Notifications", in.Notifications
+			if paused {
+				it.Title = "Notifications paused " + until(in.PausedUntil, in.Now)
+			}
+		case action.PauseHour:
+			it.Title = "For 1 Hour"
+		case action.PauseTomorrow:
+			it.Title = "Until Tomorrow, 08:00"
+		case action.Resume:
+			it.Title, it.Visible = "Resume Notifications", paused
 		case action.StartAtLogin:
 			it.Title, it.Checkable, it.Checked = "Start at Login", true, in.StartAtLogin
 		case action.Quit:
 			it.Title = "Quit Halton Meter Bar"
 		}
+		if busy := action.Busy(id); busy != "" && in.Busy[id] {
+			it.Title, it.Enabled = busy, false
+		}
+		it.Parent = Parents[id]
 		m.Items = append(m.Items, it)
 	}
 	return m
+}
+
+// until says when a pause ends: "until 14:05", or "until Thu 08:00" on
+// another day.
+func until(t, now time.Time) string {
+	t, now = t.Local(), now.Local()
+	if y, m, d := t.Date(); y == now.Year() && m == now.Month() && d == now.Day() {
+		return "until " + t.Format("15:04")
+	}
+	return "until " + t.Format("Mon 15:04")
+}
+
+// Accessible is the icon's tooltip and, on macOS, its accessibility
+// label: the verdict in words, not only by colour and shape.
+func Accessible(r *status.Report) string {
+	if r == nil {
+		return "Halton Meter: checking"
+	}
+	verdict := strings.ToLower(present.Verdict(r.Overall))
+	if r.Overall == status.OverallHealthy || r.Overall == status.OverallNotInstalled || r.Headline == "" {
+		return "Halton Meter: " + verdict
+	}
+	return "Halton Meter: " + verdict + " — " + lowerFirst(r.Headline)
+}
+
+// lowerFirst lowers a sentence's first letter, for use after a dash.
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
 }
 
 // rowTitle is "daemon — stopped · killed by signal 9 (SIGKILL)": the

@@ -72,7 +72,7 @@ func TestBuildMenu(t *testing.T) {
 			if m.Icon != tt.icon || m.Headline != tt.headline {
 				t.Errorf("icon %s headline %q", m.Icon, m.Headline)
 			}
-			if !strings.HasSuffix(m.Tooltip, tt.headline) {
+			if m.Tooltip != Accessible(tt.report) || !strings.HasPrefix(m.Tooltip, "Halton Meter: ") {
 				t.Errorf("tooltip %q", m.Tooltip)
 			}
 			if len(m.Items) != len(ActionOrder) {

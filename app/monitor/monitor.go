@@ -14,9 +14,10 @@
 // is not healthy and every HealthyInterval while all is (the tray chooses
 // them: 5 s, and 30 s when its Watcher covers process exits and file
 // changes, else 15 s); a sweep at once on Refresh, on an event (a watched
-// process exits, a state file changes), and after a wake from sleep.
-// Sweeps run one at a time on the loop's goroutine; triggers that arrive
-// during a sweep fold into one more sweep.
+// process exits, a state file changes), after a wake from sleep, and when
+// a pause of the notifications ends. Sweeps run one at a time on the
+// loop's goroutine; triggers that arrive during a sweep fold into one more
+// sweep.
 //
 // With a Light sweep (status.Sweeper), a timed sweep while all is healthy
 // reuses launchd's last answer, and launchctl runs only every FullEvery
@@ -28,6 +29,7 @@ import (
 	"context"
 	"log"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -52,8 +54,12 @@ type Options struct {
 	// HealthyInterval and UnhealthyInterval space the sweeps.
 	HealthyInterval   time.Duration
 	UnhealthyInterval time.Duration
-	Policy            PolicyConfig
-	Notifier          Notifier
+	// Policy is the notification policy; its Reminder comes from the
+	// settings when there is a settings file.
+	Policy   PolicyConfig
+	Notifier Notifier
+	// NotifyTimeout bounds the delivery of one notification.
+	NotifyTimeout time.Duration
 	// SettingsPath is settings.json; "" keeps settings in memory.
 	SettingsPath string
 	Deps         Deps
@@ -79,6 +85,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Policy == (PolicyConfig{}) {
 		o.Policy = DefaultPolicy
+	}
+	if o.NotifyTimeout <= 0 {
+		o.NotifyTimeout = 10 * time.Second
 	}
 	if o.WakeCheck <= 0 {
 		o.WakeCheck = 5 * time.Second
@@ -126,9 +135,11 @@ type Monitor struct {
 	window  Window // nil: no details window
 	refresh chan struct{}
 	updates chan Menu
+	paused  chan struct{} // a pause began or ended: reset its timer
+	notes   chan Notification
 	sweeps  atomic.Int64
 	fulls   atomic.Int64
-	notes   chan Notification
+	dropped atomic.Int64 // notifications never delivered: queue full or notifier failed
 
 	mu          sync.Mutex
 	report      *status.Report
@@ -136,6 +147,7 @@ type Monitor struct {
 	history     *History
 	policy      *Policy
 	settings    desktop.Settings
+	busy        map[action.ID]bool // actions running now
 	published   Menu
 	start       time.Time
 	interval    time.Duration // until the next timed sweep
@@ -149,9 +161,10 @@ func New(opts Options) *Monitor {
 		deps:    opts.Deps,
 		refresh: make(chan struct{}, 1),
 		updates: make(chan Menu, 1),
+		paused:  make(chan struct{}, 1),
 		notes:   make(chan Notification, 16),
 		history: NewHistory(opts.HistoryWindow),
-		policy:  NewPolicy(opts.Policy),
+		busy:    make(map[action.ID]bool),
 		start:   time.Now(),
 	}
 	m.settings = desktop.DefaultSettings
@@ -161,7 +174,10 @@ func New(opts Options) *Monitor {
 			opts.Log.Print(err)
 		}
 		m.settings = s
+		opts.Policy.Reminder = s.Reminder.Duration
 	}
+	m.policy = NewPolicy(opts.Policy, m.start)
+	m.policy.Pause(m.settings.PausedUntil) // a pause outlives a restart
 	if opts.NewWindow != nil {
 		m.window = opts.NewWindow(m.Snapshot, m.request)
 	}
@@ -172,9 +188,12 @@ func New(opts Options) *Monitor {
 func (m *Monitor) Updates() <-chan Menu { return m.updates }
 
 // Refresh asks for a sweep now; calls during a sweep fold into one.
-func (m *Monitor) Refresh() {
+func (m *Monitor) Refresh() { signal(m.refresh) }
+
+// signal puts a token in a channel of capacity one, if there is none.
+func signal(ch chan struct{}) {
 	select {
-	case m.refresh <- struct{}{}:
+	case ch <- struct{}{}:
 	default:
 	}
 }
@@ -203,9 +222,13 @@ func (m *Monitor) Menu() Menu {
 	return m.published
 }
 
-func (m *Monitor) setNotifications(on bool) error {
+// Dropped is how many notifications were never delivered.
+func (m *Monitor) Dropped() int { return int(m.dropped.Load()) }
+
+// changeSettings applies fn to the settings, saves them and republishes.
+func (m *Monitor) changeSettings(fn func(s *desktop.Settings)) error {
 	m.mu.Lock()
-	m.settings.Notifications = on
+	fn(&m.settings)
 	s := m.settings
 	m.mu.Unlock()
 	m.republish()
@@ -224,6 +247,10 @@ func (m *Monitor) Snapshot() wire.Message {
 		r := *m.report
 		msg.Report = &r
 	}
+	for id := range m.busy {
+		msg.Busy = append(msg.Busy, id)
+	}
+	slices.Sort(msg.Busy)
 	return msg
 }
 
@@ -241,6 +268,23 @@ func (m *Monitor) Run(ctx context.Context) {
 	defer wakeTick.Stop()
 	next := time.NewTimer(0)
 	defer next.Stop()
+	pauseEnd := time.NewTimer(0)
+	defer pauseEnd.Stop()
+	armPause := func() {
+		if !pauseEnd.Stop() {
+			select {
+			case <-pauseEnd.C:
+			default:
+			}
+		}
+		m.mu.Lock()
+		until := m.policy.PausedUntil(time.Now())
+		m.mu.Unlock()
+		if !until.IsZero() {
+			pauseEnd.Reset(time.Until(until))
+		}
+	}
+	armPause()
 	var events <-chan struct{}
 	if m.opts.Watcher != nil {
 		events = m.opts.Watcher.Events()
@@ -255,6 +299,12 @@ func (m *Monitor) Run(ctx context.Context) {
 			timed = true
 		case <-m.refresh:
 		case <-events:
+		case <-m.paused:
+			armPause()
+			continue
+		case <-pauseEnd.C:
+			m.opts.Log.Print("the pause of notifications is over")
+			m.clearPause()
 		case <-wakeTick.C:
 			now := time.Now()
 			if !wake.Check(now.Round(0), now.Sub(m.start)) {
@@ -263,7 +313,7 @@ func (m *Monitor) Run(ctx context.Context) {
 			}
 			m.opts.Log.Print("woke from sleep: sweeping now")
 			m.mu.Lock()
-			m.policy.Woke()
+			m.policy.Woke(now)
 			m.mu.Unlock()
 		}
 		interval := m.sweep(ctx, timed, &lastFull)
@@ -321,16 +371,12 @@ func (m *Monitor) record(r status.Report) time.Duration {
 	m.report = &r
 	m.interval = interval
 	m.history.Add(r)
-	wasQuiet := m.policy.Quiet()
 	notes := m.policy.Observe(r.CheckedAt, r)
-	if wasQuiet && !m.policy.Quiet() {
-		m.opts.Log.Print("quiet period over: notifications armed")
-	}
 	changed := fp != m.fingerprint
 	m.fingerprint = fp
 	m.mu.Unlock()
 	for _, n := range notes {
-		m.notify(n, false)
+		m.notify(n)
 	}
 	if changed {
 		m.republish()
@@ -376,6 +422,11 @@ func (m *Monitor) republish() {
 	}
 	m.mu.Lock()
 	in.Report, in.Now, in.Notifications = m.report, time.Now(), m.settings.Notifications
+	in.PausedUntil = m.policy.PausedUntil(in.Now)
+	in.Busy = make(map[action.ID]bool, len(m.busy))
+	for id := range m.busy {
+		in.Busy[id] = true
+	}
 	menu := BuildMenu(in)
 	m.published = menu
 	m.mu.Unlock()
@@ -412,21 +463,24 @@ func (m *Monitor) publish(menu Menu) {
 	}
 }
 
-// notify queues a notification; problems and recoveries respect the
-// setting, action failures always show.
-func (m *Monitor) notify(n Notification, always bool) {
-	if !always && !m.Settings().Notifications {
+// notify queues a notification. What the policy announces respects the
+// Notifications setting; the failure of an action the user asked for
+// always shows. A full queue drops it, counted and logged.
+func (m *Monitor) notify(n Notification) {
+	if n.Kind != KindAction && !m.Settings().Notifications {
 		return
 	}
 	select {
 	case m.notes <- n:
 	default:
-		m.opts.Log.Printf("notification dropped (queue full): %s", n.Title)
+		m.dropped.Add(1)
+		m.opts.Log.Printf("notification dropped (queue full, %d dropped so far): %s", m.dropped.Load(), n.Title)
 	}
 }
 
 // deliverNotifications sends notifications one by one, off the sweep loop,
-// so a slow notification service never delays a sweep.
+// each within NotifyTimeout: a notifier that hangs delays the next one by
+// that much at most, and never a sweep.
 func (m *Monitor) deliverNotifications(ctx context.Context) {
 	for {
 		select {
@@ -436,8 +490,12 @@ func (m *Monitor) deliverNotifications(ctx context.Context) {
 			if m.opts.Notifier == nil {
 				continue
 			}
-			if err := m.opts.Notifier.Notify(n.Title, n.Body); err != nil {
-				m.opts.Log.Printf("notify %q: %v", n.Title, err)
+			nctx, cancel := context.WithTimeout(ctx, m.opts.NotifyTimeout)
+			err := m.opts.Notifier.Notify(nctx, n.Title, n.Body)
+			cancel()
+			if err != nil {
+				m.dropped.Add(1)
+				m.opts.Log.Printf("notify %q: %v (%d not delivered so far)", n.Title, err, m.dropped.Load())
 			}
 		}
 	}

@@ -61,7 +61,7 @@ func (f *fakes) Copy(text string) error {
 	f.copied = append(f.copied, text)
 	return nil
 }
-func (f *fakes) Notify(title, body string) error {
+func (f *fakes) Notify(ctx context.Context, title, body string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.notes = append(f.notes, title+": "+body)
@@ -213,10 +213,10 @@ func TestMonitorNotifies(t *testing.T) {
 	settings := filepath.Join(dir, "settings.json")
 	m := startMonitor(t, s, f, Options{
 		HealthyInterval: 5 * time.Millisecond, UnhealthyInterval: 5 * time.Millisecond,
-		Policy:       PolicyConfig{Grace: 20 * time.Millisecond, QuietSweeps: 1, Cooldown: time.Hour},
+		Policy:       PolicyConfig{Grace: 20 * time.Millisecond},
 		SettingsPath: settings,
 	})
-	testwait.For(t, "quiet sweeps", func() bool { return sweeps(m) > 2 })
+	testwait.For(t, "a sweep", func() bool { return sweeps(m) > 2 })
 	s.set(daemonStopped)
 	testwait.For(t, "a notification", func() bool { return len(f.notifications()) == 1 })
 	before := sweeps(m)
@@ -425,6 +425,7 @@ func TestLightSweeps(t *testing.T) {
 		HealthyInterval: time.Millisecond, UnhealthyInterval: time.Millisecond,
 		FullEvery: time.Hour,
 	})
+	t.Cleanup(sw.Wait) // after the monitor stops: no launchctl outlives the test
 	run(t, m)
 	testwait.For(t, "many sweeps", func() bool { return sweeps(m) >= 40 })
 	r, _ := m.Report()
@@ -449,6 +450,7 @@ func TestFullSweepsWhenDue(t *testing.T) {
 	_, cfg, log := actionWorld(t)
 	sw := &status.Sweeper{Cfg: cfg}
 	m := New(Options{Sweep: sw.Full, Light: sw.Light, HealthyInterval: time.Millisecond, FullEvery: time.Nanosecond})
+	t.Cleanup(sw.Wait)
 	run(t, m)
 	testwait.For(t, "sweeps", func() bool { return sweeps(m) >= 10 })
 	ctxDone := fulls(m)
@@ -474,6 +476,7 @@ exec cat > `+received+`
 		NewWindow: func(snapshot func() wire.Message, request func(action.ID)) Window {
 			return child.New(child.Options{Path: window, Snapshot: snapshot, OnRequest: request})
 		}})
+	t.Cleanup(sw.Wait)
 	run(t, m)
 	testwait.For(t, "the first sweep", func() bool { return sweeps(m) == 1 })
 	if m.Menu().Item(action.OpenDetails).Title != "Open Details…" {
@@ -538,4 +541,195 @@ func (f *fakeWatcher) watched() []int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.pids
+}
+
+// blockingLaunchctl makes the world's launchctl wait for a file before it
+// answers kickstart, so a test can click while an action runs.
+func blockingLaunchctl(t *testing.T, w *statustest.World, log, gate string) {
+	w.Tool("launchctl", `echo "$*" >> `+log+`
+[ "$1" = list ] && [ -z "$2" ] && exec cat `+filepath.Join(w.Dir, "launchctl-table.txt")+`
+if [ "$1" = kickstart ]; then while [ ! -f `+gate+` ]; do sleep 0.01; done; fi
+exit 0`)
+}
+
+func TestOneActionOfAKindAtATime(t *testing.T) {
+	w, cfg, log := actionWorld(t)
+	gate := filepath.Join(w.Dir, "gate")
+	blockingLaunchctl(t, w, log, gate)
+	f := &fakes{}
+	m := New(Options{Sweep: func(ctx context.Context) status.Report { return status.Check(ctx, cfg) }, Deps: actionDeps(cfg, f), Notifier: f})
+	run(t, m)
+	testwait.For(t, "the first sweep", func() bool { _, ok := m.Report(); return ok })
+	first := make(chan error, 1)
+	go func() { first <- m.Do(context.Background(), action.StartDaemon) }()
+	testwait.For(t, "the menu to say so", func() bool {
+		it := m.Menu().Item(action.StartDaemon)
+		return it.Title == "Starting Daemon…" && !it.Enabled
+	})
+	if msg := m.Snapshot(); len(msg.Busy) != 1 || msg.Busy[0] != action.StartDaemon {
+		t.Errorf("the window is not told: %v", msg.Busy)
+	}
+	// A second click, from the menu or the window, does nothing and says so.
+	if err := m.Do(context.Background(), action.StartDaemon); !errors.Is(err, ErrInProgress) {
+		t.Errorf("second start: %v", err)
+	}
+	testwait.For(t, "the notice", func() bool {
+		n := f.notifications()
+		return len(n) == 1 && n[0] == "Still working on it: Start Daemon is already in progress."
+	})
+	// Another kind of action is not held up.
+	if err := m.Do(context.Background(), action.OpenLogs); err != nil {
+		t.Error(err)
+	}
+	os.WriteFile(gate, nil, 0o644)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(readFile(log), "kickstart"); n != 1 {
+		t.Errorf("%d kickstarts", n)
+	}
+	if it := m.Menu().Item(action.StartDaemon); it.Title != "Restart Daemon" || !it.Enabled {
+		t.Errorf("after the start: %+v", it)
+	}
+}
+
+func TestStartEdge(t *testing.T) {
+	w, cfg, log := actionWorld(t)
+	f := &fakes{}
+	m := New(Options{Sweep: func(ctx context.Context) status.Report { return status.Check(ctx, cfg) }, Deps: actionDeps(cfg, f), Notifier: f})
+	ctx := context.Background()
+	var lastFull time.Time
+	// The edge booted out: red, and the fix leads the menu.
+	os.WriteFile(filepath.Join(w.Dir, "launchctl-table.txt"), []byte("PID\tStatus\tLabel\n4002\t0\tcom.haltonlabs.meter\n4003\t0\tcom.haltonlabs.meter.watchdog\n-\t0\tcom.haltonlabs.meter.userenv\n"), 0o644)
+	w.Ports(w.FreePort(), w.Internal, w.API)
+	m.sweep(ctx, false, &lastFull)
+	r, _ := m.Report()
+	menu := m.Menu()
+	if r.Overall != status.OverallDown || menu.Items[0].ID != action.StartEdge || !menu.Items[0].Visible || menu.Items[0].Title != "Start Edge" {
+		t.Fatalf("overall %s, first item %+v", r.Overall, menu.Items[0])
+	}
+	os.Remove(log)
+	if err := m.Do(ctx, action.StartEdge); err != nil {
+		t.Fatal(err)
+	}
+	want := "bootstrap gui/501 " + w.PlistPath(status.LabelEdge) + "\nkickstart -k gui/501/com.haltonlabs.meter.edge"
+	if got := strings.Join(readLog(t, log), "\n"); got != want {
+		t.Errorf("ran\n%s\nwant\n%s", got, want)
+	}
+	// Healthy: not offered.
+	w.LaunchctlTable(statustest.HealthyTable())
+	w.Ports(w.Edge, w.Internal, w.API)
+	m.sweep(ctx, false, &lastFull)
+	if it := m.Menu().Item(action.StartEdge); it.Visible {
+		t.Errorf("offered on a healthy install: %+v", it)
+	}
+}
+
+func TestPauseNotifications(t *testing.T) {
+	s := &scripted{t: t}
+	s.set(healthy)
+	f := &fakes{}
+	settings := filepath.Join(t.TempDir(), "settings.json")
+	opts := Options{HealthyInterval: 5 * time.Millisecond, UnhealthyInterval: 5 * time.Millisecond,
+		Policy: PolicyConfig{Grace: 20 * time.Millisecond}, SettingsPath: settings}
+	m := startMonitor(t, s, f, opts)
+	testwait.For(t, "a sweep", func() bool { return sweeps(m) > 1 })
+	if it := m.Menu().Item(action.Resume); it.Visible {
+		t.Error("Resume shown with nothing paused")
+	}
+	before := time.Now()
+	if err := m.Do(context.Background(), action.PauseHour); err != nil {
+		t.Fatal(err)
+	}
+	saved, _ := desktop.LoadSettings(settings)
+	if saved.PausedUntil.Sub(before) < time.Hour-time.Second || saved.PausedUntil.Sub(before) > time.Hour+time.Minute {
+		t.Errorf("paused until %v", saved.PausedUntil)
+	}
+	menu := m.Menu()
+	if it := menu.Item(action.PauseMenu); it.Title != "Notifications paused "+until(saved.PausedUntil, time.Now()) || !strings.HasPrefix(it.Title, "Notifications paused until ") {
+		t.Errorf("pause menu %q", it.Title)
+	}
+	if it := menu.Item(action.Resume); !it.Visible || it.Parent != action.PauseMenu {
+		t.Errorf("resume %+v", it)
+	}
+	// Nothing while paused.
+	s.set(daemonStopped)
+	before2 := sweeps(m)
+	testwait.For(t, "sweeps past the grace", func() bool { return sweeps(m) > before2+20 })
+	if n := f.notifications(); len(n) != 0 {
+		t.Errorf("notified while paused: %q", n)
+	}
+	// A restart keeps the pause.
+	m2 := New(Options{Sweep: s.sweep, SettingsPath: settings})
+	if got := m2.policy.PausedUntil(time.Now()); !got.Equal(saved.PausedUntil) {
+		t.Errorf("a new monitor paused until %v", got)
+	}
+	// Resume: what still stands is announced, once.
+	if err := m.Do(context.Background(), action.Resume); err != nil {
+		t.Fatal(err)
+	}
+	testwait.For(t, "the resume notice", func() bool { return len(f.notifications()) == 1 })
+	if n := f.notifications(); !strings.HasPrefix(n[0], "Notifications resumed: 1 problem still there: Daemon stopped — not metering") {
+		t.Errorf("notifications %q", n)
+	}
+	if saved, _ := desktop.LoadSettings(settings); !saved.PausedUntil.IsZero() {
+		t.Errorf("still saved as paused until %v", saved.PausedUntil)
+	}
+	if it := m.Menu().Item(action.PauseMenu); it.Title != "Pause Notifications" {
+		t.Errorf("pause menu after resume %q", it.Title)
+	}
+}
+
+func TestPauseEnds(t *testing.T) {
+	at := time.Date(2026, 11, 26, 22, 30, 0, 0, time.Local)
+	if got := PauseEnd(action.PauseHour, at); !got.Equal(at.Add(time.Hour)) {
+		t.Errorf("an hour: %v", got)
+	}
+	if got := PauseEnd(action.PauseTomorrow, at); !got.Equal(time.Date(2026, 11, 27, 8, 0, 0, 0, time.Local)) {
+		t.Errorf("tomorrow: %v", got)
+	}
+	if got := until(at.Add(time.Hour), at); got != "until 23:30" {
+		t.Errorf("same day: %q", got)
+	}
+	if got := until(PauseEnd(action.PauseTomorrow, at), at); got != "until Fri 08:00" {
+		t.Errorf("another day: %q", got)
+	}
+}
+
+// hangingNotifier hangs on the titles it is told to, as a stuck
+// notification service does, until its context ends.
+type hangingNotifier struct {
+	fakes
+	hang string
+}
+
+func (h *hangingNotifier) Notify(ctx context.Context, title, body string) error {
+	if title == h.hang {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return h.fakes.Notify(ctx, title, body)
+}
+
+func TestHungNotifierDoesNotDelayTheNext(t *testing.T) {
+	h := &hangingNotifier{hang: "first"}
+	m := New(Options{Sweep: func(context.Context) status.Report { return report(healthy) }, Notifier: h, NotifyTimeout: 200 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go m.deliverNotifications(ctx)
+	m.notify(Notification{Kind: KindAction, Title: "first"})
+	m.notify(Notification{Kind: KindAction, Title: "second"})
+	testwait.For(t, "the second notification", func() bool { return len(h.notifications()) == 1 })
+	if n := h.notifications(); n[0] != "second: " {
+		t.Errorf("delivered %q", n)
+	}
+	testwait.For(t, "the hung one counted", func() bool { return m.Dropped() == 1 })
+	// A full queue drops, and counts.
+	m2 := New(Options{Sweep: func(context.Context) status.Report { return report(healthy) }})
+	for i := 0; i < cap(m2.notes)+3; i++ {
+		m2.notify(Notification{Kind: KindAction, Title: strconv.Itoa(i)})
+	}
+	if m2.Dropped() != 3 {
+		t.Errorf("%d dropped", m2.Dropped())
+	}
 }

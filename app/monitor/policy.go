@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -9,9 +10,21 @@ import (
 	"github.com/haltonlabs/halton-meter-bar/status"
 )
 
+// Kind says what a notification is about.
+type Kind string
+
+// Kinds of notification.
+const (
+	KindProblem   Kind = "problem"   // a row out of healthy past its grace
+	KindReminder  Kind = "reminder"  // an announced outage still there a reminder interval later
+	KindResumed   Kind = "resumed"   // what still stands when a pause ends
+	KindRecovered Kind = "recovered" // every announced cause healthy again
+	KindAction    Kind = "action"    // an action the user asked for failed
+)
+
 // Notification is one native notification to show.
 type Notification struct {
-	Recovered  bool
+	Kind       Kind
 	Title      string
 	Body       string
 	Components []string // the rows it speaks for
@@ -20,143 +33,224 @@ type Notification struct {
 // PolicyConfig tunes the notification policy.
 type PolicyConfig struct {
 	// Grace is how long a row must stay out of healthy before it is
-	// notified: `halton-meter stop && halton-meter start` stays quiet.
+	// announced: `halton-meter stop && halton-meter start` stays quiet.
 	Grace time.Duration
-	// QuietSweeps is how many sweeps after launch or wake notify nothing;
-	// what is broken then is shown by the icon, not announced.
-	QuietSweeps int
-	// Cooldown keeps a row that fails again soon after its last
-	// notification quiet, so a flapping component is announced once.
-	Cooldown time.Duration
+	// Settle is how long after launch and after a wake things may still be
+	// starting: an outage that overlaps such a window is not announced
+	// before the window ends, and is announced then if it still stands.
+	Settle time.Duration
+	// UserWindow is how long after the user's own Start or Restart a
+	// transition is theirs; the window ends early at the first healthy sweep.
+	UserWindow time.Duration
+	// Reminder is how often an outage still there is announced again; 0
+	// turns reminders off.
+	Reminder time.Duration
 }
 
 // DefaultPolicy is the policy the tray runs with.
-var DefaultPolicy = PolicyConfig{Grace: 10 * time.Second, QuietSweeps: 2, Cooldown: 10 * time.Minute}
+var DefaultPolicy = PolicyConfig{Grace: 10 * time.Second, Settle: time.Minute, UserWindow: time.Minute, Reminder: 4 * time.Hour}
 
-type rowState struct {
-	failingSince time.Time // zero while healthy
-	settled      bool      // this failure is notified, or known and kept quiet
-	lastNotified time.Time
+// outage is a row's stretch out of healthy.
+type outage struct {
+	since time.Time // first sweep that saw it
+	// announced: a notification named the row, or its announced cause
+	// covers it.
+	announced bool
+	listed    bool      // a notification named the row itself
+	last      time.Time // the last notification that named it
 }
 
-// Policy decides which notifications a sequence of reports deserves: one
-// per row leaving healthy and staying out for the grace period, grouped by
-// cause; nothing in the first sweeps after launch or wake; one "recovered"
-// when everything is healthy again after a notified problem. It is a pure
-// state machine over (time, report), so it is tested step by step.
+// window is a stretch of time during which outages wait: after launch,
+// after a wake, after the user's own Start or Restart.
+type window struct {
+	from, to time.Time
+	// user: the user's own action (id); once it has finished (done), the
+	// first healthy sweep after it ends the window.
+	user bool
+	id   int
+	done time.Time
+}
+
+// Policy decides which notifications a sequence of reports deserves. It is
+// a pure state machine over time and reports, with the launch, wakes,
+// pauses and the user's own actions as events, so it is tested step by
+// step and over random timelines (policy_property_test.go).
+//
+// The rules a user can rely on:
+//   - a row out of healthy longer than its grace is announced exactly once,
+//     grouped under the row that explains it (the daemon explains both
+//     listeners); more than two causes at once fold into one notification;
+//   - the windows after launch and after a wake, and after the user's own
+//     Start or Restart, only lengthen the grace: an outage that overlaps one
+//     is announced when the window ends if it still stands, never dropped;
+//   - an announced outage still there a reminder interval later is
+//     announced again, once per interval;
+//   - while paused nothing is delivered; when the pause ends, what still
+//     stands is announced once;
+//   - "recovered" comes once, only after an announcement, and only when
+//     every announced row is healthy again (not for the user's own fix).
 type Policy struct {
-	cfg       PolicyConfig
-	rows      map[string]*rowState
-	quietLeft int
-	// episode is set from a problem notification until the recovery.
-	episode      bool
-	episodeStart time.Time
+	cfg     PolicyConfig
+	rows    map[string]*outage // failing rows only
+	windows []window
+	actions int // user actions so far
+
+	// pausing is set from a Pause until the first sweep after its end.
+	pausing     bool
+	pausedUntil time.Time
+	// withheld is set when something stood or recovered while paused.
+	withheld bool
+
+	// open are the rows notifications named that have not recovered;
+	// recovered those that did since the last recovery notice, and since
+	// when the earliest of them was out.
+	open      map[string]bool
+	recovered []string
+	downSince time.Time
 }
 
-// NewPolicy starts a policy in its launch quiet period.
-func NewPolicy(cfg PolicyConfig) *Policy {
-	return &Policy{cfg: cfg, rows: make(map[string]*rowState), quietLeft: cfg.QuietSweeps}
+// NewPolicy starts a policy at launch: its first window begins then.
+func NewPolicy(cfg PolicyConfig, launched time.Time) *Policy {
+	p := &Policy{cfg: cfg, rows: make(map[string]*outage), open: make(map[string]bool)}
+	if cfg.Settle > 0 {
+		p.windows = append(p.windows, window{from: launched, to: launched.Add(cfg.Settle)})
+	}
+	return p
 }
 
-// Woke starts a new quiet period, after the machine wakes from sleep.
-func (p *Policy) Woke() { p.quietLeft = p.cfg.QuietSweeps }
+// Woke opens a settle window after the machine wakes from sleep.
+func (p *Policy) Woke(now time.Time) {
+	if p.cfg.Settle > 0 {
+		p.windows = append(p.windows, window{from: now, to: now.Add(p.cfg.Settle)})
+	}
+}
 
-// Quiet reports whether the policy is in a quiet period.
-func (p *Policy) Quiet() bool { return p.quietLeft > 0 }
+// UserAction opens a window for the transition the user just asked for
+// (Start or Restart), lasting UserWindow, and returns its id; once the
+// action has run, UserActionDone lets the first healthy sweep after it end
+// the window.
+func (p *Policy) UserAction(now time.Time) int {
+	p.actions++
+	if p.cfg.UserWindow > 0 {
+		p.windows = append(p.windows, window{from: now, to: now.Add(p.cfg.UserWindow), user: true, id: p.actions})
+	}
+	return p.actions
+}
+
+// UserActionDone says the user's action id has run, at now.
+func (p *Policy) UserActionDone(id int, now time.Time) {
+	for i := range p.windows {
+		if w := &p.windows[i]; w.user && w.id == id {
+			w.done = now
+		}
+	}
+}
+
+// Pause withholds every notification until until; a zero time resumes at
+// the next sweep.
+func (p *Policy) Pause(until time.Time) {
+	p.pausedUntil = until
+	p.pausing = p.pausing || !until.IsZero()
+}
+
+// PausedUntil is when the current pause ends; zero when not paused.
+func (p *Policy) PausedUntil(now time.Time) time.Time {
+	if p.pausing && now.Before(p.pausedUntil) {
+		return p.pausedUntil
+	}
+	return time.Time{}
+}
+
+// due is when an outage may first be announced: its grace, lengthened to
+// the end of every window it overlaps.
+func (p *Policy) due(o *outage) time.Time {
+	d := o.since.Add(p.cfg.Grace)
+	for _, w := range p.windows {
+		if !o.since.After(w.to) && w.to.After(d) {
+			d = w.to
+		}
+	}
+	return d
+}
 
 // Observe takes the report of a sweep made at now and returns the
-// notifications it calls for, in table order.
+// notifications it calls for.
 func (p *Policy) Observe(now time.Time, r status.Report) []Notification {
-	quiet := p.quietLeft > 0
-	if quiet {
-		p.quietLeft--
-	}
 	failing := make(map[string]status.Component)
 	for _, c := range r.Components {
-		st := p.rows[c.Name]
-		if st == nil {
-			st = &rowState{}
-			p.rows[c.Name] = st
-		}
-		if c.Healthy() {
-			st.failingSince, st.settled = time.Time{}, false
-			continue
-		}
-		failing[c.Name] = c
-		if st.failingSince.IsZero() {
-			st.failingSince = now
-		}
-		if quiet {
-			st.settled = true
+		if !c.Healthy() {
+			failing[c.Name] = c
 		}
 	}
-
-	// Rows due now, grouped under the row that explains them.
-	groups := make(map[string][]status.Component)
-	var roots []string
-	for _, c := range r.Components {
-		st := p.rows[c.Name]
-		if _, bad := failing[c.Name]; !bad || st.settled || now.Sub(st.failingSince) < p.cfg.Grace {
-			continue
-		}
-		root := rootOf(c, failing)
-		if root != c.Name {
-			rs := p.rows[root]
-			if rs.settled {
-				st.settled = true // its cause was already announced, or kept quiet
-				continue
-			}
-			if now.Sub(rs.failingSince) < p.cfg.Grace {
-				continue // it goes out with its cause
+	p.track(now, failing)
+	userTransition := false
+	for i := range p.windows {
+		w := &p.windows[i]
+		if w.user && !now.Before(w.from) && now.Before(w.to) {
+			userTransition = true
+			if len(failing) == 0 && !w.done.IsZero() && now.After(w.done) {
+				w.to = now // the user's transition is over
 			}
 		}
-		if len(groups[root]) == 0 {
-			roots = append(roots, root)
-		}
-		groups[root] = append(groups[root], c)
 	}
+	p.prune(now)
 
+	paused := p.pausing && now.Before(p.pausedUntil)
+	resuming := p.pausing && !paused
+	if resuming {
+		p.pausing, p.pausedUntil = false, time.Time{}
+	}
 	var out []Notification
-	var due [][]status.Component
-	for _, root := range roots {
-		group := groups[root]
-		rs := p.rows[root]
-		for _, c := range group {
-			p.rows[c.Name].settled = true
+	switch {
+	case paused:
+		if len(failing) > 0 || len(p.recovered) > 0 {
+			p.withheld = true
 		}
-		if !rs.lastNotified.IsZero() && now.Sub(rs.lastNotified) < p.cfg.Cooldown {
-			continue // flapping: announced a moment ago
-		}
-		for _, c := range group {
-			p.rows[c.Name].lastNotified = now
-		}
-		rs.lastNotified = now
-		due = append(due, orderRoot(root, group, failing))
-	}
-	if len(due) > 0 {
-		if !p.episode {
-			p.episode, p.episodeStart = true, now
-		}
-		if len(due) > 2 {
-			out = append(out, combined(due))
-		} else {
-			for _, g := range due {
-				out = append(out, problem(g))
-			}
+		return nil
+	case resuming && p.withheld:
+		p.withheld = false
+		if n, ok := p.stillStanding(now, r, failing); ok {
+			out = append(out, n)
 		}
 	}
-
-	if len(failing) == 0 && p.episode {
-		p.episode = false
-		if !quiet {
-			out = append(out, Notification{
-				Recovered: true,
-				Title:     "Halton Meter recovered",
-				Body:      "All healthy again after " + present.Duration(now.Sub(p.episodeStart)) + ".",
-			})
-		}
+	out = append(out, p.problems(now, r, failing)...)
+	out = append(out, p.reminders(now, r, failing)...)
+	if n, ok := p.recovery(now, failing, userTransition); ok {
+		out = append(out, n)
 	}
 	return out
+}
+
+// track starts and ends outages, and moves named rows that recovered from
+// open to recovered.
+func (p *Policy) track(now time.Time, failing map[string]status.Component) {
+	for name := range p.rows {
+		if _, bad := failing[name]; !bad {
+			delete(p.rows, name)
+		}
+	}
+	for name := range failing {
+		if p.rows[name] == nil {
+			p.rows[name] = &outage{since: now}
+		}
+	}
+	for name := range p.open {
+		if _, bad := failing[name]; !bad {
+			delete(p.open, name)
+			p.recovered = append(p.recovered, name)
+		}
+	}
+}
+
+// prune forgets windows no outage can overlap any more.
+func (p *Policy) prune(now time.Time) {
+	oldest := now
+	for _, o := range p.rows {
+		if o.since.Before(oldest) {
+			oldest = o.since
+		}
+	}
+	p.windows = slices.DeleteFunc(p.windows, func(w window) bool { return w.to.Before(oldest) })
 }
 
 // rootOf follows caused_by to the first failing row that has no failing cause.
@@ -171,6 +265,158 @@ func rootOf(c status.Component, failing map[string]status.Component) string {
 		c = cause
 	}
 	return c.Name
+}
+
+// problems announces the outages that are due, grouped under their causes.
+func (p *Policy) problems(now time.Time, r status.Report, failing map[string]status.Component) []Notification {
+	groups := make(map[string][]status.Component)
+	var roots []string
+	for _, c := range r.Components {
+		o := p.rows[c.Name]
+		if o == nil || o.announced || now.Before(p.due(o)) {
+			continue
+		}
+		root := rootOf(c, failing)
+		if root != c.Name {
+			ro := p.rows[root]
+			if ro.announced {
+				o.announced = true // its cause was announced: it goes with it
+				continue
+			}
+			if now.Before(p.due(ro)) {
+				continue // it goes out with its cause
+			}
+		}
+		if len(groups[root]) == 0 {
+			roots = append(roots, root)
+		}
+		groups[root] = append(groups[root], c)
+	}
+	var due [][]status.Component
+	for _, root := range roots {
+		group := orderRoot(root, groups[root], failing)
+		for _, c := range group {
+			p.name(c.Name, now)
+		}
+		due = append(due, group)
+	}
+	switch {
+	case len(due) == 0:
+		return nil
+	case len(due) > 2:
+		return []Notification{combined(due)}
+	}
+	var out []Notification
+	for _, g := range due {
+		out = append(out, problem(g))
+	}
+	return out
+}
+
+// name records that a notification named a failing row now.
+func (p *Policy) name(row string, now time.Time) {
+	o := p.rows[row]
+	o.announced, o.listed, o.last = true, true, now
+	if !p.open[row] {
+		p.open[row] = true
+		if p.downSince.IsZero() || o.since.Before(p.downSince) {
+			p.downSince = o.since
+		}
+	}
+}
+
+// reminders announces again, once per interval, the causes still out.
+func (p *Policy) reminders(now time.Time, r status.Report, failing map[string]status.Component) []Notification {
+	if p.cfg.Reminder <= 0 {
+		return nil
+	}
+	var causes []status.Component
+	var rows []string
+	for _, c := range r.Components {
+		o := p.rows[c.Name]
+		if o == nil || !o.listed || now.Sub(o.last) < p.cfg.Reminder {
+			continue
+		}
+		o.last = now
+		rows = append(rows, c.Name)
+		if rootOf(c, failing) == c.Name {
+			causes = append(causes, c)
+		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	if len(causes) == 0 { // only consequences are due: name their causes
+		for _, name := range rows {
+			causes = append(causes, failing[rootOf(failing[name], failing)])
+		}
+		causes = slices.CompactFunc(causes, func(a, b status.Component) bool { return a.Name == b.Name })
+	}
+	n := Notification{Kind: KindReminder, Components: rows}
+	since := now.Sub(p.rows[causes[0].Name].since)
+	n.Title = "Still broken: " + status.RowHeadline(causes[0])
+	if len(causes) > 1 {
+		n.Title = fmt.Sprintf("Halton Meter: %d problems still there", len(causes))
+	}
+	n.Body = headlines(causes) + " for " + present.Duration(since) + "."
+	if len(causes) == 1 && causes[0].NextStep != "" {
+		n.Body += " Next: " + causes[0].NextStep
+	}
+	return []Notification{n}
+}
+
+// stillStanding is the notice at the end of a pause: every outage past its
+// grace, announced before or not, named once.
+func (p *Policy) stillStanding(now time.Time, r status.Report, failing map[string]status.Component) (Notification, bool) {
+	var causes []status.Component
+	var rows []string
+	for _, c := range r.Components {
+		o := p.rows[c.Name]
+		if o == nil || now.Before(p.due(o)) {
+			continue
+		}
+		root := rootOf(c, failing)
+		if root != c.Name && now.Before(p.due(p.rows[root])) {
+			continue
+		}
+		rows = append(rows, c.Name)
+		if root == c.Name {
+			causes = append(causes, c)
+		}
+	}
+	if len(causes) == 0 {
+		return Notification{}, false
+	}
+	for _, row := range rows {
+		p.name(row, now)
+	}
+	return Notification{
+		Kind:       KindResumed,
+		Title:      "Notifications resumed: " + plural(len(causes), "problem") + " still there",
+		Body:       headlines(causes) + ".",
+		Components: rows,
+	}, true
+}
+
+// recovery is the one "recovered" once every named row is healthy again;
+// the user's own fix needs no notice.
+func (p *Policy) recovery(now time.Time, failing map[string]status.Component, userTransition bool) (Notification, bool) {
+	if len(p.open) > 0 || len(p.recovered) == 0 {
+		return Notification{}, false
+	}
+	rows, since := p.recovered, p.downSince
+	p.recovered, p.downSince = nil, time.Time{}
+	slices.SortFunc(rows, func(a, b string) int { return tableIndex(a) - tableIndex(b) })
+	if userTransition {
+		return Notification{}, false
+	}
+	n := Notification{Kind: KindRecovered, Title: "Halton Meter recovered", Components: rows}
+	if len(failing) == 0 {
+		n.Body = "All healthy again after " + present.Duration(now.Sub(since)) + "."
+	} else {
+		n.Body = strings.Join(rows, ", ") + " healthy again after " + present.Duration(now.Sub(since)) + "."
+	}
+	return n, true
 }
 
 // orderRoot puts the root first; when only its consequences are due (the
@@ -188,7 +434,7 @@ func orderRoot(root string, group []status.Component, failing map[string]status.
 // problem is the notification for one cause and the rows it explains.
 func problem(group []status.Component) Notification {
 	root := group[0]
-	n := Notification{Title: status.RowHeadline(root), Components: []string{root.Name}}
+	n := Notification{Kind: KindProblem, Title: status.RowHeadline(root), Components: []string{root.Name}}
 	body := root.Name + " " + root.State + ": " + root.Detail + "."
 	if len(group) > 1 {
 		var also []string
@@ -207,14 +453,37 @@ func problem(group []status.Component) Notification {
 
 // combined folds several causes into one notification.
 func combined(groups [][]status.Component) Notification {
-	n := Notification{Title: fmt.Sprintf("Halton Meter: %d problems", len(groups))}
-	var parts []string
+	n := Notification{Kind: KindProblem, Title: fmt.Sprintf("Halton Meter: %d problems", len(groups))}
+	var causes []status.Component
 	for _, g := range groups {
-		parts = append(parts, status.RowHeadline(g[0]))
+		causes = append(causes, g[0])
 		for _, c := range g {
 			n.Components = append(n.Components, c.Name)
 		}
 	}
-	n.Body = strings.Join(parts, "; ") + ". Open Details for the next steps."
+	n.Body = headlines(causes) + ". Open Details for the next steps."
 	return n
+}
+
+func headlines(causes []status.Component) string {
+	parts := make([]string, len(causes))
+	for i, c := range causes {
+		parts[i] = status.RowHeadline(c)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// tableIndex is a row's place in the table; rows it does not know go last.
+func tableIndex(name string) int {
+	if i := slices.Index(status.ComponentOrder, name); i >= 0 {
+		return i
+	}
+	return len(status.ComponentOrder)
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }

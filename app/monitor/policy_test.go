@@ -63,152 +63,264 @@ var (
 )
 
 // step is one sweep: at this many seconds after t0, this report, and the
-// titles of the notifications expected from it.
+// titles of the notifications expected from it. Before the sweep: a wake,
+// the user's own Start or Restart, a pause of so many seconds, or a resume.
 type step struct {
-	at    int
-	rows  bad
-	wake  bool
-	notes []string
+	at     int
+	rows   bad
+	wake   bool
+	user   bool
+	pause  int
+	resume bool
+	notes  []string
 }
 
+var stepPolicy = PolicyConfig{Grace: 10 * time.Second, Settle: 30 * time.Second, UserWindow: 60 * time.Second}
+
+func at(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+
+func runSteps(t *testing.T, cfg PolicyConfig, steps []step) []Notification {
+	t.Helper()
+	p := NewPolicy(cfg, t0)
+	var all []Notification
+	for _, s := range steps {
+		now := at(s.at)
+		switch {
+		case s.wake:
+			p.Woke(now)
+		case s.user:
+			p.UserActionDone(p.UserAction(now), now)
+		case s.pause > 0:
+			p.Pause(at(s.at + s.pause))
+		case s.resume:
+			p.Pause(time.Time{})
+		}
+		got := p.Observe(now, report(s.rows))
+		all = append(all, got...)
+		var titles []string
+		for _, n := range got {
+			titles = append(titles, n.Title)
+		}
+		if strings.Join(titles, " | ") != strings.Join(s.notes, " | ") {
+			t.Errorf("at %ds: got %q, want %q", s.at, titles, s.notes)
+		}
+	}
+	return all
+}
+
+const (
+	daemonNote  = "Daemon stopped — not metering"
+	recovered   = "Halton Meter recovered"
+	daemonAgain = "Still broken: Daemon stopped — not metering"
+)
+
 func TestPolicySequences(t *testing.T) {
-	cfg := PolicyConfig{Grace: 10 * time.Second, QuietSweeps: 2, Cooldown: 10 * time.Minute}
 	tests := []struct {
 		name  string
 		steps []step
 	}{
 		{"fail, stay failed, recover: one problem, one recovery", []step{
-			{at: 0, rows: healthy}, {at: 5, rows: healthy}, {at: 10, rows: healthy},
-			{at: 20, rows: daemonStopped},
-			{at: 25, rows: daemonStopped},
-			{at: 30, rows: daemonStopped, notes: []string{"Daemon stopped — not metering"}},
-			{at: 35, rows: daemonStopped}, {at: 40, rows: daemonStopped}, {at: 300, rows: daemonStopped},
-			{at: 305, rows: healthy, notes: []string{"Halton Meter recovered"}},
+			{at: 0, rows: healthy}, {at: 30, rows: healthy}, {at: 40, rows: healthy},
+			{at: 50, rows: daemonStopped},
+			{at: 55, rows: daemonStopped},
+			{at: 60, rows: daemonStopped, notes: []string{daemonNote}},
+			{at: 65, rows: daemonStopped}, {at: 70, rows: daemonStopped}, {at: 300, rows: daemonStopped},
+			{at: 305, rows: healthy, notes: []string{recovered}},
 			{at: 310, rows: healthy},
 		}},
 		{"a restart within the grace stays quiet", []step{
-			{at: 0, rows: healthy}, {at: 5, rows: healthy},
-			{at: 20, rows: bad{status.CompDaemon: "stopped/warn", status.CompWatchdog: "stopped/warn/daemon"}},
-			{at: 25, rows: daemonStopped},
-			{at: 28, rows: healthy},
-			{at: 40, rows: healthy},
-		}},
-		{"a row changing state while failing is one transition", []step{
-			{at: 0, rows: healthy}, {at: 5, rows: healthy},
-			{at: 10, rows: bad{status.CompDaemon: "stopped/warn"}},
-			{at: 20, rows: bad{status.CompDaemon: "unbound/warn"}, notes: []string{"Daemon unbound — not metering"}},
-			{at: 25, rows: bad{status.CompDaemon: "stopped/warn"}},
-			{at: 30, rows: bad{status.CompDaemon: "unknown/unknown"}},
-		}},
-		{"flapping is announced once", []step{
-			{at: 0, rows: healthy}, {at: 5, rows: healthy},
-			{at: 10, rows: daemonStopped},
-			{at: 20, rows: daemonStopped, notes: []string{"Daemon stopped — not metering"}},
-			{at: 25, rows: healthy, notes: []string{"Halton Meter recovered"}},
-			{at: 30, rows: daemonStopped},
+			{at: 0, rows: healthy}, {at: 35, rows: healthy},
+			{at: 40, rows: bad{status.CompDaemon: "stopped/warn", status.CompWatchdog: "stopped/warn/daemon"}},
 			{at: 45, rows: daemonStopped},
-			{at: 50, rows: healthy},
-			{at: 55, rows: daemonStopped},
-			{at: 70, rows: daemonStopped},
-			{at: 75, rows: healthy},
-			{at: 80, rows: daemonStopped},
-			{at: 95, rows: daemonStopped},
-			// After the cooldown a new failure is news again.
-			{at: 800, rows: healthy},
-			{at: 805, rows: daemonStopped},
-			{at: 815, rows: daemonStopped, notes: []string{"Daemon stopped — not metering"}},
+			{at: 48, rows: healthy},
+			{at: 60, rows: healthy},
 		}},
-		{"broken at launch: the icon says it, no notification", []step{
-			{at: 0, rows: daemonStopped},
-			{at: 5, rows: daemonStopped},
-			{at: 10, rows: daemonStopped},
+		{"a row changing state while failing is one outage", []step{
+			{at: 0, rows: healthy}, {at: 35, rows: healthy},
+			{at: 40, rows: bad{status.CompDaemon: "stopped/warn"}},
+			{at: 50, rows: bad{status.CompDaemon: "unbound/warn"}, notes: []string{"Daemon unbound — not metering"}},
+			{at: 55, rows: bad{status.CompDaemon: "stopped/warn"}},
+			{at: 60, rows: bad{status.CompDaemon: "unknown/unknown"}},
+		}},
+		{"flapping: every outage past its grace is announced, once", []step{
+			{at: 0, rows: healthy}, {at: 35, rows: healthy},
+			{at: 40, rows: daemonStopped},
+			{at: 50, rows: daemonStopped, notes: []string{daemonNote}},
+			{at: 55, rows: healthy, notes: []string{recovered}},
 			{at: 60, rows: daemonStopped},
-			{at: 65, rows: healthy},
+			{at: 65, rows: healthy}, // shorter than the grace
 			{at: 70, rows: daemonStopped},
-			{at: 80, rows: daemonStopped, notes: []string{"Daemon stopped — not metering"}},
+			{at: 80, rows: daemonStopped, notes: []string{daemonNote}},
+			{at: 85, rows: daemonStopped},
+			{at: 90, rows: healthy, notes: []string{recovered}},
 		}},
-		{"nothing in the first sweeps after a wake", []step{
-			{at: 0, rows: healthy}, {at: 5, rows: healthy}, {at: 10, rows: healthy},
+		{"a crash 3 s after launch: one notification when the launch window ends", []step{
+			{at: 0, rows: healthy},
+			{at: 3, rows: daemonStopped}, {at: 4, rows: daemonStopped}, {at: 13, rows: daemonStopped}, {at: 20, rows: daemonStopped},
+			{at: 30, rows: daemonStopped, notes: []string{daemonNote}},
+			{at: 35, rows: daemonStopped}, {at: 120, rows: daemonStopped},
+			{at: 125, rows: healthy, notes: []string{recovered}},
+		}},
+		{"broken at launch: announced once, when the launch window ends", []step{
+			{at: 0, rows: daemonStopped}, {at: 5, rows: daemonStopped}, {at: 25, rows: daemonStopped},
+			{at: 31, rows: daemonStopped, notes: []string{daemonNote}},
+			{at: 60, rows: daemonStopped},
+		}},
+		{"broken at launch, fixed within the window: nothing", []step{
+			{at: 0, rows: daemonStopped}, {at: 20, rows: daemonStopped},
+			{at: 25, rows: healthy}, {at: 60, rows: healthy},
+		}},
+		{"a wake lengthens the grace", []step{
+			{at: 0, rows: healthy}, {at: 30, rows: healthy}, {at: 40, rows: healthy},
 			{at: 3600, wake: true, rows: daemonStopped},
-			{at: 3605, rows: daemonStopped},
-			{at: 3620, rows: daemonStopped},
-			{at: 3625, rows: healthy},
+			{at: 3605, rows: daemonStopped}, {at: 3620, rows: daemonStopped},
+			{at: 3630, rows: daemonStopped, notes: []string{daemonNote}},
+			{at: 3635, rows: healthy, notes: []string{recovered}},
 		}},
-		{"a recovery during the wake quiet is not announced", []step{
-			{at: 0, rows: healthy}, {at: 5, rows: healthy},
-			{at: 10, rows: daemonStopped},
-			{at: 20, rows: daemonStopped, notes: []string{"Daemon stopped — not metering"}},
-			{at: 3600, wake: true, rows: healthy},
-			{at: 3605, rows: healthy},
-			{at: 3610, rows: daemonStopped},
-			{at: 3620, rows: daemonStopped, notes: []string{"Daemon stopped — not metering"}},
+		{"an outage from before the sleep is announced after the wake window", []step{
+			{at: 0, rows: healthy}, {at: 40, rows: healthy},
+			{at: 45, rows: daemonStopped}, // then the lid closes
+			{at: 3600, wake: true, rows: daemonStopped},
+			{at: 3625, rows: daemonStopped},
+			{at: 3630, rows: daemonStopped, notes: []string{daemonNote}},
+		}},
+		{"an announced outage recovering in a wake window is announced recovered", []step{
+			{at: 0, rows: healthy}, {at: 40, rows: healthy},
+			{at: 45, rows: daemonStopped},
+			{at: 55, rows: daemonStopped, notes: []string{daemonNote}},
+			{at: 3600, wake: true, rows: healthy, notes: []string{recovered}},
+			{at: 3605, rows: daemonStopped},
+			{at: 3630, rows: daemonStopped, notes: []string{daemonNote}},
 		}},
 		{"two causes at once: two notifications", []step{
-			{at: 0, rows: healthy}, {at: 5, rows: healthy},
-			{at: 10, rows: bad{status.CompWatchdog: "stopped/warn", status.CompSentinels: "inconsistent/warn"}},
-			{at: 20, rows: bad{status.CompWatchdog: "stopped/warn", status.CompSentinels: "inconsistent/warn"},
+			{at: 0, rows: healthy}, {at: 35, rows: healthy},
+			{at: 40, rows: bad{status.CompWatchdog: "stopped/warn", status.CompSentinels: "inconsistent/warn"}},
+			{at: 50, rows: bad{status.CompWatchdog: "stopped/warn", status.CompSentinels: "inconsistent/warn"},
 				notes: []string{"Watchdog stopped — no fail-safe", "Sentinels inconsistent"}},
 		}},
 		{"three causes at once: one notification", []step{
-			{at: 0, rows: healthy}, {at: 5, rows: healthy},
-			{at: 10, rows: bad{status.CompWatchdog: "stopped/warn", status.CompSentinels: "inconsistent/warn", status.CompUserenv: "stopped/warn"}},
-			{at: 20, rows: bad{status.CompWatchdog: "stopped/warn", status.CompSentinels: "inconsistent/warn", status.CompUserenv: "stopped/warn"},
+			{at: 0, rows: healthy}, {at: 35, rows: healthy},
+			{at: 40, rows: bad{status.CompWatchdog: "stopped/warn", status.CompSentinels: "inconsistent/warn", status.CompUserenv: "stopped/warn"}},
+			{at: 50, rows: bad{status.CompWatchdog: "stopped/warn", status.CompSentinels: "inconsistent/warn", status.CompUserenv: "stopped/warn"},
 				notes: []string{"Halton Meter: 3 problems"}},
 		}},
 		{"a consequence that shows up later stays with its announced cause", []step{
-			{at: 0, rows: healthy}, {at: 5, rows: healthy},
-			{at: 10, rows: daemonStopped},
-			{at: 20, rows: daemonStopped, notes: []string{"Daemon stopped — not metering"}},
-			{at: 25, rows: bad{status.CompDaemon: "stopped/warn", status.CompMitmproxy: "unbound/warn/daemon", status.CompFastAPI: "unbound/warn/daemon", status.CompSystemProxy: "off/warn/daemon"}},
-			{at: 40, rows: bad{status.CompDaemon: "stopped/warn", status.CompMitmproxy: "unbound/warn/daemon", status.CompFastAPI: "unbound/warn/daemon", status.CompSystemProxy: "off/warn/daemon"}},
+			{at: 0, rows: healthy}, {at: 35, rows: healthy},
+			{at: 40, rows: daemonStopped},
+			{at: 50, rows: daemonStopped, notes: []string{daemonNote}},
+			{at: 55, rows: bad{status.CompDaemon: "stopped/warn", status.CompMitmproxy: "unbound/warn/daemon", status.CompFastAPI: "unbound/warn/daemon", status.CompSystemProxy: "off/warn/daemon"}},
+			{at: 70, rows: bad{status.CompDaemon: "stopped/warn", status.CompMitmproxy: "unbound/warn/daemon", status.CompFastAPI: "unbound/warn/daemon", status.CompSystemProxy: "off/warn/daemon"}},
 		}},
 		{"a new cause while another is out is announced", []step{
-			{at: 0, rows: healthy}, {at: 5, rows: healthy},
-			{at: 10, rows: daemonStopped},
-			{at: 20, rows: daemonStopped, notes: []string{"Daemon stopped — not metering"}},
-			{at: 30, rows: bad{status.CompDaemon: "stopped/warn", status.CompMitmproxy: "unbound/warn/daemon", status.CompFastAPI: "unbound/warn/daemon", status.CompEdge: "stopped/crit"}},
-			{at: 40, rows: bad{status.CompDaemon: "stopped/warn", status.CompMitmproxy: "unbound/warn/daemon", status.CompFastAPI: "unbound/warn/daemon", status.CompEdge: "stopped/crit"},
+			{at: 0, rows: healthy}, {at: 35, rows: healthy},
+			{at: 40, rows: daemonStopped},
+			{at: 50, rows: daemonStopped, notes: []string{daemonNote}},
+			{at: 60, rows: bad{status.CompDaemon: "stopped/warn", status.CompMitmproxy: "unbound/warn/daemon", status.CompFastAPI: "unbound/warn/daemon", status.CompEdge: "stopped/crit"}},
+			{at: 70, rows: bad{status.CompDaemon: "stopped/warn", status.CompMitmproxy: "unbound/warn/daemon", status.CompFastAPI: "unbound/warn/daemon", status.CompEdge: "stopped/crit"},
 				notes: []string{"Edge stopped — proxied apps lose their network"}},
-			{at: 45, rows: healthy, notes: []string{"Halton Meter recovered"}},
+			{at: 75, rows: healthy, notes: []string{recovered}},
 		}},
 		{"a consequence due before its cause waits for it", []step{
-			{at: 0, rows: healthy}, {at: 5, rows: healthy},
-			{at: 10, rows: bad{status.CompFastAPI: "unbound/warn"}},
-			{at: 15, rows: bad{status.CompDaemon: "stopped/warn", status.CompFastAPI: "unbound/warn/daemon"}},
-			{at: 20, rows: bad{status.CompDaemon: "stopped/warn", status.CompFastAPI: "unbound/warn/daemon"}},
-			{at: 25, rows: bad{status.CompDaemon: "stopped/warn", status.CompFastAPI: "unbound/warn/daemon"}, notes: []string{"Daemon stopped — not metering"}},
+			{at: 0, rows: healthy}, {at: 35, rows: healthy},
+			{at: 40, rows: bad{status.CompFastAPI: "unbound/warn"}},
+			{at: 45, rows: bad{status.CompDaemon: "stopped/warn", status.CompFastAPI: "unbound/warn/daemon"}},
+			{at: 50, rows: bad{status.CompDaemon: "stopped/warn", status.CompFastAPI: "unbound/warn/daemon"}},
+			{at: 55, rows: bad{status.CompDaemon: "stopped/warn", status.CompFastAPI: "unbound/warn/daemon"}, notes: []string{daemonNote}},
+		}},
+		{"the user's own restart is not announced", []step{
+			{at: 0, rows: healthy}, {at: 35, rows: healthy},
+			{at: 40, user: true, rows: healthy},
+			{at: 41, rows: daemonStopped}, {at: 52, rows: daemonStopped}, {at: 58, rows: daemonStopped},
+			{at: 60, rows: healthy},
+			// The window ended with that healthy sweep: a crash now is news.
+			{at: 70, rows: daemonStopped},
+			{at: 80, rows: daemonStopped, notes: []string{daemonNote}},
+		}},
+		{"the user's own fix of an announced outage needs no recovered", []step{
+			{at: 0, rows: healthy}, {at: 35, rows: healthy},
+			{at: 40, rows: daemonStopped},
+			{at: 50, rows: daemonStopped, notes: []string{daemonNote}},
+			{at: 60, user: true, rows: daemonStopped},
+			{at: 63, rows: healthy},
+			{at: 70, rows: healthy},
+		}},
+		{"the user's restart that never comes back is announced when its window ends", []step{
+			{at: 0, rows: healthy}, {at: 35, rows: healthy},
+			{at: 40, user: true, rows: healthy},
+			{at: 41, rows: daemonStopped}, {at: 60, rows: daemonStopped}, {at: 95, rows: daemonStopped},
+			{at: 100, rows: daemonStopped, notes: []string{daemonNote}},
+		}},
+		{"paused: nothing; at the end what still stands, once", []step{
+			{at: 0, rows: healthy}, {at: 35, rows: healthy},
+			{at: 40, pause: 3600, rows: healthy},
+			{at: 50, rows: daemonStopped}, {at: 100, rows: daemonStopped}, {at: 2000, rows: daemonStopped},
+			{at: 3640, rows: daemonStopped, notes: []string{"Notifications resumed: 1 problem still there"}},
+			{at: 3700, rows: daemonStopped},
+			{at: 3705, rows: healthy, notes: []string{recovered}},
+		}},
+		{"paused after an announcement: the recovery waits for the end of the pause", []step{
+			{at: 0, rows: healthy}, {at: 35, rows: healthy},
+			{at: 40, rows: daemonStopped},
+			{at: 50, rows: daemonStopped, notes: []string{daemonNote}},
+			{at: 60, pause: 600, rows: daemonStopped},
+			{at: 100, rows: healthy},
+			{at: 200, rows: healthy},
+			{at: 660, rows: healthy, notes: []string{recovered}},
+		}},
+		{"resumed by hand: what stands is announced at once", []step{
+			{at: 0, rows: healthy}, {at: 35, rows: healthy},
+			{at: 40, pause: 3600, rows: daemonStopped},
+			{at: 60, rows: daemonStopped},
+			{at: 61, resume: true, rows: daemonStopped, notes: []string{"Notifications resumed: 1 problem still there"}},
+			{at: 70, rows: daemonStopped},
+		}},
+		{"a pause over a healthy stretch says nothing at its end", []step{
+			{at: 0, rows: healthy}, {at: 35, pause: 60, rows: healthy},
+			{at: 60, rows: healthy}, {at: 100, rows: healthy},
 		}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			p := NewPolicy(cfg)
-			for _, s := range tt.steps {
-				if s.wake {
-					p.Woke()
-				}
-				got := p.Observe(t0.Add(time.Duration(s.at)*time.Second), report(s.rows))
-				var titles []string
-				for _, n := range got {
-					titles = append(titles, n.Title)
-				}
-				if strings.Join(titles, " | ") != strings.Join(s.notes, " | ") {
-					t.Errorf("at %ds: got %q, want %q", s.at, titles, s.notes)
-				}
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { runSteps(t, stepPolicy, tt.steps) })
 	}
 }
 
+func TestPolicyReminders(t *testing.T) {
+	cfg := stepPolicy
+	cfg.Reminder = time.Hour
+	notes := runSteps(t, cfg, []step{
+		{at: 0, rows: healthy}, {at: 35, rows: healthy},
+		{at: 40, rows: daemonStopped},
+		{at: 50, rows: daemonStopped, notes: []string{daemonNote}},
+		{at: 1000, rows: daemonStopped},
+		{at: 3649, rows: daemonStopped},
+		{at: 3650, rows: daemonStopped, notes: []string{daemonAgain}},
+		{at: 3655, rows: daemonStopped}, {at: 7000, rows: daemonStopped},
+		{at: 7250, rows: daemonStopped, notes: []string{daemonAgain}},
+		{at: 7255, rows: healthy, notes: []string{recovered}},
+	})
+	if r := notes[1]; r.Kind != KindReminder || r.Body != "Daemon stopped — not metering for 1 h. Next: halton-meter start" ||
+		strings.Join(r.Components, ",") != "daemon,mitmproxy listener,fastapi listener" {
+		t.Errorf("reminder %+v", r)
+	}
+	// Off: never.
+	cfg.Reminder = 0
+	runSteps(t, cfg, []step{
+		{at: 40, rows: daemonStopped},
+		{at: 50, rows: daemonStopped, notes: []string{daemonNote}},
+		{at: 99999, rows: daemonStopped},
+	})
+}
+
 func TestPolicyGroupsByCause(t *testing.T) {
-	p := NewPolicy(PolicyConfig{Grace: 10 * time.Second, QuietSweeps: 0, Cooldown: time.Minute})
+	p := NewPolicy(PolicyConfig{Grace: 10 * time.Second}, t0)
 	p.Observe(t0, report(daemonStopped))
 	notes := p.Observe(t0.Add(10*time.Second), report(daemonStopped))
 	if len(notes) != 1 {
 		t.Fatalf("%d notifications", len(notes))
 	}
 	n := notes[0]
-	if strings.Join(n.Components, ",") != "daemon,mitmproxy listener,fastapi listener" {
-		t.Errorf("components %v", n.Components)
+	if n.Kind != KindProblem || strings.Join(n.Components, ",") != "daemon,mitmproxy listener,fastapi listener" {
+		t.Errorf("notification %+v", n)
 	}
 	for _, want := range []string{"daemon stopped: daemon is stopped.", "As a result: mitmproxy listener unbound, fastapi listener unbound.", "Next: halton-meter start"} {
 		if !strings.Contains(n.Body, want) {
@@ -216,8 +328,15 @@ func TestPolicyGroupsByCause(t *testing.T) {
 		}
 	}
 	notes = p.Observe(t0.Add(135*time.Second), report(healthy))
-	if len(notes) != 1 || !notes[0].Recovered || notes[0].Body != "All healthy again after 2 min." {
+	if len(notes) != 1 || notes[0].Kind != KindRecovered || notes[0].Body != "All healthy again after 2 min." {
 		t.Errorf("recovery: %+v", notes)
+	}
+	// Recovered while another row, not yet announced, is out.
+	p.Observe(t0.Add(200*time.Second), report(daemonStopped))
+	p.Observe(t0.Add(210*time.Second), report(daemonStopped))
+	notes = p.Observe(t0.Add(220*time.Second), report(bad{status.CompWatchdog: "stopped/warn"}))
+	if len(notes) != 1 || notes[0].Body != "daemon, mitmproxy listener, fastapi listener healthy again after 20 s." {
+		t.Errorf("partial recovery: %+v", notes)
 	}
 }
 

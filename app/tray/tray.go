@@ -11,10 +11,10 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/gen2brain/beeep"
 	"github.com/getlantern/systray"
 
 	"github.com/haltonlabs/halton-meter-bar/app/action"
+	"github.com/haltonlabs/halton-meter-bar/app/desktop/notify"
 	"github.com/haltonlabs/halton-meter-bar/app/monitor"
 	"github.com/haltonlabs/halton-meter-bar/assets"
 	"github.com/haltonlabs/halton-meter-bar/assets/draw"
@@ -25,15 +25,13 @@ import (
 // Retina; Linux panels scale it.
 const iconSize = 32
 
-// Notifier shows notifications with beeep, with the app's icon.
-type Notifier struct{}
-
-// Notify implements monitor.Notifier.
-func (Notifier) Notify(title, body string) error {
-	return beeep.Notify(title, body, assets.Icon(draw.Healthy, iconSize, false))
+// Notifier is the app's notifier: its name and icon.
+func Notifier() notify.Notifier {
+	return notify.Notifier{AppName: "Halton Meter Bar", Icon: assets.Icon(draw.Healthy, iconSize, false)}
 }
 
-func init() { beeep.AppName = "Halton Meter Bar" }
+// Quit ends the tray, as its Quit item does.
+func Quit() { systray.Quit() }
 
 // ErrNoDisplay is returned where there is no display to put a tray on.
 var ErrNoDisplay = errors.New("no display to show a menu-bar icon on (DISPLAY and WAYLAND_DISPLAY are unset); use --table or --json")
@@ -93,9 +91,12 @@ func (t *tray) ready(ctx context.Context) {
 			systray.AddSeparator()
 		}
 		var item *systray.MenuItem
-		if id == action.Notifications || id == action.StartAtLogin {
+		switch parent := monitor.Parents[id]; {
+		case parent != "":
+			item = t.items[parent].AddSubMenuItem(string(id), "")
+		case id == action.Notifications || id == action.StartAtLogin:
 			item = systray.AddMenuItemCheckbox(string(id), "", false)
-		} else {
+		default:
 			item = systray.AddMenuItem(string(id), "")
 		}
 		t.items[id] = item
@@ -138,6 +139,8 @@ func (t *tray) forwardClicks(ctx context.Context) {
 	}
 }
 
+// onClick runs fn for each click, each on its own goroutine: a click
+// while an action runs reaches the monitor, which says it is running.
 func onClick(ctx context.Context, item *systray.MenuItem, fn func()) {
 	go func() {
 		for {
@@ -145,7 +148,7 @@ func onClick(ctx context.Context, item *systray.MenuItem, fn func()) {
 			case <-ctx.Done():
 				return
 			case <-item.ClickedCh:
-				fn()
+				go fn()
 			}
 		}
 	}()
@@ -160,6 +163,7 @@ func (t *tray) apply(menu monitor.Menu) {
 	}
 	if first || menu.Tooltip != old.Tooltip {
 		systray.SetTooltip(menu.Tooltip)
+		setAccessibilityLabel(menu.Tooltip)
 	}
 	if first || menu.Headline != old.Headline {
 		t.headline.SetTitle(menu.Headline)

@@ -37,6 +37,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if o.Headless() {
 		return cli.Headless(o.Config(version), o.JSON, stdout, stderr)
 	}
+	if o.Quit {
+		return cli.Quit(stdout, stderr)
+	}
 	return execTray(args, stderr)
 }
 

@@ -10,8 +10,11 @@ import (
 	"io"
 	"log"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/haltonlabs/halton-meter-bar/app/action"
@@ -40,23 +43,28 @@ func main() {
 	os.Exit(runTray(cfg, o, os.Stderr))
 }
 
-// runTray runs the menu-bar app: one instance at a time.
+// runTray runs the menu-bar app: one instance at a time. Launched again,
+// it asks the running one to open its window, and leaves.
 func runTray(cfg status.Config, o cli.Options, stderr io.Writer) int {
 	dir, err := desktop.ConfigDir()
 	if err != nil {
 		fmt.Fprintf(stderr, "halton-meter-bar: %v\n", err)
 		return 1
 	}
-	lock, err := desktop.AcquireLock(filepath.Join(dir, "bar.lock"))
+	logger := log.New(stderr, "halton-meter-bar: ", log.LstdFlags)
+	inst, err := desktop.Claim(dir, logger)
 	var running desktop.AlreadyRunningError
-	if errors.As(err, &running) && os.Getenv("XPC_SERVICE_NAME") == desktop.LoginLabel {
-		return 0 // Start at Login loaded us while the user's instance runs.
+	if errors.As(err, &running) {
+		if os.Getenv("XPC_SERVICE_NAME") == desktop.LoginLabel {
+			return 0 // Start at Login loaded us while the user's instance runs.
+		}
+		return bringForward(dir, running, stderr)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "halton-meter-bar: %v\n", err)
 		return 1
 	}
-	defer lock.Release()
+	defer inst.Close()
 
 	exe, err := cli.Executable()
 	if err != nil {
@@ -69,7 +77,6 @@ func runTray(cfg status.Config, o cli.Options, stderr io.Writer) int {
 	if bar := filepath.Join(filepath.Dir(exe), "halton-meter-bar"); isFile(bar) {
 		login = bar
 	}
-	logger := log.New(stderr, "halton-meter-bar: ", log.LstdFlags)
 	launchctl := status.Launchctl{Path: cfg.Launchctl}
 
 	// Events (a process exit, a state file change) see a crash at once, so
@@ -97,7 +104,7 @@ func runTray(cfg status.Config, o cli.Options, stderr io.Writer) int {
 	}
 	sweeper := &status.Sweeper{Cfg: cfg}
 	policy := monitor.DefaultPolicy
-	policy.Grace = o.Tray.Grace
+	policy.Grace, policy.Settle = o.Tray.Grace, o.Tray.Settle
 	m := monitor.New(monitor.Options{
 		Sweep:             sweeper.Full,
 		Light:             sweeper.Light,
@@ -105,7 +112,7 @@ func runTray(cfg status.Config, o cli.Options, stderr io.Writer) int {
 		HealthyInterval:   healthy,
 		UnhealthyInterval: o.Tray.Unhealthy,
 		Policy:            policy,
-		Notifier:          tray.Notifier{},
+		Notifier:          tray.Notifier(),
 		SettingsPath:      filepath.Join(dir, "settings.json"),
 		Log:               logger,
 		Deps: monitor.Deps{
@@ -117,10 +124,48 @@ func runTray(cfg status.Config, o cli.Options, stderr io.Writer) int {
 			return child.New(child.Options{Path: child.Beside(exe), Env: cfg.Environ(), Snapshot: snapshot, OnRequest: request, Log: logger})
 		},
 	})
+	inst.Serve(func(cmd string) error {
+		switch cmd {
+		case desktop.CmdOpen:
+			return m.OpenRow("")
+		case desktop.CmdQuit:
+			tray.Quit()
+			return nil
+		}
+		return fmt.Errorf("unknown command %q", cmd)
+	})
+	reportStats(m, logger)
 	if err := tray.Run(m, o.Tray.Monochrome); err != nil {
 		fmt.Fprintf(stderr, "halton-meter-bar: %v\n", err)
 		return 1
 	}
+	return 0
+}
+
+// reportStats logs the tray's own figures on SIGUSR1: what a soak test
+// (make soak) reads to see that nothing grows.
+func reportStats(m *monitor.Monitor, logger *log.Logger) {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGUSR1)
+	go func() {
+		for range sig {
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			logger.Printf("stats: goroutines %d, heap %d KB, notifications not delivered %d",
+				runtime.NumGoroutine(), ms.HeapAlloc>>10, m.Dropped())
+		}
+	}()
+}
+
+// bringForward asks the running instance to open its details window: how
+// a user gets back to an icon hidden behind the notch or a crowded menu bar.
+func bringForward(dir string, running desktop.AlreadyRunningError, stderr io.Writer) int {
+	pid, err := desktop.Ask(dir, desktop.CmdOpen)
+	if err != nil {
+		fmt.Fprintf(stderr, "halton-meter-bar: %v, and it did not answer: %v\n", running, err)
+		return 1
+	}
+	fmt.Fprintf(stderr, "halton-meter-bar: already running (PID %d): opened its window\n", pid)
 	return 0
 }
 

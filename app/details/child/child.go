@@ -218,13 +218,16 @@ func (p *proc) take() []wire.Message {
 	return out
 }
 
+// write sends the outbox to the window until stop; what was posted before
+// stop still goes out, then stdin closes, which closes the window.
 func (p *proc) write(stdin io.WriteCloser, logf func(string, ...any)) {
 	defer stdin.Close()
 	enc := json.NewEncoder(stdin)
 	for {
+		quit := false
 		select {
 		case <-p.quit:
-			return
+			quit = true
 		case <-p.ready:
 		}
 		for _, msg := range p.take() {
@@ -232,6 +235,9 @@ func (p *proc) write(stdin io.WriteCloser, logf func(string, ...any)) {
 				logf("details window: %v", err)
 				return
 			}
+		}
+		if quit {
+			return
 		}
 	}
 }

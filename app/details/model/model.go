@@ -7,6 +7,7 @@ package model
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -72,6 +73,7 @@ type Button struct {
 	ID      action.ID
 	Title   string
 	Enabled bool
+	Visible bool
 }
 
 // defaultPoll is assumed when a message does not say how often the tray polls.
@@ -84,13 +86,21 @@ func Build(msg wire.Message, now time.Time, window time.Duration) Model {
 	m := Model{Verdict: "Checking…", Icon: draw.Unknown, Headline: "Waiting for the first sweep", Checked: present.Checked(r, now)}
 	m.Axis = axis(window)
 	startTitle, startEnabled := action.StartDaemonTitle(r)
+	edgeTitle, edgeShown := action.StartEdgeTitle(r)
 	installed := action.Installed(r)
 	m.Buttons = []Button{
-		{ID: action.Refresh, Title: "Refresh", Enabled: true},
-		{ID: action.StartDaemon, Title: startTitle, Enabled: startEnabled},
-		{ID: action.RunDoctor, Title: "Run Doctor", Enabled: installed},
-		{ID: action.CopyDiagnostics, Title: "Copy Diagnostics", Enabled: r != nil},
-		{ID: action.OpenLogs, Title: "Open Logs", Enabled: installed},
+		{ID: action.Refresh, Title: "Refresh", Enabled: true, Visible: true},
+		{ID: action.StartEdge, Title: edgeTitle, Enabled: edgeShown, Visible: edgeShown},
+		{ID: action.StartDaemon, Title: startTitle, Enabled: startEnabled, Visible: true},
+		{ID: action.RunDoctor, Title: "Run Doctor", Enabled: installed, Visible: true},
+		{ID: action.CopyDiagnostics, Title: "Copy Diagnostics", Enabled: r != nil, Visible: true},
+		{ID: action.OpenLogs, Title: "Open Logs", Enabled: installed, Visible: true},
+	}
+	for i := range m.Buttons {
+		b := &m.Buttons[i]
+		if busy := action.Busy(b.ID); busy != "" && slices.Contains(msg.Busy, b.ID) {
+			b.Title, b.Enabled = busy, false
+		}
 	}
 	if r == nil {
 		return m

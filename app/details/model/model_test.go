@@ -147,3 +147,35 @@ func TestDiagnostics(t *testing.T) {
 		}
 	}
 }
+
+func TestButtonsFollowTheReport(t *testing.T) {
+	r := daemonStopped()
+	r.Overall = status.OverallDown
+	for i := range r.Components {
+		if r.Components[i].Name == status.CompEdge {
+			r.Components[i].State, r.Components[i].Level = status.StateStopped, status.LevelCrit
+		}
+	}
+	buttons := func(m Model) map[action.ID]Button {
+		out := map[action.ID]Button{}
+		for _, b := range m.Buttons {
+			out[b.ID] = b
+		}
+		return out
+	}
+	b := buttons(Build(wire.Message{Type: wire.MsgSnapshot, Report: &r}, t0, time.Hour))
+	if e := b[action.StartEdge]; !e.Visible || !e.Enabled || e.Title != "Start Edge" {
+		t.Errorf("start edge %+v", e)
+	}
+	// While Start Daemon runs, its button says so and waits.
+	b = buttons(Build(wire.Message{Type: wire.MsgSnapshot, Report: &r, Busy: []action.ID{action.StartDaemon}}, t0, time.Hour))
+	if d := b[action.StartDaemon]; d.Enabled || d.Title != "Starting Daemon…" {
+		t.Errorf("busy start %+v", d)
+	}
+	// Healthy: no Start Edge.
+	h := daemonStopped()
+	h.Components[1].State, h.Components[1].Level = status.StateHealthy, status.LevelOK
+	if e := buttons(Build(wire.Message{Type: wire.MsgSnapshot, Report: &h}, t0, time.Hour))[action.StartEdge]; e.Visible {
+		t.Errorf("start edge on a healthy edge %+v", e)
+	}
+}

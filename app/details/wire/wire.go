@@ -5,15 +5,15 @@
 // The tray starts halton-meter-details with pipes on stdin and stdout. It
 // writes one Message per line on the window's stdin:
 //
-//	{"type":"snapshot","report":{…the Report of --json…},"history":{"daemon":[{"at":…,"state":…,"level":…,"detail":…}],…},"poll_interval_ms":5000}
+//	{"type":"snapshot","report":{…the Report of --json…},"history":{"daemon":[{"at":…,"state":…,"level":…,"detail":…}],…},"poll_interval_ms":5000,"busy":["start-daemon"]}
 //	{"type":"focus","component":"daemon"}
 //
 // A snapshot replaces what the window shows; a focus brings the window to
 // the front with that row highlighted. The window writes one Request per
 // line on its stdout:
 //
-//	{"request":"refresh"}  {"request":"start-daemon"}  {"request":"run-doctor"}
-//	{"request":"open-logs"}  {"request":"open-dashboard"}
+//	{"request":"refresh"}  {"request":"start-daemon"}  {"request":"start-edge"}
+//	{"request":"run-doctor"}  {"request":"open-logs"}  {"request":"open-dashboard"}
 //
 // (Requests lists them) and the tray carries them out. A line longer than
 // MaxLine, or one that does not parse, is skipped and logged by whoever
@@ -60,6 +60,8 @@ type Message struct {
 	History        map[string][]Point `json:"history,omitempty"`
 	PollIntervalMS int64              `json:"poll_interval_ms,omitempty"`
 	Component      string             `json:"component,omitempty"`
+	// Busy are the actions running now: their buttons wait.
+	Busy []action.ID `json:"busy,omitempty"`
 }
 
 // PollInterval is the tray's current time between sweeps.
@@ -95,7 +97,7 @@ type Request struct {
 
 // Requests are the actions a window may ask the tray for.
 var Requests = map[action.ID]bool{
-	action.Refresh: true, action.StartDaemon: true, action.RunDoctor: true, action.OpenLogs: true, action.OpenDashboard: true,
+	action.Refresh: true, action.StartDaemon: true, action.StartEdge: true, action.RunDoctor: true, action.OpenLogs: true, action.OpenDashboard: true,
 }
 
 // ParseRequest reads one line from the window.

@@ -42,7 +42,7 @@ func TestParseMessage(t *testing.T) {
 }
 
 func TestParseRequest(t *testing.T) {
-	for _, ok := range []string{"refresh", "start-daemon", "run-doctor", "open-logs", "open-dashboard"} {
+	for _, ok := range []string{"refresh", "start-daemon", "start-edge", "run-doctor", "open-logs", "open-dashboard"} {
 		if id, err := wire.ParseRequest([]byte(`{"request":"` + ok + `"}`)); err != nil || string(id) != ok {
 			t.Errorf("%s: %v", ok, err)
 		}

@@ -1,0 +1,516 @@
+package monitor
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/haltonlabs/halton-meter-bar/status"
+)
+
+// The policy over random timelines, against invariants computed here from
+// the timeline alone: rows failing and recovering at random times, sweeps
+// at random intervals with bursts of event-driven ones, the machine
+// sleeping and waking, launches in the middle of an outage, pauses ended
+// by time or by hand, and the user's own restarts.
+
+// Times are whole milliseconds after launch, so that the test's
+// arithmetic and the policy's agree to the last digit.
+type ms = int64
+
+// span is [from, to).
+type span struct{ from, to ms }
+
+func (s span) has(t ms) bool { return t >= s.from && t < s.to }
+
+// timeline is one random run.
+type timeline struct {
+	cfg     PolicyConfig
+	end     ms
+	roots   map[string][]span // each root row's outages
+	sweeps  []ms
+	wakes   []ms
+	pauses  []pauseEvent
+	actions []userEvent
+}
+
+type pauseEvent struct {
+	at, until ms // until 0: an explicit resume at at
+}
+
+type userEvent struct{ at, done ms }
+
+// rootRows and what each explains.
+var (
+	rootRows     = []string{status.CompDaemon, status.CompWatchdog, status.CompEdge, status.CompUserenv, status.CompSentinels}
+	consequences = map[string][]string{
+		status.CompDaemon: {status.CompMitmproxy, status.CompFastAPI},
+		status.CompEdge:   {status.CompSystemProxy},
+	}
+)
+
+func dur(t ms) time.Duration { return time.Duration(t) * time.Millisecond }
+
+func inMS(d time.Duration) ms { return ms(d / time.Millisecond) }
+
+// upTo is a random time in [0, n) milliseconds.
+func upTo(rng *rand.Rand, n ms) ms {
+	if n <= 0 {
+		return 0
+	}
+	return rng.Int64N(n)
+}
+
+const second ms = 1000
+
+// randomTimeline draws a timeline.
+func randomTimeline(rng *rand.Rand) timeline {
+	tl := timeline{
+		cfg: PolicyConfig{
+			Grace:      dur(upTo(rng, 20*second) + second),
+			Settle:     dur(ms(rng.IntN(4)) * 30 * second),
+			UserWindow: 60 * time.Second,
+		},
+		roots: make(map[string][]span),
+	}
+	if rng.IntN(3) > 0 {
+		tl.cfg.Reminder = dur(120*second + upTo(rng, 1800*second))
+	}
+	tl.end = 300*second + upTo(rng, 3*3600*second)
+	// Sleeps: no sweep runs while the lid is closed; a wake follows.
+	var sleeps []span
+	for i := rng.IntN(3); i > 0; i-- {
+		at := upTo(rng, tl.end)
+		sleeps = append(sleeps, span{at, at + 60*second + upTo(rng, 7200*second)})
+	}
+	for _, s := range sleeps {
+		tl.wakes = append(tl.wakes, s.to)
+		tl.end = max(tl.end, s.to+60*second)
+	}
+	// Outages: short ones (inside most graces), long ones, and some under
+	// way at launch.
+	for _, row := range rootRows {
+		var spans []span
+		t := ms(0)
+		atLaunch := rng.IntN(4) == 0 // broken at launch
+		for n := rng.IntN(5); n > 0 && t < tl.end; n-- {
+			from := t + upTo(rng, tl.end/3)
+			if atLaunch {
+				from, atLaunch = 0, false
+			}
+			length := upTo(rng, 25*second) + 1
+			if rng.IntN(2) == 0 {
+				length = 25*second + upTo(rng, 4000*second)
+			}
+			spans = append(spans, span{from, from + length})
+			t = from + length + second
+		}
+		tl.roots[row] = spans
+	}
+	// The user's own restarts: the daemon goes down a moment after the
+	// click and comes back within the user window.
+	for i := rng.IntN(3); i > 0; i-- {
+		at := upTo(rng, tl.end)
+		done := at + upTo(rng, 2*second)
+		tl.actions = append(tl.actions, userEvent{at, done})
+		down := span{at + 50, done + upTo(rng, 20*second) + 1}
+		tl.roots[status.CompDaemon] = mergeSpan(tl.roots[status.CompDaemon], down)
+	}
+	// The user's own fix: Start Daemon in the middle of an outage, which
+	// ends a moment after the action has run.
+	if spans := tl.roots[status.CompDaemon]; len(spans) > 0 && rng.IntN(2) == 0 {
+		i := rng.IntN(len(spans))
+		at := spans[i].from + upTo(rng, spans[i].to-spans[i].from)
+		done := at + upTo(rng, 2*second)
+		tl.actions = append(tl.actions, userEvent{at, done})
+		spans[i].to = max(spans[i].from+1, done+upTo(rng, 5*second))
+		if i+1 < len(spans) && spans[i].to >= spans[i+1].from {
+			spans[i].to = spans[i+1].from - 1
+		}
+	}
+	// Pauses, by time or ended by hand.
+	for i := rng.IntN(3); i > 0; i-- {
+		at := upTo(rng, tl.end)
+		until := at + 60*second + upTo(rng, 7200*second)
+		tl.pauses = append(tl.pauses, pauseEvent{at, until})
+		if rng.IntN(2) == 0 {
+			tl.pauses = append(tl.pauses, pauseEvent{at: at + upTo(rng, until-at)})
+		}
+	}
+	// Sweeps: a regular poll of random period with jitter, a sweep at
+	// each wake, and bursts right after the changes (events).
+	period := []ms{300, 1000, 5000, 15000, 30000}[rng.IntN(5)]
+	for t := ms(0); t < tl.end; t += period/2 + upTo(rng, period) {
+		tl.sweeps = append(tl.sweeps, t)
+	}
+	tl.sweeps = append(tl.sweeps, tl.wakes...)
+	for _, spans := range tl.roots {
+		for _, s := range spans {
+			for _, edge := range []ms{s.from, s.to} {
+				for j := rng.IntN(4); j > 0; j-- {
+					tl.sweeps = append(tl.sweeps, edge+upTo(rng, 500))
+				}
+			}
+		}
+	}
+	for _, p := range tl.pauses {
+		tl.sweeps = append(tl.sweeps, p.at)
+	}
+	tl.sweeps = slices.DeleteFunc(tl.sweeps, func(t ms) bool {
+		for _, s := range sleeps {
+			if t >= s.from && t < s.to {
+				return true
+			}
+		}
+		return t < 0 || t > tl.end
+	})
+	slices.Sort(tl.sweeps)
+	tl.sweeps = slices.Compact(tl.sweeps)
+	return tl
+}
+
+// mergeSpan adds s to sorted, disjoint spans, joining what overlaps.
+func mergeSpan(spans []span, s span) []span {
+	out := []span{}
+	for _, x := range spans {
+		if x.to < s.from || x.from > s.to {
+			out = append(out, x)
+			continue
+		}
+		s = span{min(s.from, x.from), max(s.to, x.to)}
+	}
+	out = append(out, s)
+	sort.Slice(out, func(i, j int) bool { return out[i].from < out[j].from })
+	return out
+}
+
+// failingAt is the rows out of healthy at t: the roots in an outage, and
+// what they explain.
+func (tl timeline) failingAt(t ms) bad {
+	b := bad{}
+	for _, row := range rootRows {
+		for _, s := range tl.roots[row] {
+			if s.has(t) {
+				b[row] = "stopped/warn"
+				for _, c := range consequences[row] {
+					b[c] = "unbound/warn/" + row
+				}
+			}
+		}
+	}
+	return b
+}
+
+// observed is one sweep as the policy saw it.
+type observed struct {
+	at      ms
+	failing bad
+	notes   []Notification
+	paused  bool
+	resumed bool // the first sweep after a pause ended
+}
+
+// run plays a timeline through a policy.
+func (tl timeline) run() []observed {
+	p := NewPolicy(tl.cfg, t0)
+	type event struct {
+		at ms
+		do func()
+	}
+	var events []event
+	for _, w := range tl.wakes {
+		events = append(events, event{w, func() { p.Woke(t0.Add(dur(w))) }})
+	}
+	ids := make([]int, len(tl.actions))
+	for i, u := range tl.actions {
+		events = append(events, event{u.at, func() { ids[i] = p.UserAction(t0.Add(dur(u.at))) }})
+		events = append(events, event{u.done, func() { p.UserActionDone(ids[i], t0.Add(dur(u.done))) }})
+	}
+	for _, pe := range tl.pauses {
+		until := time.Time{}
+		if pe.until > 0 {
+			until = t0.Add(dur(pe.until))
+		}
+		events = append(events, event{pe.at, func() { p.Pause(until) }})
+	}
+	sort.SliceStable(events, func(i, j int) bool { return events[i].at < events[j].at })
+	var out []observed
+	wasPaused := false
+	for _, at := range tl.sweeps {
+		for len(events) > 0 && events[0].at <= at {
+			events[0].do()
+			events = events[1:]
+		}
+		now := t0.Add(dur(at))
+		paused := !p.PausedUntil(now).IsZero()
+		failing := tl.failingAt(at)
+		o := observed{at: at, failing: failing, paused: paused, resumed: wasPaused && !paused}
+		o.notes = p.Observe(now, report(failing))
+		wasPaused = paused
+		out = append(out, o)
+	}
+	return out
+}
+
+func (tl timeline) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "config %+v, end %d ms\n", tl.cfg, tl.end)
+	for _, row := range rootRows {
+		fmt.Fprintf(&b, "  %s outages %v\n", row, tl.roots[row])
+	}
+	fmt.Fprintf(&b, "  wakes %v\n  pauses %v\n  user actions %v\n  %d sweeps\n", tl.wakes, tl.pauses, tl.actions, len(tl.sweeps))
+	return b.String()
+}
+
+// userEnds is where each user window ends: UserWindow after the action, or
+// at the first healthy sweep after it has run.
+func (tl timeline) userEnds(obs []observed) []ms {
+	ends := make([]ms, len(tl.actions))
+	for i, u := range tl.actions {
+		ends[i] = u.at + inMS(tl.cfg.UserWindow)
+		j := sort.Search(len(obs), func(k int) bool { return obs[k].at > u.done })
+		for ; j < len(obs) && obs[j].at < ends[i]; j++ {
+			if len(obs[j].failing) == 0 {
+				ends[i] = obs[j].at
+				break
+			}
+		}
+	}
+	return ends
+}
+
+// due is when an outage since since may first be announced, as a sweep at
+// at sees it: its grace, lengthened to the end of every window opened by
+// then that it overlaps. (A user window ends early only at a healthy
+// sweep, after every outage it overlaps, so its final end will do.)
+func (tl timeline) due(userEnds []ms, since, at ms) ms {
+	due := since + inMS(tl.cfg.Grace)
+	consider := func(from, to ms) {
+		if from <= at && since <= to && to > due {
+			due = to
+		}
+	}
+	if tl.cfg.Settle > 0 {
+		consider(0, inMS(tl.cfg.Settle))
+		for _, w := range tl.wakes {
+			consider(w, w+inMS(tl.cfg.Settle))
+		}
+	}
+	for i, u := range tl.actions {
+		consider(u.at, userEnds[i])
+	}
+	return due
+}
+
+// inUserWindow reports whether a sweep at at falls in a window of the
+// user's own; the healthy sweep that ends one early is still the user's.
+func (tl timeline) inUserWindow(userEnds []ms, at ms) bool {
+	for i, u := range tl.actions {
+		early := userEnds[i] < u.at+inMS(tl.cfg.UserWindow)
+		if at >= u.at && (at < userEnds[i] || early && at == userEnds[i]) {
+			return true
+		}
+	}
+	return false
+}
+
+func named(n Notification, row string) bool { return slices.Contains(n.Components, row) }
+
+func announces(n Notification) bool { return n.Kind == KindProblem || n.Kind == KindResumed }
+
+// check verifies the invariants of one run.
+func (tl timeline) check(obs []observed) []string {
+	var errs []string
+	fail := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
+	userEnds := tl.userEnds(obs)
+
+	for i, o := range obs {
+		if o.paused && len(o.notes) > 0 {
+			fail("at %d ms: %d notifications while paused", o.at, len(o.notes))
+		}
+		for _, n := range o.notes {
+			if n.Kind == KindResumed && !o.resumed {
+				fail("at %d ms: a resume notice where no pause ended", o.at)
+			}
+			// A consequence never goes out without its cause.
+			if !announces(n) {
+				continue
+			}
+			for _, row := range n.Components {
+				cause := ""
+				if spec := o.failing[row]; strings.Count(spec, "/") == 2 {
+					cause = spec[strings.LastIndex(spec, "/")+1:]
+				}
+				if cause != "" && !named(n, cause) && !announcedBefore(obs[:i], cause) {
+					fail("at %d ms: %s announced without its cause %s", o.at, row, cause)
+				}
+			}
+		}
+	}
+
+	// Every root outage, as the sweeps saw it.
+	for _, row := range rootRows {
+		for start := 0; start < len(obs); start++ {
+			if _, bad := obs[start].failing[row]; !bad || (start > 0 && obs[start-1].failing[row] != "") {
+				continue
+			}
+			end := start
+			for end+1 < len(obs) && obs[end+1].failing[row] != "" {
+				end++
+			}
+			since := obs[start].at
+			first := -1 // the first sweep that must announce it
+			for i := start; i <= end; i++ {
+				if !obs[i].paused && obs[i].at >= tl.due(userEnds, since, obs[i].at) {
+					first = i
+					break
+				}
+			}
+			var ann []int
+			problems := 0
+			for i := start; i <= end; i++ {
+				for _, n := range obs[i].notes {
+					if announces(n) && named(n, row) {
+						ann = append(ann, i)
+						if n.Kind == KindProblem {
+							problems++
+						}
+					}
+				}
+			}
+			what := fmt.Sprintf("%s out from %d ms to %d ms", row, since, obs[end].at)
+			switch {
+			case first < 0 && len(ann) > 0:
+				fail("%s: announced at %d ms though never past its grace and windows", what, obs[ann[0]].at)
+			case first >= 0 && len(ann) == 0:
+				fail("%s: never announced (due by %d ms)", what, obs[first].at)
+			case first >= 0 && ann[0] != first:
+				fail("%s: announced at %d ms, want %d ms", what, obs[ann[0]].at, obs[first].at)
+			}
+			if problems > 1 {
+				fail("%s: announced %d times", what, problems)
+			}
+			for _, i := range ann[min(1, len(ann)):] {
+				if !obs[i].resumed {
+					fail("%s: announced again at %d ms, not at the end of a pause", what, obs[i].at)
+				}
+			}
+			if obs[end].at-since < inMS(tl.cfg.Grace) && len(ann) > 0 {
+				fail("%s: shorter than its grace, yet announced", what)
+			}
+			tl.checkReminders(obs, row, start, end, fail)
+		}
+	}
+	tl.checkRecoveries(obs, userEnds, fail)
+	return errs
+}
+
+func announcedBefore(obs []observed, row string) bool {
+	// within the row's current outage: walk back while it is failing
+	for i := len(obs) - 1; i >= 0 && obs[i].failing[row] != ""; i-- {
+		for _, n := range obs[i].notes {
+			if announces(n) && named(n, row) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// checkReminders: once announced, an outage is reminded of at the first
+// unpaused sweep a reminder interval after its last notification, and
+// never sooner.
+func (tl timeline) checkReminders(obs []observed, row string, start, end int, fail func(string, ...any)) {
+	var last ms
+	have := false
+	for i := start; i <= end; i++ {
+		o := obs[i]
+		reminded := false
+		for _, n := range o.notes {
+			if n.Kind == KindReminder && named(n, row) {
+				reminded = true
+				if tl.cfg.Reminder == 0 {
+					fail("%s reminded at %d ms with reminders off", row, o.at)
+				} else if !have || o.at-last < inMS(tl.cfg.Reminder) {
+					fail("%s reminded at %d ms, %d ms after its last notification", row, o.at, o.at-last)
+				}
+			}
+		}
+		due := have && tl.cfg.Reminder > 0 && !o.paused && o.at-last >= inMS(tl.cfg.Reminder)
+		announced := false
+		for _, n := range o.notes {
+			announced = announced || (announces(n) && named(n, row))
+		}
+		if due && !reminded && !announced {
+			fail("%s: no reminder at %d ms, %d ms after its last notification", row, o.at, o.at-last)
+		}
+		if reminded || announced {
+			last, have = o.at, true
+		}
+	}
+}
+
+// checkRecoveries: "recovered" comes once every named row is healthy
+// again, after at least one announcement, never during the user's own
+// transition, and each announcement has at most one.
+func (tl timeline) checkRecoveries(obs []observed, userEnds []ms, fail func(string, ...any)) {
+	open := map[string]bool{}
+	recovered := false
+	for _, o := range obs {
+		for row := range open {
+			if o.failing[row] == "" {
+				delete(open, row)
+				recovered = true
+			}
+		}
+		for _, n := range o.notes {
+			if announces(n) {
+				for _, row := range n.Components {
+					open[row] = true
+				}
+			}
+		}
+		got := 0
+		for _, n := range o.notes {
+			if n.Kind == KindRecovered {
+				got++
+			}
+		}
+		want := 0
+		if !o.paused && len(open) == 0 && recovered {
+			if !tl.inUserWindow(userEnds, o.at) {
+				want = 1
+			}
+			recovered = false
+		}
+		if got != want {
+			fail("at %d ms: %d recovery notices, want %d (open %v)", o.at, got, want, open)
+		}
+	}
+}
+
+func TestPolicyProperties(t *testing.T) {
+	n := 300
+	if v, err := strconv.Atoi(os.Getenv("HALTON_POLICY_TIMELINES")); err == nil && v > 0 {
+		n = v
+	}
+	seed := uint64(time.Now().UnixNano())
+	if v, err := strconv.ParseUint(os.Getenv("HALTON_POLICY_SEED"), 10, 64); err == nil {
+		seed = v
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	failed := 0
+	for i := 0; i < n && failed < 3; i++ {
+		tl := randomTimeline(rng)
+		if errs := tl.check(tl.run()); len(errs) > 0 {
+			failed++
+			t.Errorf("timeline %d (HALTON_POLICY_SEED=%d):\n%s  %s", i, seed, tl, strings.Join(errs[:min(len(errs), 8)], "\n  "))
+		}
+	}
+}
