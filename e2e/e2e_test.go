@@ -216,6 +216,20 @@ func TestScenarios(t *testing.T) {
 		{name: "userenv failed", mode: "apps", faults: []string{"userenv-fail"}, overall: "degraded", code: 1, rows: rows{"userenv": "stopped/warn"}},
 		{name: "full mode daemon crash keeps the proxy on the live edge", mode: "full", faults: []string{"daemon-crash"}, overall: "degraded", code: 1, rows: rows{
 			"daemon": "stopped/warn", "mitmproxy listener": "unbound/warn", "fastapi listener": "unbound/warn", "system-proxy": "on/ok"}},
+		{name: "over SSH: list sees none of the agents", mode: "apps", faults: []string{"background-session"}, overall: "healthy",
+			check: func(t *testing.T, r status.Report) {
+				if r.Launchd.Source != status.LaunchdFromPrint || r.Sweep.Spawned != 5 || r.Daemon.PID == nil {
+					t.Errorf("launchd %+v, spawned %d, daemon PID %v", r.Launchd, r.Sweep.Spawned, r.Daemon.PID)
+				}
+			}},
+		{name: "the daemon switched off in Login Items", mode: "apps", faults: []string{"daemon-disabled"}, overall: "degraded", code: 1, rows: rows{
+			"daemon": "stopped/warn", "watchdog": "stopped/warn", "mitmproxy listener": "unbound/warn", "fastapi listener": "unbound/warn"},
+			check: func(t *testing.T, r status.Report) {
+				c, _ := r.Row("daemon")
+				if !strings.Contains(c.Detail, "disabled") || !strings.HasPrefix(c.NextStep, "launchctl enable gui/") || len(r.Launchd.Disabled) != 1 {
+					t.Errorf("daemon %q next %q, disabled %v", c.Detail, c.NextStep, r.Launchd.Disabled)
+				}
+			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -189,3 +189,55 @@ func TestUpWithABusyPortLeavesNoHalfBuiltWorld(t *testing.T) {
 		t.Errorf("a failed up left %s behind (%v)", dir, err)
 	}
 }
+
+// TestDownSparesAReusedPID: a world whose supervisor died and whose job's
+// PID now belongs to another process: down must not signal that process.
+func TestDownSparesAReusedPID(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "w")
+	if _, err := sim(t, "up", "--dir", dir, "--owner", "0"); err != nil {
+		t.Fatal(err)
+	}
+	pids, _ := worldPIDs(t, dir)
+	syscall.Kill(pids[0], syscall.SIGKILL) // the supervisor, and its jobs with it
+	for _, pid := range pids[1:] {
+		testwait.For(t, "the jobs to die", func() bool { return !running(pid) })
+	}
+	// An innocent process, recorded as the daemon (its PID reused).
+	innocent := exec.Command("sleep", "60")
+	if err := innocent.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer innocent.Process.Kill()
+	b, _ := os.ReadFile(filepath.Join(dir, "world.json"))
+	var state map[string]any
+	json.Unmarshal(b, &state)
+	jobs := state["jobs"].(map[string]any)
+	jobs["com.haltonlabs.meter"].(map[string]any)["pid"] = innocent.Process.Pid
+	state["thief_pid"] = innocent.Process.Pid
+	b, _ = json.Marshal(state)
+	os.WriteFile(filepath.Join(dir, "world.json"), b, 0o644)
+	if _, err := sim(t, "down", "--dir", dir); err != nil {
+		t.Fatalf("down: %v", err)
+	}
+	if !running(innocent.Process.Pid) {
+		t.Error("down killed a process that was not the world's")
+	}
+}
+
+// TestFaultsAreIdempotent: a fault applied twice is applied once; heal
+// undoes it.
+func TestFaultsAreIdempotent(t *testing.T) {
+	w := up(t, "apps")
+	w.fault("port-steal")
+	w.fault("port-steal")
+	pids, _ := worldPIDs(t, w.dir)
+	if _, err := sim(t, "heal", "--dir", w.dir); err != nil {
+		t.Fatal(err)
+	}
+	if r, code := w.check(); r.Overall != "healthy" || code != 0 {
+		t.Fatalf("after heal: %s %s", r.Overall, r.Headline)
+	}
+	if thief := pids[1]; thief > 0 {
+		testwait.For(t, "the thief gone", func() bool { return !running(thief) })
+	}
+}

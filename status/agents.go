@@ -10,8 +10,12 @@ import (
 	"strings"
 )
 
-// maxPlist bounds a LaunchAgent plist or preferences.plist read.
-const maxPlist = 4 << 20
+// Read limits of the plists: a LaunchAgent is a few hundred bytes, and
+// preferences.plist tens of kilobytes.
+const (
+	maxAgentPlist = 256 << 10
+	maxPrefsPlist = 2 << 20
+)
 
 // LaunchAgent is the part of a LaunchAgent plist the monitor needs.
 type LaunchAgent struct {
@@ -19,7 +23,7 @@ type LaunchAgent struct {
 	Program                string            `plist:"Program,omitempty"`
 	ProgramArguments       []string          `plist:"ProgramArguments"`
 	RunAtLoad              bool              `plist:"RunAtLoad"`
-	KeepAlive              any               `plist:"KeepAlive,omitempty"`
+	KeepAlive              *KeepAlive        `plist:"KeepAlive,omitempty"`
 	LimitLoadToSessionType string            `plist:"LimitLoadToSessionType,omitempty"`
 	ProcessType            string            `plist:"ProcessType,omitempty"`
 	StandardOutPath        string            `plist:"StandardOutPath,omitempty"`
@@ -40,15 +44,7 @@ func (a LaunchAgent) Executable() string {
 
 // KeepsAlive reports whether KeepAlive is set in any form (true, or a dict
 // of conditions).
-func (a LaunchAgent) KeepsAlive() bool {
-	switch v := a.KeepAlive.(type) {
-	case bool:
-		return v
-	case map[string]any:
-		return len(v) > 0
-	}
-	return false
-}
+func (a LaunchAgent) KeepsAlive() bool { return a.KeepAlive != nil && bool(*a.KeepAlive) }
 
 // ParseLaunchAgent decodes a LaunchAgent plist (XML or binary) and checks
 // that it names a program.
@@ -68,7 +64,7 @@ func ParseLaunchAgent(b []byte) (LaunchAgent, error) {
 
 // ReadLaunchAgent reads and decodes a LaunchAgent plist.
 func ReadLaunchAgent(path string) (LaunchAgent, error) {
-	b, err := readBounded(path, maxPlist)
+	b, err := readBounded(path, maxAgentPlist)
 	if err != nil {
 		return LaunchAgent{}, fmt.Errorf("read %s: %w", filepath.Base(path), err)
 	}

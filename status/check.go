@@ -92,7 +92,13 @@ func probe(ctx context.Context, cfg Config, cachedLaunchd *LaunchdFacts, probes 
 		spawnedBefore = c.Spawned()
 	}
 
-	f := Facts{Home: cfg.Home, MeterHome: cfg.MeterHome, Deadline: deadline, BarVersion: cfg.BarVersion}
+	f := Facts{Home: cfg.Home, MeterHome: cfg.MeterHome, Deadline: deadline, BarVersion: cfg.BarVersion,
+		UID: cfg.UID, User: cfg.User, Problem: cfg.Problem}
+	if f.Problem != "" {
+		f.CheckedAt = cfg.now()
+		f.Duration = time.Since(start)
+		return f
+	}
 	f.Install = probeInstall(cfg)
 	f.Ports = probePorts(cfg)
 	f.CheckedAt = cfg.now()
@@ -107,7 +113,7 @@ func probe(ctx context.Context, cfg Config, cachedLaunchd *LaunchdFacts, probes 
 		if cachedLaunchd != nil {
 			return *cachedLaunchd
 		}
-		return probeLaunchd(ctx, runner, cfg.Launchctl, tools)
+		return probeLaunchd(ctx, runner, cfg, tools, f.Install.Agents)
 	})
 	proxyCh := goProbe(probes, func() ProxyFacts { return probeProxy(ctx, cfg, runner, tools) })
 	connect := connectTimeout(deadline)
@@ -128,8 +134,12 @@ func probe(ctx context.Context, cfg Config, cachedLaunchd *LaunchdFacts, probes 
 	f.API = await(ctx, apiCh, func() PortFacts { return PortFacts{Port: f.Ports.API, Problem: late("connect")} })
 	f.Health = await(ctx, healthCh, func() HealthFacts { return HealthFacts{Problem: late("/health"), TimedOut: true} })
 
-	if f.Health.Version == "" {
-		f.DistVersion = daemonVersion(cfg)
+	// The version comes from the daemon's own /health; when it gives none,
+	// or the process answering is not the daemon launchd runs (an
+	// impostor on its port), from the install's venv, within the deadline.
+	if f.Health.Version == "" || !f.Launchd.Job(LabelDaemon).Running() {
+		distCh := goProbe(probes, func() string { return daemonVersion(cfg) })
+		f.DistVersion = await(ctx, distCh, func() string { return "" })
 	}
 	if c, ok := runner.(spawnCounter); ok {
 		f.Spawned = c.Spawned() - spawnedBefore

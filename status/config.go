@@ -1,10 +1,15 @@
 package status
 
 import (
+	"fmt"
 	"os"
+	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/haltonlabs/halton-meter-bar/internal/text"
 )
 
 // Default paths of the macOS tools and files the engine reads.
@@ -23,6 +28,9 @@ const (
 	EnvLaunchctl    = "HALTON_BAR_LAUNCHCTL"
 	EnvNetworksetup = "HALTON_BAR_NETWORKSETUP"
 	EnvPreferences  = "HALTON_BAR_PREFERENCES"
+	// EnvConsole names the file whose owner is the logged-in user
+	// (/dev/console), for a run as root.
+	EnvConsole = "HALTON_BAR_CONSOLE"
 )
 
 // Config says where everything is. The zero value is not useful: start from
@@ -41,6 +49,18 @@ type Config struct {
 	BarVersion string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+
+	// UID is the user whose install is checked: their launchd domain is
+	// gui/<UID>.
+	UID int
+	// User names that user when it is not this process's own (--user, or
+	// the console user for a run as root); OtherUser is then set, and
+	// launchd is asked with `launchctl print`, which reaches their domain.
+	User      string
+	OtherUser bool
+	// Problem says why there is no install to look at (HOME unset, nobody
+	// logged in): the report is then unknown with this reason.
+	Problem string
 }
 
 // ConfigFromEnv builds the Config from the process environment: HOME,
@@ -59,12 +79,7 @@ func ConfigFromLookup(lookup func(string) (string, bool)) Config {
 		return def
 	}
 	home := get("HOME", "")
-	if home == "" {
-		if h, err := os.UserHomeDir(); err == nil {
-			home = h
-		}
-	}
-	return Config{
+	c := Config{
 		Home:            home,
 		MeterHome:       get(EnvMeterHome, filepath.Join(home, ".halton-meter")),
 		LaunchAgentsDir: filepath.Join(home, "Library", "LaunchAgents"),
@@ -72,7 +87,40 @@ func ConfigFromLookup(lookup func(string) (string, bool)) Config {
 		Networksetup:    get(EnvNetworksetup, DefaultNetworksetup),
 		Preferences:     get(EnvPreferences, DefaultPreferences),
 		Timeout:         DefaultTimeout,
+		UID:             os.Getuid(),
 	}
+	// Never paths relative to wherever the program was started.
+	switch {
+	case home == "":
+		c.Problem = "HOME is not set: there is no home folder to look in"
+	case !filepath.IsAbs(home):
+		c.Problem = fmt.Sprintf("HOME (%q) is not an absolute path", text.Safe(text.Clip(home, 60)))
+	case !filepath.IsAbs(c.MeterHome):
+		c.Problem = fmt.Sprintf("%s (%q) is not an absolute path", EnvMeterHome, text.Safe(text.Clip(c.MeterHome, 60)))
+	}
+	return c
+}
+
+// ForUser points c at another user's install: their home (unless
+// HALTON_METER_HOME names one), their LaunchAgents and their GUI domain.
+func (c Config) ForUser(u *user.User, lookup func(string) (string, bool)) (Config, error) {
+	uid, err := strconv.Atoi(u.Uid)
+	if err != nil {
+		return c, fmt.Errorf("user %s has no numeric uid (%q)", u.Username, u.Uid)
+	}
+	if !filepath.IsAbs(u.HomeDir) {
+		return c, fmt.Errorf("user %s has no home folder", u.Username)
+	}
+	c.Home = u.HomeDir
+	c.MeterHome = filepath.Join(u.HomeDir, ".halton-meter")
+	if v, ok := lookup(EnvMeterHome); ok && v != "" {
+		c.MeterHome = v
+	}
+	c.LaunchAgentsDir = filepath.Join(u.HomeDir, "Library", "LaunchAgents")
+	c.UID, c.User = uid, u.Username
+	c.OtherUser = uid != os.Geteuid()
+	c.Problem = ""
+	return c, nil
 }
 
 // ConfigFromEnviron is ConfigFromEnv over KEY=VALUE lines, such as a

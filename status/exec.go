@@ -30,6 +30,10 @@ type Result struct {
 	ExitCode int
 	// Truncated is set when the output went past maxCommandOutput.
 	Truncated bool
+	// Incomplete is set when the command exited but something it left
+	// running held its output open past the wait delay: what was read may
+	// be cut short.
+	Incomplete bool
 }
 
 // Runner runs a command by absolute path, without a shell.
@@ -40,6 +44,13 @@ type Runner interface {
 // ExecRunner runs real processes. It kills the whole process group when ctx
 // ends, so a hung tool cannot leave children behind, and counts its spawns.
 type ExecRunner struct {
+	// WaitDelay is how long, once the command has exited, its output may
+	// still take to drain (a loaded machine copies a long table slowly);
+	// past it, the output is Incomplete. Zero is a second. Launchers whose
+	// output does not matter (an opener leaving a browser running) want it
+	// short.
+	WaitDelay time.Duration
+
 	spawned atomic.Int64
 }
 
@@ -72,7 +83,10 @@ func (r *ExecRunner) RunInput(ctx context.Context, in io.Reader, path string, ar
 		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}
 	// A grandchild holding the pipes open must not keep Wait waiting.
-	cmd.WaitDelay = 100 * time.Millisecond
+	cmd.WaitDelay = r.WaitDelay
+	if cmd.WaitDelay <= 0 {
+		cmd.WaitDelay = time.Second
+	}
 	if err := cmd.Start(); err != nil {
 		return Result{}, startError(path, err)
 	}
@@ -98,7 +112,9 @@ func (r *ExecRunner) RunInput(ctx context.Context, in io.Reader, path string, ar
 			return res, fmt.Errorf("killed by %s", SignalText(int(ws.Signal())))
 		}
 	case errors.Is(err, exec.ErrWaitDelay):
-		// Exited; a leftover child kept the pipe open. The output is complete.
+		// Exited, but a leftover child kept the pipe open: what was read so
+		// far may not be all of it.
+		res.Incomplete = true
 	default:
 		return res, err
 	}
@@ -156,6 +172,9 @@ func RunTool(ctx context.Context, r Runner, name, path string, timeout time.Dura
 	}
 	if res.Truncated {
 		return res, fmt.Errorf("%s printed more than %d bytes", name, maxCommandOutput)
+	}
+	if res.Incomplete {
+		return res, fmt.Errorf("%s output may be cut short: something it started kept it open", name)
 	}
 	return res, nil
 }

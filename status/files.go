@@ -15,8 +15,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
-
-	"github.com/haltonlabs/halton-meter-bar/internal/text"
 )
 
 // Read limits. A sentinel is a word; effective-ports.json and config.toml are
@@ -116,7 +114,8 @@ func ParseInstallMode(b []byte) (string, error) {
 	case ModeEnvOnly, ModeApps, ModeFull:
 		return mode, nil
 	}
-	return "", fmt.Errorf("unrecognised mode %q", text.Clip(mode, 24))
+	// What the file holds is never repeated: it may be anything.
+	return "", errors.New("unrecognised mode (not env-only, apps or full)")
 }
 
 // InstallFacts is what the install's files say.
@@ -206,11 +205,12 @@ const (
 // ParseEffectivePorts parses ~/.halton-meter/effective-ports.json. Its key
 // names are undocumented, so both edge/internal/api and
 // edge_port/internal_port/api_port are accepted. Every port must be an
-// integer from 1 to 65535; all three must be present.
+// integer from 1 to 65535; all three must be present. Errors name the key
+// and, for JSON that does not parse, the line: never the file's text.
 func ParseEffectivePorts(b []byte) (Ports, error) {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {
-		return Ports{}, fmt.Errorf("not a JSON object: %w", err)
+		return Ports{}, fmt.Errorf("not a JSON object%s", jsonWhere(b, err))
 	}
 	p := Ports{Source: PortsFromEffective}
 	for _, k := range []struct {
@@ -233,33 +233,48 @@ func ParseEffectivePorts(b []byte) (Ports, error) {
 	return p, nil
 }
 
+// jsonWhere says on which line JSON stopped parsing.
+func jsonWhere(b []byte, err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) && se.Offset > 0 && se.Offset <= int64(len(b)) {
+		return fmt.Sprintf(" (line %d)", bytes.Count(b[:se.Offset], []byte("\n"))+1)
+	}
+	return ""
+}
+
 func isNull(v json.RawMessage) bool { return v == nil || string(v) == "null" }
 
 func jsonPort(v json.RawMessage) (int, error) {
 	var n float64
 	if err := json.Unmarshal(v, &n); err != nil {
-		return 0, fmt.Errorf("not a number: %s", text.Clip(string(v), 20))
+		return 0, errors.New("not a number")
 	}
 	return checkPort(n)
 }
 
 func checkPort(n float64) (int, error) {
 	if n != math.Trunc(n) {
-		return 0, fmt.Errorf("not an integer: %v", n)
+		return 0, errors.New("not an integer")
 	}
 	if n < 1 || n > 65535 {
-		return 0, fmt.Errorf("port %v out of range 1-65535", n)
+		return 0, errors.New("out of range 1-65535")
 	}
 	return int(n), nil
 }
 
 // ParseConfigPorts reads the [daemon] edge_port, internal_port and api_port
 // keys of config.toml. Missing keys keep their defaults; present keys must
-// be valid ports.
+// be valid ports. A file that does not parse is named by line only: the
+// TOML parser's own messages quote the text, and config.toml may hold
+// secrets.
 func ParseConfigPorts(b []byte) (Ports, error) {
 	var doc map[string]any
 	if err := toml.Unmarshal(b, &doc); err != nil {
-		return Ports{}, fmt.Errorf("does not parse: %s", firstLine([]byte(err.Error())))
+		var pe toml.ParseError
+		if errors.As(err, &pe) && pe.Position.Line > 0 {
+			return Ports{}, fmt.Errorf("does not parse (line %d)", pe.Position.Line)
+		}
+		return Ports{}, errors.New("does not parse")
 	}
 	daemon, ok := doc["daemon"].(map[string]any)
 	if _, present := doc["daemon"]; present && !ok {
@@ -294,29 +309,52 @@ func ParseConfigPorts(b []byte) (Ports, error) {
 	return p, nil
 }
 
+// collision names two roles given the same port, or "".
+func collision(p Ports) string {
+	switch {
+	case p.Edge == p.Internal:
+		return fmt.Sprintf("the edge and internal ports are both %d", p.Edge)
+	case p.Edge == p.API:
+		return fmt.Sprintf("the edge and api ports are both %d", p.Edge)
+	case p.Internal == p.API:
+		return fmt.Sprintf("the internal and api ports are both %d", p.Internal)
+	}
+	return ""
+}
+
 // probePorts resolves the ports: effective-ports.json, else config.toml
 // [daemon], else the defaults. A file that exists but cannot be used is a
-// Problem, reported with the source that was used instead.
+// Problem, reported with the source that was used instead; the defaults
+// used after such a failure are a Guess. Two roles on one port is a
+// Problem too.
 func probePorts(cfg Config) Ports {
 	var problems []string
+	p, found := Ports{}, false
 	if b, err := readBounded(filepath.Join(cfg.MeterHome, "effective-ports.json"), maxSmallFile); err == nil {
-		p, perr := ParseEffectivePorts(b)
-		if perr == nil {
-			return p
+		if ep, perr := ParseEffectivePorts(b); perr == nil {
+			p, found = ep, true
+		} else {
+			problems = append(problems, "effective-ports.json: "+perr.Error())
 		}
-		problems = append(problems, "effective-ports.json: "+perr.Error())
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		problems = append(problems, "effective-ports.json: "+fileProblem(err))
 	}
-	p := Ports{Edge: DefaultEdgePort, Internal: DefaultInternalPort, API: DefaultAPIPort, Source: PortsFromDefaults}
-	if b, err := readBounded(filepath.Join(cfg.MeterHome, "config.toml"), maxSmallFile); err == nil {
-		if cp, perr := ParseConfigPorts(b); perr == nil {
-			p = cp
-		} else {
-			problems = append(problems, "config.toml: "+perr.Error())
+	if !found {
+		p = Ports{Edge: DefaultEdgePort, Internal: DefaultInternalPort, API: DefaultAPIPort, Source: PortsFromDefaults}
+		if b, err := readBounded(filepath.Join(cfg.MeterHome, "config.toml"), maxSmallFile); err == nil {
+			if cp, perr := ParseConfigPorts(b); perr == nil {
+				p = cp
+			} else {
+				problems = append(problems, "config.toml: "+perr.Error())
+			}
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			problems = append(problems, "config.toml: "+fileProblem(err))
 		}
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		problems = append(problems, "config.toml: "+fileProblem(err))
+		// Nothing usable named them: the defaults are only a guess.
+		p.Guess = len(problems) > 0 && p.Source == PortsFromDefaults
+	}
+	if c := collision(p); c != "" {
+		problems = append(problems, p.Source+": "+c)
 	}
 	p.Problem = strings.Join(problems, "; ")
 	return p

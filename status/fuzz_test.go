@@ -78,8 +78,13 @@ func FuzzParseProxyOutput(f *testing.F) {
 func FuzzParsePreferences(f *testing.F) {
 	addFixtures(f, "preferences-*.plist")
 	f.Add([]byte("bplist00"))
+	f.Add(prefsBomb(40))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		services, err := ParsePreferences(b)
+		var services []ProxyService
+		var err error
+		if n := allocated(func() { services, err = ParsePreferences(b) }); n > memoryBound+uint64(len(b))*64 {
+			t.Fatalf("%d bytes of plist allocated %d", len(b), n)
+		}
 		if err != nil {
 			return
 		}
@@ -93,8 +98,13 @@ func FuzzParsePreferences(f *testing.F) {
 
 func FuzzParseLaunchAgent(f *testing.F) {
 	addFixtures(f, "launchagent*.plist")
+	f.Add(agentBomb(40))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		a, err := ParseLaunchAgent(b)
+		var a LaunchAgent
+		var err error
+		if n := allocated(func() { a, err = ParseLaunchAgent(b) }); n > memoryBound+uint64(len(b))*64 {
+			t.Fatalf("%d bytes of plist allocated %d", len(b), n)
+		}
 		if err == nil && (a.Label == "" || a.Executable() == "") {
 			t.Fatalf("accepted an agent with no label or program: %+v", a)
 		}
@@ -155,6 +165,32 @@ func FuzzParseHealthBody(f *testing.F) {
 		_, v, err := ParseHealthBody(b)
 		if err == nil && v != "" && !validVersion(v) {
 			t.Fatalf("accepted version %q", v)
+		}
+	})
+}
+
+func FuzzParsePrint(f *testing.F) {
+	addFixtures(f, "launchctl-print-gui-*.txt")
+	f.Add([]byte("gui/501/x = {\n\tstate = running\n\tpid = 12\n\tlast terminating signal = Killed: 9\n}\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		j, err := ParsePrint(b)
+		if err == nil && (!j.Loaded || j.PID < 0) {
+			t.Fatalf("accepted %+v", j)
+		}
+	})
+}
+
+func FuzzParsePrintDisabled(f *testing.F) {
+	addFixtures(f, "launchctl-print-disabled.txt")
+	f.Add([]byte("disabled services = {\n\t\"a\" => true\n\t\"b\" => false\n}\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		disabled, err := ParsePrintDisabled(b)
+		if err == nil {
+			for label := range disabled {
+				if label == "" {
+					t.Fatal("an empty label")
+				}
+			}
 		}
 	})
 }

@@ -22,7 +22,7 @@ func goldenFacts(t *testing.T, table string) Facts {
 		t.Fatal(err)
 	}
 	f := healthyFacts(ModeApps)
-	f.Launchd = LaunchdFacts{Jobs: jobs}
+	f.Launchd = LaunchdFacts{Jobs: jobs, Source: LaunchdFromList}
 	f.Health.Version = "0.1.24"
 	f.BarVersion = "1.0.0"
 	f.Duration, f.Deadline, f.Spawned = 3200*time.Microsecond, 2*time.Second, 1

@@ -45,6 +45,7 @@ const (
 // step under any row that has one, and the overall verdict. colour adds
 // ANSI colours by level.
 func WriteTable(w io.Writer, r Report, colour bool) error {
+	r = Printable(r)
 	paint := func(code, s string) string {
 		if !colour || code == "" {
 			return s

@@ -274,7 +274,7 @@ func TestParseInstallMode(t *testing.T) {
 			t.Errorf("%q: %q, %v", in, got, err)
 		}
 	}
-	for in, wantErr := range map[string]string{"": "empty", "\n\n": "empty", "turbo\n": `unrecognised mode "turbo"`, "\x00\x01": "binary", "\xff\xfe": "binary", "APPS": "unrecognised"} {
+	for in, wantErr := range map[string]string{"": "empty", "\n\n": "empty", "turbo\n": `unrecognised mode (not env-only, apps or full)`, "\x00\x01": "binary", "\xff\xfe": "binary", "APPS": "unrecognised"} {
 		if _, err := ParseInstallMode([]byte(in)); err == nil || !strings.Contains(err.Error(), wantErr) {
 			t.Errorf("%q: err = %v, want %q", in, err, wantErr)
 		}

@@ -14,31 +14,60 @@ import (
 	"github.com/haltonlabs/halton-meter-bar/internal/text"
 )
 
-// prefsService is one entry of NetworkServices in preferences.plist. The
-// values stay loosely typed so that a field of the wrong type is skipped,
-// not fatal.
+// prefsService is one entry of NetworkServices in preferences.plist: only
+// the keys the engine needs, each loose, so a field of the wrong type is
+// read as absent, not fatal.
 type prefsService struct {
-	UserDefinedName string         `plist:"UserDefinedName"`
-	Interface       map[string]any `plist:"Interface"`
-	Proxies         map[string]any `plist:"Proxies"`
-	Inactive        any            `plist:"__INACTIVE__"`
+	UserDefinedName looseString `plist:"UserDefinedName"`
+	Interface       looseDict[struct {
+		UserDefinedName looseString `plist:"UserDefinedName"`
+	}] `plist:"Interface"`
+	Proxies  looseDict[prefsProxies] `plist:"Proxies"`
+	Inactive looseBool               `plist:"__INACTIVE__"`
+}
+
+type prefsProxies struct {
+	HTTPSEnable looseInt    `plist:"HTTPSEnable"`
+	HTTPSProxy  looseString `plist:"HTTPSProxy"`
+	HTTPSPort   looseInt    `plist:"HTTPSPort"`
+	HTTPEnable  looseInt    `plist:"HTTPEnable"`
+	HTTPProxy   looseString `plist:"HTTPProxy"`
+	HTTPPort    looseInt    `plist:"HTTPPort"`
 }
 
 type prefsFile struct {
-	CurrentSet      string                  `plist:"CurrentSet"`
-	NetworkServices map[string]prefsService `plist:"NetworkServices"`
-	Sets            map[string]prefsSet     `plist:"Sets"`
+	CurrentSet      looseString                        `plist:"CurrentSet"`
+	NetworkServices map[string]looseDict[prefsService] `plist:"NetworkServices"`
+	Sets            map[string]looseDict[prefsSet]     `plist:"Sets"`
 }
 
 type prefsSet struct {
-	Network struct {
-		Global struct {
-			IPv4 struct {
-				ServiceOrder []string `plist:"ServiceOrder"`
-			} `plist:"IPv4"`
-		} `plist:"Global"`
-		Service map[string]map[string]any `plist:"Service"`
-	} `plist:"Network"`
+	Network looseDict[struct {
+		Global looseDict[struct {
+			IPv4 looseDict[struct {
+				ServiceOrder looseStrings `plist:"ServiceOrder"`
+			}] `plist:"IPv4"`
+		}] `plist:"Global"`
+		Service map[string]looseDict[struct {
+			Link looseString `plist:"__LINK__"`
+		}] `plist:"Service"`
+	}] `plist:"Network"`
+}
+
+// looseDict is a dictionary decoded into T (OK), or T's zero value when
+// the value is not one.
+type looseDict[T any] struct {
+	V  T
+	OK bool
+}
+
+// UnmarshalPlist implements plist.Unmarshaler.
+func (d *looseDict[T]) UnmarshalPlist(unmarshal func(any) error) error {
+	var v T
+	if unmarshal(&v) == nil {
+		d.V, d.OK = v, true
+	}
+	return nil
 }
 
 // ParsePreferences reads every network service's proxies from
@@ -60,23 +89,23 @@ func ParsePreferences(b []byte) ([]ProxyService, error) {
 			ids = append(ids, id)
 		}
 		sort.Slice(ids, func(i, j int) bool {
-			return serviceName(p.NetworkServices[ids[i]], ids[i]) < serviceName(p.NetworkServices[ids[j]], ids[j])
+			return serviceName(p.NetworkServices[ids[i]].V, ids[i]) < serviceName(p.NetworkServices[ids[j]].V, ids[j])
 		})
 	}
 	services := make([]ProxyService, 0, len(ids))
 	for _, id := range ids {
-		s, ok := p.NetworkServices[id]
-		if !ok {
-			continue
+		entry, ok := p.NetworkServices[id]
+		if !ok || !entry.OK {
+			continue // not there, or not a service
 		}
-		svc := ProxyService{
+		s, px := entry.V, entry.V.Proxies.V
+		web := ProxySetting{Enabled: px.HTTPEnable == 1, Server: string(px.HTTPProxy), Port: int(px.HTTPPort)}
+		services = append(services, ProxyService{
 			Name:    serviceName(s, id),
-			Enabled: !plistBool(s.Inactive),
-			Secure:  proxyFrom(s.Proxies, "HTTPS"),
-		}
-		web := proxyFrom(s.Proxies, "HTTP")
-		svc.Web = &web
-		services = append(services, svc)
+			Enabled: !bool(s.Inactive),
+			Secure:  ProxySetting{Enabled: px.HTTPSEnable == 1, Server: string(px.HTTPSProxy), Port: int(px.HTTPSPort)},
+			Web:     &web,
+		})
 	}
 	return services, nil
 }
@@ -84,25 +113,26 @@ func ParsePreferences(b []byte) ([]ProxyService, error) {
 // currentSetServices lists the current set's services in service order,
 // then any linked service the order leaves out. Nil when there is no usable set.
 func currentSetServices(p prefsFile) []string {
-	set, ok := p.Sets[strings.TrimPrefix(p.CurrentSet, "/Sets/")]
-	if !ok || len(set.Network.Service) == 0 {
+	entry, ok := p.Sets[strings.TrimPrefix(string(p.CurrentSet), "/Sets/")]
+	network := entry.V.Network.V
+	if !ok || len(network.Service) == 0 {
 		return nil
 	}
 	target := func(key string) string {
-		if link, _ := set.Network.Service[key]["__LINK__"].(string); link != "" {
+		if link := string(network.Service[key].V.Link); link != "" {
 			return strings.TrimPrefix(link, "/NetworkServices/")
 		}
 		return key
 	}
 	var ids []string
 	seen := make(map[string]bool)
-	for _, key := range set.Network.Global.IPv4.ServiceOrder {
-		if _, linked := set.Network.Service[key]; linked && !seen[key] {
+	for _, key := range network.Global.V.IPv4.V.ServiceOrder {
+		if _, linked := network.Service[key]; linked && !seen[key] {
 			ids, seen[key] = append(ids, target(key)), true
 		}
 	}
 	var rest []string
-	for key := range set.Network.Service {
+	for key := range network.Service {
 		if !seen[key] {
 			rest, seen[key] = append(rest, key), true
 		}
@@ -116,52 +146,12 @@ func currentSetServices(p prefsFile) []string {
 
 func serviceName(s prefsService, id string) string {
 	if s.UserDefinedName != "" {
-		return s.UserDefinedName
+		return string(s.UserDefinedName)
 	}
-	if n, ok := s.Interface["UserDefinedName"].(string); ok && n != "" {
-		return n
+	if n := s.Interface.V.UserDefinedName; n != "" {
+		return string(n)
 	}
 	return id
-}
-
-func proxyFrom(m map[string]any, prefix string) ProxySetting {
-	server, _ := m[prefix+"Proxy"].(string)
-	return ProxySetting{
-		Enabled: plistInt(m[prefix+"Enable"]) == 1,
-		Server:  server,
-		Port:    plistInt(m[prefix+"Port"]),
-	}
-}
-
-func plistInt(v any) int {
-	switch x := v.(type) {
-	case uint64:
-		if x <= 1<<31 {
-			return int(x)
-		}
-	case int64:
-		return int(x)
-	case bool:
-		if x {
-			return 1
-		}
-	case string:
-		n, _ := strconv.Atoi(strings.TrimSpace(x))
-		return n
-	}
-	return 0
-}
-
-func plistBool(v any) bool {
-	switch x := v.(type) {
-	case bool:
-		return x
-	case uint64:
-		return x != 0
-	case string:
-		return x == "1" || strings.EqualFold(x, "true") || strings.EqualFold(x, "yes")
-	}
-	return false
 }
 
 // ParseServiceList parses `networksetup -listallnetworkservices`: a
@@ -257,7 +247,7 @@ type ProxyFacts struct {
 // probeProxy reads the proxies from preferences.plist, with no process
 // spawned; when that file cannot be used it asks networksetup.
 func probeProxy(ctx context.Context, cfg Config, r Runner, timeout time.Duration) ProxyFacts {
-	b, err := readBounded(cfg.Preferences, maxPlist)
+	b, err := readBounded(cfg.Preferences, maxPrefsPlist)
 	if err == nil {
 		services, perr := ParsePreferences(b)
 		if perr == nil {

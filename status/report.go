@@ -127,6 +127,9 @@ type Ports struct {
 	API      int    `json:"api"`
 	Source   string `json:"source"`
 	Problem  string `json:"problem,omitempty"`
+	// Guess is set when a file that names the ports could not be used and
+	// the ports in use are only the fallback: a closed port proves nothing.
+	Guess bool `json:"guess,omitempty"`
 }
 
 // ProxySetting is one proxy (web or secure web) of a network service.
@@ -200,6 +203,22 @@ type Sweep struct {
 	LaunchdCached bool `json:"launchd_cached,omitempty"`
 }
 
+// LaunchdInfo says how launchd was asked: with `launchctl list`
+// (Source "list": the caller's own session) or `launchctl print` per
+// label ("print": from SSH, as root, for another user), in which domain,
+// and which of the jobs the user switched off.
+type LaunchdInfo struct {
+	Source   string   `json:"source"`
+	Domain   string   `json:"domain"`
+	Disabled []string `json:"disabled,omitempty"`
+}
+
+// User is whose install a report is of, when not the caller's own.
+type User struct {
+	Name string `json:"name"`
+	UID  int    `json:"uid"`
+}
+
 // Report is the result of one sweep. Its JSON keeps every key and type of
 // the vendor's `halton-meter status --json` and only adds fields.
 type Report struct {
@@ -224,6 +243,8 @@ type Report struct {
 	Components    []Component `json:"components"`
 	Warnings      []string    `json:"warnings"`
 	Sweep         Sweep       `json:"sweep"`
+	Launchd       LaunchdInfo `json:"launchd"`
+	User          *User       `json:"user,omitempty"`
 }
 
 // Row returns the component with the given name, or false.

@@ -56,6 +56,13 @@ type Facts struct {
 	Deadline   time.Duration
 	Spawned    int
 	BarVersion string
+
+	// UID and User are whose install this is (User "" for this process's
+	// own); Problem why there is none to look at (HOME unset, nobody
+	// logged in).
+	UID     int
+	User    string
+	Problem string
 }
 
 // evaluation carries what the rows share while they are built.
@@ -87,6 +94,12 @@ func Evaluate(f Facts) Report {
 			Spawned:    f.Spawned,
 		},
 	}
+	if f.User != "" {
+		r.User = &User{Name: f.User, UID: f.UID}
+	}
+	if f.Problem != "" {
+		return cannotLook(r, f.Problem)
+	}
 	if !f.Install.Installed {
 		return notInstalled(r, cfg)
 	}
@@ -113,15 +126,26 @@ func Evaluate(f Facts) Report {
 	for _, name := range ComponentOrder {
 		rows[name] = build[name]()
 	}
+	if f.Ports.Guess {
+		e.distrustPorts(rows)
+	}
 	r.Components = ordered(rows)
 	r.InstallMode = e.mode
 	if e.mode == "" {
 		r.InstallMode = StateUnknown
 	}
-	if f.Health.Version != "" {
+	// The version is the daemon's own word only when launchd says the
+	// daemon runs: anything else answering on its port is an impostor.
+	if f.Health.Version != "" && e.daemonUp {
 		r.Version, r.VersionSource = f.Health.Version, "/health"
 	} else if f.DistVersion != "" {
 		r.Version, r.VersionSource = f.DistVersion, "dist-info"
+	}
+	r.Launchd = LaunchdInfo{Source: f.Launchd.Source, Domain: GUIDomain(f.UID)}
+	for _, label := range Labels {
+		if f.Launchd.Disabled[label] {
+			r.Launchd.Disabled = append(r.Launchd.Disabled, label)
+		}
 	}
 
 	r.Daemon = e.job(LabelDaemon, rows[CompDaemon].State)
@@ -143,6 +167,9 @@ func Evaluate(f Facts) Report {
 	if f.Ports.Problem != "" {
 		r.Warnings = append(r.Warnings, f.Ports.Problem)
 	}
+	if f.Launchd.DisabledProblem != "" {
+		r.Warnings = append(r.Warnings, "cannot tell whether a job is switched off: "+f.Launchd.DisabledProblem)
+	}
 	if f.Proxy.SourceNote != "" && f.Proxy.Problem == "" {
 		r.Warnings = append(r.Warnings, f.Proxy.SourceNote+"; read with networksetup")
 	}
@@ -150,6 +177,47 @@ func Evaluate(f Facts) Report {
 	r.Overall = e.overall(r.Components)
 	r.Level = overallLevel(r.Overall)
 	r.Headline = headline(r.Overall, r.Components, f)
+	return r
+}
+
+// distrustPorts is for ports that are only a guess, after the files that
+// name them could not be read: a closed guessed port proves nothing, so
+// what rests on it is unknown, and no row is crit.
+func (e *evaluation) distrustPorts(rows map[string]Component) {
+	why := " · the ports are only a guess (" + e.f.Ports.Problem + ")"
+	for name, c := range rows {
+		switch {
+		case c.Level == LevelCrit:
+			c.Level = LevelUnknown
+		case c.State == StateUnbound && c.CausedBy == "" && (name == CompEdge || name == CompMitmproxy || name == CompFastAPI):
+			c.State, c.Level = StateUnknown, LevelUnknown
+		default:
+			continue
+		}
+		c.Detail += why
+		c.NextStep = StepDoctor
+		rows[name] = c
+	}
+}
+
+// cannotLook is the report when there is no install to look at: HOME
+// unset, nobody logged in.
+func cannotLook(r Report, problem string) Report {
+	r.InstallMode, r.Overall, r.Level, r.Headline = StateUnknown, OverallUnknown, LevelUnknown, capitalize(problem)
+	for _, name := range ComponentOrder {
+		c := Component{Name: name, State: StateUnknown, Level: LevelUnknown, Detail: "not checked"}
+		if name == CompInstallMode {
+			c.Detail = problem
+		}
+		r.Components = append(r.Components, c)
+	}
+	unknown := Job{State: StateUnknown}
+	r.Daemon, r.Watchdog, r.Userenv = unknown, unknown, unknown
+	r.Daemon.Label, r.Watchdog.Label, r.Userenv.Label = LabelDaemon, LabelWatchdog, LabelUserenv
+	r.Edge = EdgeJob{Job: Job{State: StateUnknown, Label: LabelEdge}}
+	r.SystemProxy = SystemProxy{State: StateUnknown, Services: []ProxyService{}}
+	r.Sentinels.State = StateUnknown
+	r.Listeners.Mitmproxy.State, r.Listeners.FastAPI.State = StateUnknown, StateUnknown
 	return r
 }
 
@@ -278,14 +346,20 @@ func (e *evaluation) launchdUnknown(name string) Component {
 	return e.row(name, StateUnknown, LevelUnknown, e.f.Launchd.Problem)
 }
 
-// notLoaded describes a job launchd does not know, and whether its plist is
-// even there; a missing plist needs init, not start.
-func (e *evaluation) notLoaded(name, label string, level Level) Component {
-	detail := "not loaded"
-	c := e.row(name, StateStopped, level, detail)
-	if !e.f.Install.Agents[label] {
+// notLoaded describes a job launchd does not know, and why: its plist is
+// missing (init, not start, brings it back), or the user switched it off
+// (Login Items, `launchctl disable`: it must be enabled first); step is
+// what brings it back otherwise.
+func (e *evaluation) notLoaded(name, label string, level Level, step string) Component {
+	c := e.row(name, StateStopped, level, "not loaded")
+	c.NextStep = step
+	switch {
+	case !e.f.Install.Agents[label]:
 		c.Detail = "not loaded · " + e.cfg.Display(e.cfg.PlistPath(label)) + " missing"
 		c.NextStep = InitStep(e.mode)
+	case e.f.Launchd.Disabled[label]:
+		c.Detail = "not loaded · disabled (System Settings → General → Login Items, or launchctl disable)"
+		c.NextStep = "launchctl enable " + ServiceTarget(e.f.UID, label) + ", then " + step
 	}
 	return c
 }
@@ -309,7 +383,7 @@ func (e *evaluation) daemonRow() Component {
 	j := e.daemon
 	switch {
 	case !j.Loaded:
-		return e.notLoaded(CompDaemon, LabelDaemon, LevelWarn)
+		return e.notLoaded(CompDaemon, LabelDaemon, LevelWarn, StepStart)
 	case !j.Running():
 		return e.row(CompDaemon, StateStopped, LevelWarn, notRunning(j, LabelDaemon))
 	case e.f.Internal.Problem != "":
@@ -327,10 +401,10 @@ func (e *evaluation) watchdogRow() Component {
 	j := e.f.Launchd.Job(LabelWatchdog)
 	switch {
 	case !j.Loaded:
-		c := e.notLoaded(CompWatchdog, LabelWatchdog, LevelWarn)
+		c := e.notLoaded(CompWatchdog, LabelWatchdog, LevelWarn, StepStart)
 		if !e.daemon.Loaded && c.NextStep == StepStart {
 			// `halton-meter stop` boots both out: one cause, one step.
-			c = causedBy(c, CompDaemon, StepStart)
+			c = causedBy(c, CompDaemon, e.daemonStep())
 		}
 		return c
 	case !j.Running():
@@ -377,8 +451,7 @@ func (e *evaluation) edgeRow() Component {
 	}
 	switch {
 	case !j.Loaded:
-		c := e.notLoaded(CompEdge, LabelEdge, level)
-		c.NextStep = InitStep(e.mode) // init loads the edge; start never touches it
+		c := e.notLoaded(CompEdge, LabelEdge, level, InitStep(e.mode)) // init loads the edge; start never touches it
 		if held != "" {
 			c.Detail += " · " + held
 		}
@@ -400,9 +473,7 @@ func (e *evaluation) userenvRow() Component {
 	j := e.f.Launchd.Job(LabelUserenv)
 	switch {
 	case !j.Loaded:
-		c := e.notLoaded(CompUserenv, LabelUserenv, LevelWarn)
-		c.NextStep = InitStep(e.mode) // start does not touch the login agent
-		return c
+		return e.notLoaded(CompUserenv, LabelUserenv, LevelWarn, InitStep(e.mode)) // start does not touch the login agent
 	case j.Running():
 		return e.row(CompUserenv, StateApplied, LevelOK, fmt.Sprintf("running now (PID %d)", j.PID))
 	case j.HasStatus && j.Status != 0:

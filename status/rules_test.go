@@ -16,7 +16,8 @@ func healthyFacts(mode string) Facts {
 			Installed: true, Mode: mode, ModePath: "/Users/jdoe/.halton-meter/install-mode",
 			Agents: map[string]bool{LabelDaemon: true, LabelWatchdog: true, LabelEdge: true, LabelUserenv: true},
 		},
-		Launchd: LaunchdFacts{Jobs: map[string]JobInfo{
+		UID: 501,
+		Launchd: LaunchdFacts{Source: LaunchdFromList, Jobs: map[string]JobInfo{
 			LabelDaemon:   {Label: LabelDaemon, Loaded: true, PID: 80214, HasStatus: true},
 			LabelWatchdog: {Label: LabelWatchdog, Loaded: true, PID: 80215, HasStatus: true},
 			LabelEdge:     {Label: LabelEdge, Loaded: true, PID: 80213, HasStatus: true, Status: -15},

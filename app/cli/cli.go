@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -30,7 +31,9 @@ const ExitUsage = 64
 type Options struct {
 	JSON, Table bool
 	// Quit asks the running menu-bar app to quit.
-	Quit    bool
+	Quit bool
+	// User names whose install to check (--user NAME|UID).
+	User    string
 	Timeout time.Duration
 	Tray    TrayOptions
 }
@@ -79,6 +82,7 @@ func Parse(args []string, version string, stderr io.Writer) (o Options, code int
 	fs.BoolVar(&o.JSON, "json", false, "print the status as one JSON object and exit")
 	fs.BoolVar(&o.Table, "table", false, "print the status table and exit")
 	fs.BoolVar(&o.Quit, "quit", false, "ask the running menu-bar app to quit")
+	fs.StringVar(&o.User, "user", "", "check this user's install (a name or a uid); as root on macOS the default is the logged-in user")
 	timeout := fs.String("timeout", status.DefaultTimeout.String(), "deadline of one sweep (e.g. 2s, 500ms)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	o.Tray.register(fs)
@@ -100,7 +104,8 @@ Flags:
 		fmt.Fprintf(stderr, `
 Environment (where Halton Meter is looked for):
   HOME, HALTON_METER_HOME, HALTON_BAR_LAUNCHCTL, HALTON_BAR_NETWORKSETUP,
-  HALTON_BAR_PREFERENCES; NO_COLOR turns colour off in --table;
+  HALTON_BAR_PREFERENCES, HALTON_BAR_CONSOLE (whose owner is the logged-in
+  user, for a run as root); NO_COLOR turns colour off in --table;
   HALTON_BAR_OPENER takes the tray's open, terminal and copy requests.
 `)
 	}
@@ -155,12 +160,30 @@ func ParseTimeout(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// Config is the engine's Config for these options.
-func (o Options) Config(version string) status.Config {
+// Config is the engine's Config for these options: the install of --user,
+// or as root on macOS the logged-in user's, or this process's own. A
+// --user that names nobody is an error (a usage error); nobody to check
+// is the Config's Problem, an unknown report.
+func (o Options) Config(version string) (status.Config, error) {
 	cfg := status.ConfigFromEnv()
 	cfg.Timeout = o.Timeout
 	cfg.BarVersion = version
-	return cfg
+	console := status.DefaultConsole
+	if v, ok := os.LookupEnv(status.EnvConsole); ok && v != "" {
+		console = v
+	}
+	u, problem, err := status.Whose(o.User, runtime.GOOS, os.Geteuid(), console, status.SystemUsers{})
+	switch {
+	case err != nil:
+		return cfg, err
+	case problem != "":
+		cfg.Problem = problem
+	case u != nil:
+		if cfg, err = cfg.ForUser(u, os.LookupEnv); err != nil {
+			return cfg, err
+		}
+	}
+	return cfg, nil
 }
 
 // Headless prints one sweep and returns the exit status of its verdict.

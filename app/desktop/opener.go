@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/haltonlabs/halton-meter-bar/internal/text"
 	"github.com/haltonlabs/halton-meter-bar/status"
@@ -50,7 +51,7 @@ func run(in io.Reader, name string, args ...string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), status.ActionTimeout)
 	defer cancel()
-	res, err := (&status.ExecRunner{}).RunInput(ctx, in, path, args...)
+	res, err := (&status.ExecRunner{WaitDelay: 100 * time.Millisecond}).RunInput(ctx, in, path, args...)
 	if errors.Is(err, status.ErrTimeout) {
 		return fmt.Errorf("%s timed out after %s", name, status.ActionTimeout)
 	}

@@ -362,6 +362,9 @@ func (m *Monitor) record(r status.Report) time.Duration {
 	if r.CheckedAt.IsZero() {
 		r.CheckedAt = time.Now()
 	}
+	// Everything the tray shows (menu, notifications, window, history)
+	// comes from this one copy, with control characters escaped.
+	r = status.Printable(r)
 	interval := m.opts.UnhealthyInterval
 	if r.Overall == status.OverallHealthy {
 		interval = m.opts.HealthyInterval

@@ -16,6 +16,7 @@ import (
 	"github.com/haltonlabs/halton-meter-bar/app/action"
 	"github.com/haltonlabs/halton-meter-bar/app/desktop"
 	"github.com/haltonlabs/halton-meter-bar/app/details/child"
+	"github.com/haltonlabs/halton-meter-bar/app/details/model"
 	"github.com/haltonlabs/halton-meter-bar/app/details/wire"
 	"github.com/haltonlabs/halton-meter-bar/status"
 	"github.com/haltonlabs/halton-meter-bar/status/statustest"
@@ -731,5 +732,61 @@ func TestHungNotifierDoesNotDelayTheNext(t *testing.T) {
 	}
 	if m2.Dropped() != 3 {
 		t.Errorf("%d dropped", m2.Dropped())
+	}
+}
+
+// TestNoSecretsNoControlsInTheTray: secrets in config.toml and
+// effective-ports.json, and escape sequences in a service name, reach
+// none of what the tray shows: the menu, its tooltips, the notifications,
+// the window's snapshot, Copy Diagnostics.
+func TestNoSecretsNoControlsInTheTray(t *testing.T) {
+	const secret = "correcthorsebatterystaple"
+	w := statustest.New(t, "apps")
+	w.Write(".halton-meter/effective-ports.json", `{"edge": "`+secret+`"}`)
+	w.Write(".halton-meter/config.toml", "[daemon]\ntoken = "+secret+"\n")
+	w.Write(".halton-meter/install-mode", "apps "+secret+"\n")
+	w.Prefs(false, "")
+	os.Remove(w.Preferences)
+	w.Tool("networksetup", `case "$1" in
+-listallnetworkservices) printf 'An asterisk (*) denotes that a network service is disabled.\nWi-Fi\033]0;owned\007\n';;
+-getsecurewebproxy) printf 'Enabled: Yes\nServer: evil\033[2J\nPort: 3128\n';;
+esac`)
+	cfg := status.ConfigFromEnviron(w.Env())
+	f := &fakes{}
+	m := New(Options{Sweep: func(ctx context.Context) status.Report { return status.Check(ctx, cfg) },
+		Policy: PolicyConfig{Grace: time.Millisecond}, Notifier: f, Deps: Deps{Opener: f}})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go m.deliverNotifications(ctx)
+	var lastFull time.Time
+	m.sweep(ctx, false, &lastFull)
+	time.Sleep(2 * time.Millisecond)
+	m.sweep(ctx, false, &lastFull) // past the grace: notified
+	testwait.For(t, "a notification", func() bool { return len(f.notifications()) > 0 })
+	if err := m.Do(ctx, action.CopyJSON); err != nil {
+		t.Fatal(err)
+	}
+	menu := m.Menu()
+	var shown []string
+	shown = append(shown, menu.Headline, menu.Tooltip)
+	for _, r := range menu.Rows {
+		shown = append(shown, r.Title, r.Tooltip)
+	}
+	shown = append(shown, f.notifications()...)
+	snap := m.Snapshot()
+	shown = append(shown, model.Diagnostics(snap, time.Now(), "test"))
+	for _, row := range model.Build(snap, time.Now(), time.Hour).Rows {
+		shown = append(shown, row.Detail, row.NextStep)
+	}
+	shown = append(shown, f.copied...)
+	all := strings.Join(shown, "\n")
+	if strings.Contains(all, secret) {
+		t.Errorf("the tray shows the secret:\n%s", all)
+	}
+	if strings.ContainsAny(all, "\x1b\x07") {
+		t.Errorf("the tray shows control characters:\n%q", all)
+	}
+	if !strings.Contains(all, `Wi-Fi\x1b]0;owned\x07`) {
+		t.Errorf("the service is not named:\n%s", all)
 	}
 }

@@ -35,7 +35,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	if o.Headless() {
-		return cli.Headless(o.Config(version), o.JSON, stdout, stderr)
+		cfg, err := o.Config(version)
+		if err != nil {
+			fmt.Fprintf(stderr, "halton-meter-bar: %v\n", err)
+			return cli.ExitUsage
+		}
+		return cli.Headless(cfg, o.JSON, stdout, stderr)
 	}
 	if o.Quit {
 		return cli.Quit(stdout, stderr)

@@ -34,6 +34,9 @@ func TestUsage(t *testing.T) {
 		{[]string{"--json", "--timeout", "soon"}, cli.ExitUsage, `"soon" is not a duration`},
 		{[]string{"--json", "--timeout", "0"}, cli.ExitUsage, "out of range"},
 		{[]string{"--json", "--timeout", "2h"}, cli.ExitUsage, "out of range"},
+		{[]string{"--json", "--user", "no-such-user-here"}, cli.ExitUsage, "--user no-such-user-here: no such user"},
+		{[]string{"--json", "--user", "987654"}, cli.ExitUsage, "--user 987654: no user with uid 987654"},
+		{[]string{"--json", "--quit"}, cli.ExitUsage, "--quit goes alone"},
 	}
 	for _, tt := range tests {
 		code, stdout, stderr := runCLI(t, tt.args...)
@@ -57,12 +60,14 @@ func TestHeadlessExitCodes(t *testing.T) {
 		{"down: edge port dead", func(w *statustest.World) { w.Ports(w.FreePort(), w.Internal, w.API) }, status.OverallDown, 2},
 		{"unknown: launchctl missing", func(w *statustest.World) { os.Remove(w.Launchctl) }, status.OverallUnknown, 3},
 		{"not installed", func(w *statustest.World) { os.RemoveAll(w.MeterHome) }, status.OverallNotInstalled, 3},
+		{"unknown: HOME unset", func(w *statustest.World) { w.T.(*testing.T).Setenv("HOME", "") }, status.OverallUnknown, 3},
+		{"unknown: a relative launchctl", func(w *statustest.World) { w.T.(*testing.T).Setenv("HALTON_BAR_LAUNCHCTL", "launchctl") }, status.OverallUnknown, 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			w := statustest.New(t, "apps")
-			tt.setup(w)
 			w.Setenv(t)
+			tt.setup(w)
 			code, stdout, stderr := runCLI(t, "--json")
 			var r status.Report
 			if err := json.Unmarshal([]byte(stdout), &r); err != nil {

@@ -36,7 +36,11 @@ func main() {
 	if done {
 		os.Exit(code)
 	}
-	cfg := o.Config(version)
+	cfg, err := o.Config(version)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "halton-meter-bar: %v\n", err)
+		os.Exit(cli.ExitUsage)
+	}
 	if o.Headless() {
 		os.Exit(cli.Headless(cfg, o.JSON, os.Stdout, os.Stderr))
 	}

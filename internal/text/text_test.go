@@ -1,6 +1,9 @@
 package text
 
-import "testing"
+import (
+	"testing"
+	"unicode/utf8"
+)
 
 func TestClip(t *testing.T) {
 	for _, tt := range []struct {
@@ -18,4 +21,41 @@ func TestClip(t *testing.T) {
 			t.Errorf("Clip(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
 		}
 	}
+}
+
+func TestSafe(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"Wi-Fi", "Wi-Fi"},
+		{"Café · ✓ → 127.0.0.1", "Café · ✓ → 127.0.0.1"},
+		{"evil\x1b]0;owned\x07", `evil\x1b]0;owned\x07`},
+		{"a\nforged row\r", `a\nforged row\x0d`},
+		{"tab\there", `tab\there`},
+		{"c1\u009bx", `c1\x9bx`},
+		{"del\x7f", `del\x7f`},
+		{"bidi\u202egnp.exe", `bidi\u202egnp.exe`},
+		{"bad\xffutf8", `bad\xffutf8`},
+	} {
+		if got := Safe(tt.in); got != tt.want {
+			t.Errorf("Safe(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func FuzzSafe(f *testing.F) {
+	f.Add("plain")
+	f.Add("\x1b[2J\x07\u202e\xff")
+	f.Fuzz(func(t *testing.T, s string) {
+		out := Safe(s)
+		if !utf8.ValidString(out) {
+			t.Fatalf("not UTF-8: %q", out)
+		}
+		for _, r := range out {
+			if r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 || bidi(r) {
+				t.Fatalf("control %U left in %q", r, out)
+			}
+		}
+		if Safe(out) != out {
+			t.Fatalf("not stable: %q", out)
+		}
+	})
 }

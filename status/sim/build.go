@@ -126,7 +126,8 @@ func writePlist(p Paths, label string) error {
 		StandardErrorPath:      filepath.Join(p.MeterHome, sub+".err.log"),
 	}
 	if label == status.LabelEdge {
-		a.KeepAlive = true
+		keep := status.KeepAlive(true)
+		a.KeepAlive = &keep
 	}
 	if label == status.LabelDaemon {
 		a.ProcessType = "Interactive"

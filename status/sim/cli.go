@@ -169,7 +169,7 @@ func cli(args []string, stdout, stderr io.Writer) int {
 			return fail(err)
 		}
 		writeStatus(stdout, abs, s)
-		if !processAlive(s.Supervisor.PID) {
+		if !ours(s.Supervisor.PID, s.Supervisor.Stamp) {
 			return 1
 		}
 		return 0
@@ -255,7 +255,7 @@ func Up(dir, mode string, ports Ports, owner int) (err error) {
 	}
 	created := false
 	if old, lerr := LoadState(dir); lerr == nil {
-		if processAlive(old.Supervisor.PID) {
+		if ours(old.Supervisor.PID, old.Supervisor.Stamp) {
 			return fmt.Errorf("the world in %s is already up (supervisor PID %d); run down first", dir, old.Supervisor.PID)
 		}
 	} else if entries, rerr := os.ReadDir(dir); rerr == nil {
@@ -406,22 +406,29 @@ func Down(dir string) error {
 	if err != nil {
 		return err
 	}
-	if processAlive(s.Supervisor.PID) {
+	if ours(s.Supervisor.PID, s.Supervisor.Stamp) {
 		// A supervisor that cannot be asked is killed; its jobs die with it.
 		if _, err := call(dir, opDown, nil, 30*time.Second); err != nil || !waitGone(s.Supervisor.PID, 15*time.Second) {
-			syscall.Kill(s.Supervisor.PID, syscall.SIGKILL)
-			waitGone(s.Supervisor.PID, 5*time.Second)
+			if ours(s.Supervisor.PID, s.Supervisor.Stamp) {
+				syscall.Kill(s.Supervisor.PID, syscall.SIGKILL)
+				waitGone(s.Supervisor.PID, 5*time.Second)
+			}
 		}
 	}
-	// Whatever a dead supervisor left behind.
-	pids := []int{s.ThiefPID}
-	for _, j := range s.Jobs {
-		pids = append(pids, j.PID)
+	// Whatever a dead supervisor left behind: only processes that are still
+	// the ones it started (a PID may have been reused since).
+	type proc struct {
+		pid   int
+		stamp string
 	}
-	for _, pid := range pids {
-		if processAlive(pid) {
-			syscall.Kill(pid, syscall.SIGKILL)
-			waitGone(pid, 5*time.Second)
+	procs := []proc{{s.ThiefPID, s.ThiefStamp}}
+	for _, j := range s.Jobs {
+		procs = append(procs, proc{j.PID, j.Stamp})
+	}
+	for _, p := range procs {
+		if ours(p.pid, p.stamp) {
+			syscall.Kill(p.pid, syscall.SIGKILL)
+			waitGone(p.pid, 5*time.Second)
 		}
 	}
 	var busy []string
@@ -443,7 +450,7 @@ func Down(dir string) error {
 // writeStatus prints what is running in a world.
 func writeStatus(w io.Writer, dir string, s *State) {
 	state := "down"
-	if processAlive(s.Supervisor.PID) {
+	if ours(s.Supervisor.PID, s.Supervisor.Stamp) {
 		state = fmt.Sprintf("up (supervisor PID %d", s.Supervisor.PID)
 		if s.Supervisor.Owner > 0 {
 			state += fmt.Sprintf(", owner PID %d", s.Supervisor.Owner)

@@ -41,7 +41,7 @@ func call(dir string, op string, args []string, timeout time.Duration) (Response
 	if err != nil {
 		return Response{}, err
 	}
-	if s.Supervisor.Control == "" || !processAlive(s.Supervisor.PID) {
+	if s.Supervisor.Control == "" || !ours(s.Supervisor.PID, s.Supervisor.Stamp) {
 		return Response{}, fmt.Errorf("the world in %s is down", dir)
 	}
 	conn, err := net.DialTimeout("tcp", s.Supervisor.Control, 2*time.Second)

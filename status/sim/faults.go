@@ -33,6 +33,8 @@ const (
 	FaultPrefsUnreadable   = "prefs-unreadable"
 	FaultPortsGarbage      = "ports-garbage"
 	FaultUserenvFail       = "userenv-fail"
+	FaultDaemonDisabled    = "daemon-disabled"
+	FaultBackgroundSession = "background-session"
 	ForeignProxyServer     = "proxy.corp.example"
 	ForeignProxyPort       = 3128
 	foreignProxyServiceIdx = 0
@@ -40,25 +42,27 @@ const (
 
 // Faults describes every fault, for `halton-meter-sim fault --help`.
 var Faults = map[string]string{
-	FaultDaemonCrash:      "SIGKILL the daemon; launchd shows it with no PID and status -9",
-	FaultDaemonStop:       "as `halton-meter stop`: boot out the daemon and the watchdog",
-	FaultWatchdogCrash:    "SIGKILL the watchdog",
-	FaultEdgeCrash:        "SIGKILL the edge",
-	FaultEdgeStop:         "boot out the edge (what a default uninstall does)",
-	FaultEdgeUnbound:      "the edge process stays alive but closes its port",
-	FaultPortSteal:        "another process takes the internal port; the daemon, restarted, exits 1",
-	FaultHealthHang:       "the daemon's /health accepts and never answers",
-	FaultHealth500:        "the daemon's /health answers 500",
-	FaultSentinelFlip:     "flip the sentinel the mode depends on (apps-managed, or proxy-managed in full mode)",
-	FaultModeMismatch:     "install-mode names another mode than the sentinels and the system proxy",
-	FaultProxyOn:          "point every enabled service's proxies at the edge",
-	FaultProxyOff:         "switch every service's proxies off",
-	FaultProxyForeign:     "a corporate proxy (proxy.corp.example:3128) on Wi-Fi",
-	FaultLaunchctlHang:    "launchctl hangs until killed",
-	FaultNetworksetupHang: "networksetup hangs until killed",
-	FaultPrefsUnreadable:  "preferences.plist cannot be read (networksetup still answers)",
-	FaultPortsGarbage:     "effective-ports.json is garbage",
-	FaultUserenvFail:      "the login agent's last run exited 1",
+	FaultDaemonCrash:       "SIGKILL the daemon; launchd shows it with no PID and status -9",
+	FaultDaemonStop:        "as `halton-meter stop`: boot out the daemon and the watchdog",
+	FaultWatchdogCrash:     "SIGKILL the watchdog",
+	FaultEdgeCrash:         "SIGKILL the edge",
+	FaultEdgeStop:          "boot out the edge (what a default uninstall does)",
+	FaultEdgeUnbound:       "the edge process stays alive but closes its port",
+	FaultPortSteal:         "another process takes the internal port; the daemon, restarted, exits 1",
+	FaultHealthHang:        "the daemon's /health accepts and never answers",
+	FaultHealth500:         "the daemon's /health answers 500",
+	FaultSentinelFlip:      "flip the sentinel the mode depends on (apps-managed, or proxy-managed in full mode)",
+	FaultModeMismatch:      "install-mode names another mode than the sentinels and the system proxy",
+	FaultProxyOn:           "point every enabled service's proxies at the edge",
+	FaultProxyOff:          "switch every service's proxies off",
+	FaultProxyForeign:      "a corporate proxy (proxy.corp.example:3128) on Wi-Fi",
+	FaultLaunchctlHang:     "launchctl hangs until killed",
+	FaultNetworksetupHang:  "networksetup hangs until killed",
+	FaultPrefsUnreadable:   "preferences.plist cannot be read (networksetup still answers)",
+	FaultPortsGarbage:      "effective-ports.json is garbage",
+	FaultUserenvFail:       "the login agent's last run exited 1",
+	FaultDaemonDisabled:    "the daemon switched off in Login Items: disabled, and with the watchdog not loaded",
+	FaultBackgroundSession: "launchctl answers as from an SSH session: `list` shows none of the user's agents",
 }
 
 // FaultNames lists the faults in order.
@@ -79,9 +83,11 @@ func (sv *supervisor) fault(name string) error {
 		return fmt.Errorf("unknown fault %q (one of: %s)", name, strings.Join(FaultNames(), ", "))
 	}
 	sv.mu.Lock()
-	if !slices.Contains(sv.s.Faults, name) {
-		sv.s.Faults = append(sv.s.Faults, name)
+	if slices.Contains(sv.s.Faults, name) {
+		sv.mu.Unlock()
+		return nil // already so: a fault is applied once
 	}
+	sv.s.Faults = append(sv.s.Faults, name)
 	err := sv.s.Save(sv.dir)
 	sv.mu.Unlock()
 	if err != nil {
@@ -102,6 +108,13 @@ func (sv *supervisor) fault(name string) error {
 		}
 	case FaultEdgeStop:
 		return sv.bootout(status.LabelEdge)
+	case FaultDaemonDisabled:
+		for _, label := range []string{status.LabelDaemon, status.LabelWatchdog} {
+			if err := sv.bootout(label); err != nil {
+				return err
+			}
+		}
+		return sv.setDisabled(status.LabelDaemon, true)
 	case FaultEdgeUnbound:
 		sv.mu.Lock()
 		pr := sv.procs[status.LabelEdge]
@@ -171,6 +184,9 @@ func writeFile(path, content string) error {
 func (sv *supervisor) heal() error {
 	sv.mu.Lock()
 	sv.s.Faults = nil
+	for _, j := range sv.s.Jobs {
+		j.Disabled = false
+	}
 	services := defaultServices()
 	for i := range services {
 		if i < len(sv.s.Services) {

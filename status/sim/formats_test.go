@@ -170,3 +170,43 @@ func TestParsePorts(t *testing.T) {
 		}
 	}
 }
+
+func TestPrintParses(t *testing.T) {
+	dir := t.TempDir()
+	p := PathsFor(dir)
+	os.MkdirAll(p.Agents, 0o755)
+	os.MkdirAll(p.MeterHome, 0o755)
+	for _, label := range status.Labels {
+		if err := writePlist(p, label); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := testState()
+	for label, want := range map[string]status.JobInfo{
+		status.LabelDaemon:   {Loaded: true, HasStatus: true, Status: -9},
+		status.LabelWatchdog: {Loaded: true, PID: 80215},
+		status.LabelEdge:     {Loaded: true, PID: 80213, HasStatus: true, Status: -15},
+		status.LabelUserenv:  {Loaded: true, HasStatus: true, Status: 1},
+	} {
+		var out, errOut bytes.Buffer
+		if code := launchctlPrint(p, s, "gui/501/"+label, &out, &errOut); code != 0 {
+			t.Fatalf("%s: exit %d %s", label, code, errOut.String())
+		}
+		got, err := status.ParsePrint(out.Bytes())
+		if err != nil || got.Loaded != want.Loaded || got.PID != want.PID || got.HasStatus != want.HasStatus || got.Status != want.Status {
+			t.Errorf("%s: %+v %v, want %+v", label, got, err, want)
+		}
+	}
+	var out, errOut bytes.Buffer
+	if code := launchctlPrint(p, s, "gui/501/com.example.gone", &out, &errOut); code != exitNotFound || !strings.Contains(errOut.String(), "Could not find service") {
+		t.Errorf("not loaded: exit %d %q", code, errOut.String())
+	}
+	if code := launchctlPrint(p, s, "gui/502/"+status.LabelDaemon, &out, &errOut); code != exitNoDomain {
+		t.Errorf("another user's domain: exit %d", code)
+	}
+	s.Jobs[status.LabelDaemon].Disabled = true
+	disabled, err := status.ParsePrintDisabled([]byte(printDisabled(s)))
+	if err != nil || !disabled[status.LabelDaemon] || len(disabled) != 2 {
+		t.Errorf("print-disabled: %v %v", disabled, err)
+	}
+}

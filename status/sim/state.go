@@ -101,6 +101,12 @@ type Job struct {
 	// convention (negative: the signal that killed it).
 	HasStatus bool `json:"has_status"`
 	Status    int  `json:"status"`
+	// Stamp is when its process started (procStamp): down signals PID only
+	// while it still names that process.
+	Stamp string `json:"stamp,omitempty"`
+	// Disabled: switched off (Login Items, `launchctl disable`); it cannot
+	// be loaded until enabled.
+	Disabled bool `json:"disabled,omitempty"`
 }
 
 // Service is one network service and its proxies.
@@ -114,6 +120,7 @@ type Service struct {
 // Supervisor is where the world's supervisor is and who owns it.
 type Supervisor struct {
 	PID     int    `json:"pid"`
+	Stamp   string `json:"stamp,omitempty"`
 	Control string `json:"control"`
 	Owner   int    `json:"owner"`
 	Ready   bool   `json:"ready"`
@@ -131,6 +138,7 @@ type State struct {
 	Services      []Service       `json:"services"`
 	Faults        []string        `json:"faults"`
 	ThiefPID      int             `json:"thief_pid,omitempty"`
+	ThiefStamp    string          `json:"thief_stamp,omitempty"`
 }
 
 // HasFault reports whether fault name is active.
@@ -195,6 +203,12 @@ func newToken() string {
 	b := make([]byte, 16)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// ours reports whether pid still names the process stamped stamp: a
+// recorded PID may have been reused by anything since.
+func ours(pid int, stamp string) bool {
+	return pid > 0 && stamp != "" && processAlive(pid) && procStamp(pid) == stamp
 }
 
 // processAlive reports whether pid names a live process. A zombie (dead,

@@ -70,7 +70,7 @@ func runSupervisor(dir string, owner int) error {
 		return fmt.Errorf("listen for control: %w", err)
 	}
 	sv.mu.Lock()
-	s.Supervisor = Supervisor{PID: os.Getpid(), Control: ln.Addr().String(), Owner: owner}
+	s.Supervisor = Supervisor{PID: os.Getpid(), Stamp: procStamp(os.Getpid()), Control: ln.Addr().String(), Owner: owner}
 	err = s.Save(dir)
 	sv.mu.Unlock()
 	if err != nil {
@@ -163,7 +163,7 @@ func (sv *supervisor) startJob(label string) error {
 	pr := &proc{cmd: cmd, exited: make(chan struct{})}
 	sv.procs[label] = pr
 	j := sv.s.Jobs[label]
-	j.PID = cmd.Process.Pid
+	j.PID, j.Stamp = cmd.Process.Pid, procStamp(cmd.Process.Pid)
 	err = sv.s.Save(sv.dir)
 	sv.mu.Unlock()
 	sv.log.Printf("started %s as PID %d", label, cmd.Process.Pid)
@@ -254,6 +254,16 @@ func (sv *supervisor) stopJob(label string, sig syscall.Signal) {
 
 // setLoaded marks a job loaded or booted out.
 func (sv *supervisor) setLoaded(label string, loaded bool) error {
+	return sv.changeJob(label, func(j *Job) { j.Loaded = loaded })
+}
+
+// setDisabled switches a job off or on; it stays loaded or not as it is.
+func (sv *supervisor) setDisabled(label string, disabled bool) error {
+	return sv.changeJob(label, func(j *Job) { j.Disabled = disabled })
+}
+
+// changeJob changes a job of the state, known or not yet, and saves it.
+func (sv *supervisor) changeJob(label string, fn func(j *Job)) error {
 	sv.mu.Lock()
 	defer sv.mu.Unlock()
 	j := sv.s.Jobs[label]
@@ -261,7 +271,7 @@ func (sv *supervisor) setLoaded(label string, loaded bool) error {
 		j = &Job{Label: label}
 		sv.s.Jobs[label] = j
 	}
-	j.Loaded = loaded
+	fn(j)
 	return sv.s.Save(sv.dir)
 }
 
@@ -394,7 +404,7 @@ func (sv *supervisor) startThief(port int) error {
 	go func() { cmd.Wait(); close(pr.exited) }()
 	sv.mu.Lock()
 	sv.thief = pr
-	sv.s.ThiefPID = cmd.Process.Pid
+	sv.s.ThiefPID, sv.s.ThiefStamp = cmd.Process.Pid, procStamp(cmd.Process.Pid)
 	err := sv.s.Save(sv.dir)
 	sv.mu.Unlock()
 	waitReady([]int{port}, pr.exited)
@@ -405,7 +415,7 @@ func (sv *supervisor) stopThief() {
 	sv.mu.Lock()
 	pr := sv.thief
 	sv.thief = nil
-	sv.s.ThiefPID = 0
+	sv.s.ThiefPID, sv.s.ThiefStamp = 0, ""
 	sv.mu.Unlock()
 	if pr != nil {
 		pr.cmd.Process.Kill()

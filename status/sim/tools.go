@@ -17,6 +17,7 @@ import (
 // Exit statuses of the real tools.
 const (
 	exitNotFound  = 113 // launchctl: no such service
+	exitNoDomain  = 112 // launchctl: no such domain
 	exitBootstrap = 5   // launchctl bootstrap of a loaded job
 	exitNoService = 4   // networksetup: not a recognized network service
 	exitUsage     = 64
@@ -76,6 +77,19 @@ func launchctlMain(dir string, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	switch args[0] {
+	case "print":
+		if len(args) == 2 {
+			return launchctlPrint(PathsFor(dir), s, args[1], stdout, stderr)
+		}
+	case "print-disabled":
+		if len(args) == 2 {
+			if args[1] != status.GUIDomain(s.UID) {
+				fmt.Fprintf(stderr, "Could not find domain for %s\n", strings.Replace(args[1], "/", " ", 1))
+				return exitNoDomain
+			}
+			io.WriteString(stdout, printDisabled(s))
+			return 0
+		}
 	case "list":
 		switch len(args) {
 		case 1:
@@ -98,13 +112,14 @@ func launchctlMain(dir string, args []string, stdout, stderr io.Writer) int {
 }
 
 // listTable is `launchctl list`: a few of macOS's own jobs, then the
-// world's loaded jobs.
+// world's loaded jobs; from a Background session (SSH), the user's GUI
+// agents are not in it.
 func listTable(s *State) string {
 	var b strings.Builder
 	b.WriteString("PID\tStatus\tLabel\n-\t0\tcom.apple.SafariHistoryServiceAgent\n612\t0\tcom.apple.Finder\n-\t-9\tcom.apple.progressd\n")
 	labels := make([]string, 0, len(s.Jobs))
 	for label, j := range s.Jobs {
-		if j.Loaded {
+		if j.Loaded && !s.HasFault(FaultBackgroundSession) {
 			labels = append(labels, label)
 		}
 	}
@@ -154,6 +169,113 @@ func listLabel(p Paths, j Job) string {
 		b.WriteString("\t);\n")
 	}
 	b.WriteString("};\n")
+	return b.String()
+}
+
+// launchctlPrint is `launchctl print gui/<uid>/<label>`.
+func launchctlPrint(p Paths, s *State, target string, stdout, stderr io.Writer) int {
+	parts := strings.SplitN(target, "/", 3)
+	if len(parts) != 3 || parts[0] != "gui" || parts[2] == "" {
+		fmt.Fprintln(stderr, "Unrecognized target specifier.")
+		return exitUsage
+	}
+	if parts[1] != strconv.Itoa(s.UID) {
+		fmt.Fprintf(stderr, "Could not find domain for user gui: %s\n", parts[1])
+		return exitNoDomain
+	}
+	j := s.Job(parts[2])
+	if !j.Loaded {
+		fmt.Fprintf(stderr, "Bad request.\nCould not find service %q in domain for user gui: %d\n", parts[2], s.UID)
+		return exitNotFound
+	}
+	io.WriteString(stdout, printBlock(p, s.UID, j))
+	return 0
+}
+
+// printBlock is a job as `launchctl print` shows it: tab-indented
+// `key = value` lines, nested blocks one tab deeper.
+func printBlock(p Paths, uid int, j Job) string {
+	a, err := status.ReadLaunchAgent(p.PlistPath(j.Label))
+	if err != nil {
+		a = status.LaunchAgent{Label: j.Label}
+	}
+	var b strings.Builder
+	active, state := 0, "not running"
+	if j.PID > 0 {
+		active, state = 1, "running"
+	}
+	fmt.Fprintf(&b, "gui/%d/%s = {\n\tactive count = %d\n\tpath = %s\n\ttype = LaunchAgent\n\tstate = %s\n\n", uid, j.Label, active, p.PlistPath(j.Label), state)
+	if exe := a.Executable(); exe != "" {
+		fmt.Fprintf(&b, "\tprogram = %s\n\targuments = {\n", exe)
+		for _, arg := range a.ProgramArguments {
+			fmt.Fprintf(&b, "\t\t%s\n", arg)
+		}
+		b.WriteString("\t}\n\n")
+	}
+	if a.StandardOutPath != "" {
+		fmt.Fprintf(&b, "\tstdout path = %s\n\tstderr path = %s\n", a.StandardOutPath, a.StandardErrorPath)
+	}
+	b.WriteString("\tinherited environment = {\n\t\tSSH_AUTH_SOCK => /private/tmp/com.apple.launchd.sim/Listeners\n\t}\n\n")
+	fmt.Fprintf(&b, "\tdomain = gui/%d [100041]\n\tasid = 100041\n\tminimum runtime = 10\n\texit timeout = 5\n", uid)
+	if j.PID > 0 {
+		fmt.Fprintf(&b, "\tpid = %d\n", j.PID)
+	}
+	switch {
+	case !j.HasStatus:
+		b.WriteString("\tlast exit code = (never exited)\n")
+	case j.Status < 0:
+		fmt.Fprintf(&b, "\tlast terminating signal = %s: %d\n", signalWord(-j.Status), -j.Status)
+	default:
+		fmt.Fprintf(&b, "\tlast exit code = %d\n", j.Status)
+	}
+	b.WriteString("\n\tresource coalition = {\n\t\tID = 33815\n\t\ttype = resource\n\t\tstate = active\n\t}\n\n")
+	props := []string{}
+	if a.KeepsAlive() {
+		props = append(props, "keepalive")
+	}
+	if a.RunAtLoad {
+		props = append(props, "runatload")
+	}
+	props = append(props, "inferred program")
+	fmt.Fprintf(&b, "\tspawn type = daemon (3)\n\tproperties = %s\n}\n", strings.Join(props, " | "))
+	return b.String()
+}
+
+// signalWord is how macOS names a signal in `last terminating signal`.
+func signalWord(sig int) string {
+	switch sig {
+	case 1:
+		return "Hangup"
+	case 2:
+		return "Interrupt"
+	case 6:
+		return "Abort trap"
+	case 9:
+		return "Killed"
+	case 11:
+		return "Segmentation fault"
+	case 15:
+		return "Terminated"
+	}
+	return "Signal"
+}
+
+// printDisabled is `launchctl print-disabled gui/<uid>`: a few of macOS's
+// own overrides, then the world's jobs that have one.
+func printDisabled(s *State) string {
+	var b strings.Builder
+	b.WriteString("disabled services = {\n\t\"com.apple.ScreenReaderUIServer\" => disabled\n")
+	labels := make([]string, 0, len(s.Jobs))
+	for label, j := range s.Jobs {
+		if j.Disabled {
+			labels = append(labels, label)
+		}
+	}
+	sort.Strings(labels)
+	for _, label := range labels {
+		fmt.Fprintf(&b, "\t%q => disabled\n", label)
+	}
+	b.WriteString("\t\"com.apple.Siri.agent\" => enabled\n}\n")
 	return b.String()
 }
 
@@ -223,9 +345,9 @@ func (sv *supervisor) launchctl(args []string) Response {
 			return Response{Stderr: fmt.Sprintf("Bootstrap failed: 5: Input/output error\n(%v)\n", err), Exit: exitBootstrap}
 		}
 		sv.mu.Lock()
-		loaded := sv.s.Job(a.Label).Loaded
+		j := sv.s.Job(a.Label)
 		sv.mu.Unlock()
-		if loaded {
+		if j.Loaded || j.Disabled { // a job switched off cannot be loaded
 			return Response{Stderr: "Bootstrap failed: 5: Input/output error\n", Exit: exitBootstrap}
 		}
 		if err := sv.setLoaded(a.Label, true); err != nil {
@@ -265,7 +387,14 @@ func (sv *supervisor) launchctl(args []string) Response {
 		}
 		return Response{}
 	case "enable", "disable":
-		return Response{}
+		if len(args) != 2 {
+			return usage()
+		}
+		label, ok := labelFromTarget(args[1])
+		if !ok {
+			return usage()
+		}
+		return errResponse(sv.setDisabled(label, args[0] == "disable"))
 	}
 	return usage()
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
+	"time"
 
 	"github.com/haltonlabs/halton-meter-bar/app/desktop"
 	"github.com/haltonlabs/halton-meter-bar/status"
@@ -13,7 +14,7 @@ import (
 
 // Notify posts one notification within ctx.
 func (n Notifier) Notify(ctx context.Context, title, body string) error {
-	runner := &status.ExecRunner{}
+	runner := &status.ExecRunner{WaitDelay: 100 * time.Millisecond} // what it prints does not matter
 	if tn, err := exec.LookPath("terminal-notifier"); err == nil {
 		res, err := runner.Run(ctx, tn, "-title", title, "-message", body, "-group", n.AppName)
 		if err == nil && res.ExitCode == 0 {

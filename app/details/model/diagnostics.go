@@ -8,6 +8,8 @@ import (
 
 	"github.com/haltonlabs/halton-meter-bar/app/details/wire"
 	"github.com/haltonlabs/halton-meter-bar/app/present"
+	"github.com/haltonlabs/halton-meter-bar/internal/text"
+	"github.com/haltonlabs/halton-meter-bar/status"
 )
 
 // maxTransitions is how many transitions a diagnostics report lists.
@@ -20,12 +22,13 @@ const maxTransitions = 25
 // environment or a credential.
 func Diagnostics(msg wire.Message, now time.Time, osDesc string) string {
 	var b strings.Builder
-	r := msg.Report
 	fmt.Fprintf(&b, "Halton Meter Bar diagnostics, %s\n", now.UTC().Format(time.RFC3339))
-	if r == nil {
+	if msg.Report == nil {
 		b.WriteString("No status yet.\n")
 		return b.String()
 	}
+	safe := status.Printable(*msg.Report)
+	r := &safe
 	fmt.Fprintf(&b, "App: halton-meter-bar %s\n", r.BarVersion)
 	fmt.Fprintf(&b, "Halton Meter: %s (version from %s), install mode %s\n", r.Version, r.VersionSource, r.InstallMode)
 	fmt.Fprintf(&b, "OS: %s\n", osDesc)
@@ -71,7 +74,7 @@ func Diagnostics(msg wire.Message, now time.Time, osDesc string) string {
 			fmt.Fprintf(&b, "  … and %d earlier\n", len(ts)-maxTransitions)
 			break
 		}
-		fmt.Fprintf(&b, "  %s  %-20s %s → %s  %s\n", t.at.UTC().Format("15:04:05"), t.component, t.from.State, t.to.State, t.to.Detail)
+		fmt.Fprintf(&b, "  %s  %-20s %s → %s  %s\n", t.at.UTC().Format("15:04:05"), text.Safe(t.component), text.Safe(t.from.State), text.Safe(t.to.State), text.Safe(t.to.Detail))
 	}
 
 	fmt.Fprintf(&b, "\nPorts: edge %d, internal %d, api %d (from %s)\n", r.Ports.Edge, r.Ports.Internal, r.Ports.API, r.Ports.Source)

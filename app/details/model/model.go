@@ -15,6 +15,7 @@ import (
 	"github.com/haltonlabs/halton-meter-bar/app/details/wire"
 	"github.com/haltonlabs/halton-meter-bar/app/present"
 	"github.com/haltonlabs/halton-meter-bar/assets/draw"
+	"github.com/haltonlabs/halton-meter-bar/internal/text"
 	"github.com/haltonlabs/halton-meter-bar/status"
 )
 
@@ -105,6 +106,8 @@ func Build(msg wire.Message, now time.Time, window time.Duration) Model {
 	if r == nil {
 		return m
 	}
+	safe := status.Printable(*r) // the tray sends printable text; a window never trusts it
+	r = &safe
 	m.Verdict, m.Icon, m.Headline = present.Verdict(r.Overall), present.Icon(r.Overall), r.Headline
 	if r.Overall == status.OverallHealthy || r.Overall == status.OverallNotInstalled {
 		m.Headline = "" // the verdict says it already
@@ -178,7 +181,7 @@ func segments(pts []wire.Point, start, now time.Time) []Segment {
 		if to <= from {
 			continue
 		}
-		label := fmt.Sprintf("%s from %s", p.State, p.At.Local().Format("15:04:05"))
+		label := fmt.Sprintf("%s from %s", text.Safe(p.State), p.At.Local().Format("15:04:05"))
 		out = append(out, Segment{From: from, To: to, Level: p.Level, Dot: present.Dot(p.Level), Label: label})
 	}
 	return out
