@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"github.com/haltonlabs/halton-meter-bar/internal/testwait"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +8,8 @@ import (
 	"testing"
 
 	"howett.net/plist"
+
+	"github.com/haltonlabs/halton-meter-bar/internal/testwait"
 )
 
 // TestBundledTray assembles the .app around this machine's binaries and
@@ -28,7 +29,7 @@ func TestBundledTray(t *testing.T) {
 	w := up(t, "apps")
 	p := startTrayFrom(t, d, exe, w.env)
 	p.waitMenu("a healthy install", func(by map[string]menuEntry, rows []menuEntry) bool {
-		return by["Open Details…"].label != "" && by["Start at Login"].toggle == 0 && len(rows) == 9
+		return by["Open Details…"].label != "" && by["Start at Login"].toggle == 0 && len(rows) == len(rowOrder)
 	})
 	p.click("Open Details…")
 	testwait.For(t, "the bundled details window", func() bool { return strings.Contains(p.stderr.String(), "details: started") })

@@ -242,6 +242,9 @@ func (d *desktop) menu(it item) ([]menuEntry, error) {
 		}
 	}
 	walk(layout)
+	if len(entries) == 0 {
+		return nil, fmt.Errorf("GetLayout of %s (revision %d): no items in %v", menuPath, revision, layout)
+	}
 	return entries, nil
 }
 

@@ -4,13 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"github.com/haltonlabs/halton-meter-bar/internal/testwait"
 	"io"
 	"os/exec"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/haltonlabs/halton-meter-bar/internal/testwait"
 )
 
 // syncBuffer is a bytes.Buffer safe to read while a process writes it.
@@ -123,7 +124,7 @@ func TestTrayOpensDetails(t *testing.T) {
 	w := up(t, "apps")
 	p := startTray(t, d, w.env)
 	p.waitMenu("a healthy install", func(by map[string]menuEntry, rows []menuEntry) bool {
-		return by["Open Details…"].label != "" && len(rows) == 9
+		return by["Open Details…"].label != "" && len(rows) == len(rowOrder)
 	})
 	p.click("daemon")
 	testwait.For(t, "the window on the daemon", func() bool { return strings.Contains(p.stderr.String(), `details: focused "daemon"`) })

@@ -158,14 +158,14 @@ func TestScenarios(t *testing.T) {
 			}},
 		{name: "full healthy", mode: "full", overall: "healthy", rows: rows{"system-proxy": "on/ok", "sentinels": "consistent/ok"}},
 		{name: "daemon crash", mode: "apps", faults: []string{"daemon-crash"}, overall: "degraded", code: 1, rows: rows{
-			"daemon": "stopped/warn", "mitmproxy listener": "unbound/warn", "fastapi listener": "unbound/warn"},
+			"daemon": "stopped/warn", "metering": "not-metering/warn", "mitmproxy listener": "unbound/warn", "fastapi listener": "unbound/warn"},
 			check: func(t *testing.T, r status.Report) {
 				if c, _ := r.Row("daemon"); !strings.Contains(c.Detail, "killed by signal 9") || r.Daemon.LastExit == nil || *r.Daemon.LastExit != -9 {
 					t.Errorf("daemon %q, last exit %v", c.Detail, r.Daemon.LastExit)
 				}
 			}},
 		{name: "daemon stop", mode: "apps", faults: []string{"daemon-stop"}, overall: "degraded", code: 1, rows: rows{
-			"daemon": "stopped/warn", "watchdog": "stopped/warn", "mitmproxy listener": "unbound/warn", "fastapi listener": "unbound/warn"}},
+			"daemon": "stopped/warn", "metering": "not-metering/warn", "watchdog": "stopped/warn", "mitmproxy listener": "unbound/warn", "fastapi listener": "unbound/warn"}},
 		{name: "watchdog crash", mode: "apps", faults: []string{"watchdog-crash"}, overall: "degraded", code: 1, rows: rows{"watchdog": "stopped/warn"}},
 		{name: "edge crash", mode: "apps", faults: []string{"edge-crash"}, overall: "down", code: 2, rows: rows{"edge": "stopped/crit"}},
 		{name: "edge crash, env-only", mode: "env-only", faults: []string{"edge-crash"}, overall: "degraded", code: 1, rows: rows{"edge": "stopped/warn"}},
@@ -173,7 +173,7 @@ func TestScenarios(t *testing.T) {
 			"edge": "unbound/crit", "system-proxy": "on/crit"}},
 		{name: "edge booted out", mode: "apps", faults: []string{"edge-stop"}, overall: "down", code: 2, rows: rows{"edge": "stopped/crit"}},
 		{name: "port steal", mode: "apps", faults: []string{"port-steal"}, overall: "degraded", code: 1, rows: rows{
-			"daemon": "stopped/warn", "mitmproxy listener": "unbound/warn", "fastapi listener": "unbound/warn"},
+			"daemon": "stopped/warn", "metering": "not-metering/warn", "mitmproxy listener": "unbound/warn", "fastapi listener": "unbound/warn"},
 			check: func(t *testing.T, r status.Report) {
 				if c, _ := r.Row("mitmproxy listener"); !strings.Contains(c.Detail, "held by another process") {
 					t.Errorf("mitmproxy detail %q", c.Detail)
@@ -215,7 +215,7 @@ func TestScenarios(t *testing.T) {
 			}},
 		{name: "userenv failed", mode: "apps", faults: []string{"userenv-fail"}, overall: "degraded", code: 1, rows: rows{"userenv": "stopped/warn"}},
 		{name: "full mode daemon crash keeps the proxy on the live edge", mode: "full", faults: []string{"daemon-crash"}, overall: "degraded", code: 1, rows: rows{
-			"daemon": "stopped/warn", "mitmproxy listener": "unbound/warn", "fastapi listener": "unbound/warn", "system-proxy": "on/ok"}},
+			"daemon": "stopped/warn", "metering": "not-metering/warn", "mitmproxy listener": "unbound/warn", "fastapi listener": "unbound/warn", "system-proxy": "on/ok"}},
 		{name: "over SSH: list sees none of the agents", mode: "apps", faults: []string{"background-session"}, overall: "healthy",
 			check: func(t *testing.T, r status.Report) {
 				if r.Launchd.Source != status.LaunchdFromPrint || r.Sweep.Spawned != 5 || r.Daemon.PID == nil {
@@ -223,7 +223,7 @@ func TestScenarios(t *testing.T) {
 				}
 			}},
 		{name: "the daemon switched off in Login Items", mode: "apps", faults: []string{"daemon-disabled"}, overall: "degraded", code: 1, rows: rows{
-			"daemon": "stopped/warn", "watchdog": "stopped/warn", "mitmproxy listener": "unbound/warn", "fastapi listener": "unbound/warn"},
+			"daemon": "stopped/warn", "metering": "not-metering/warn", "watchdog": "stopped/warn", "mitmproxy listener": "unbound/warn", "fastapi listener": "unbound/warn"},
 			check: func(t *testing.T, r status.Report) {
 				c, _ := r.Row("daemon")
 				if !strings.Contains(c.Detail, "disabled") || !strings.HasPrefix(c.NextStep, "launchctl enable gui/") || len(r.Launchd.Disabled) != 1 {

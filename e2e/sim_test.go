@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"encoding/json"
-	"github.com/haltonlabs/halton-meter-bar/internal/testwait"
 	"net"
 	"os"
 	"os/exec"
@@ -12,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/haltonlabs/halton-meter-bar/internal/testwait"
 )
 
 // worldPIDs reads the supervisor's and every job's PID, and the ports.
@@ -145,6 +146,10 @@ func TestSimBadInput(t *testing.T) {
 		{[]string{"up", "--dir", filepath.Join(t.TempDir(), "x"), "--mode", "turbo"}, `unknown mode "turbo"`},
 		{[]string{"up", "--dir", filepath.Join(t.TempDir(), "x"), "--ports", "1,2"}, "want EDGE,INTERNAL,API"},
 		{[]string{"up", "--dir", filepath.Join(t.TempDir(), "x"), "--ports", "8081,8081,8082"}, "must differ"},
+		{[]string{"traffic", "--dir", dir, "--days-ago", "9"}, "--days-ago 0 to 7"},
+		{[]string{"traffic", "--dir", dir, "--requests", "0"}, "--requests 1 to 100000"},
+		{[]string{"traffic", "--dir", dir, "--via", "pigeon"}, "--via edge or direct"},
+		{[]string{"traffic", "--dir", dir, "--prompt-tokens", "999999"}, "--prompt-tokens 0 to 200000"},
 		{[]string{"status"}, "--dir is required"},
 		{[]string{"launch"}, `unknown command "launch"`},
 	}

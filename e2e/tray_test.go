@@ -3,7 +3,6 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/haltonlabs/halton-meter-bar/internal/testwait"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/haltonlabs/halton-meter-bar/internal/testwait"
+	"github.com/haltonlabs/halton-meter-bar/status"
 )
 
 // trayProc is a running halton-meter-bar tray on a test desktop.
@@ -71,6 +73,7 @@ func (p *trayProc) waitMenu(what string, cond func(m map[string]menuEntry, rows 
 	p.t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	var last []menuEntry
+	var lastErr error
 	for {
 		entries, err := p.d.menu(p.it)
 		if err == nil {
@@ -80,8 +83,9 @@ func (p *trayProc) waitMenu(what string, cond func(m map[string]menuEntry, rows 
 			}
 			last = entries
 		}
+		lastErr = err
 		if time.Now().After(deadline) {
-			p.t.Fatalf("menu never showed %s; last:\n%s\n%s", what, dump(last), p.stderr)
+			p.t.Fatalf("menu never showed %s; last (error %v):\n%s\n%s", what, lastErr, dump(last), p.stderr)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -135,7 +139,7 @@ func (p *trayProc) openerLog() string {
 	return string(b)
 }
 
-var rowOrder = []string{"install-mode", "daemon", "watchdog", "edge", "userenv", "mitmproxy listener", "fastapi listener", "system-proxy", "sentinels"}
+var rowOrder = []string{"install-mode", "daemon", "watchdog", "edge", "userenv", "mitmproxy listener", "fastapi listener", "metering", "system-proxy", "sentinels"}
 
 // TestTray runs the real tray on a test desktop against the simulator:
 // its menu, a crash and exactly one notification, the recovery and
@@ -148,7 +152,7 @@ func TestTray(t *testing.T) {
 	// The tray applies the actions last: waiting on one of them sees the
 	// whole menu updated, not a menu read half-way through an update.
 	by, rows := p.waitMenu("a healthy install", func(by map[string]menuEntry, rows []menuEntry) bool {
-		return by["All healthy"].label != "" && len(rows) == 9 && by["Copy Status JSON"].enabled && by["Open Logs Folder"].visible
+		return by["All healthy"].label != "" && len(rows) == len(rowOrder) && by["Copy Status JSON"].enabled && by["Open Logs Folder"].visible
 	})
 	for i, r := range rows {
 		if !strings.HasPrefix(r.label, rowOrder[i]+" — ") || !r.visible {
@@ -172,10 +176,38 @@ func TestTray(t *testing.T) {
 		t.Errorf("toggles: notifications %d, start at login %d", by["Notifications"].toggle, by["Start at Login"].toggle)
 	}
 
+	// The spend line: nothing yet, then the calls sent through the edge,
+	// at the cost the API charged; Refresh Now asks the daemon afresh.
+	p.waitMenu("a fresh world's spend line", func(by map[string]menuEntry, _ []menuEntry) bool {
+		return by["Idle · no request metered yet"].visible
+	})
+	w.traffic("--requests", "5")
+	_, cost := w.charged()
+	p.click("Refresh Now")
+	want := "Today " + status.USD(cost).String() + " · 5 requests · last "
+	p.waitMenu("the metered calls", func(by map[string]menuEntry, _ []menuEntry) bool {
+		for label, e := range by {
+			if strings.HasPrefix(label, want) && e.visible {
+				return strings.HasPrefix(by["metering"].label, "metering — live")
+			}
+		}
+		return false
+	})
+
 	// Past the quiet sweeps after launch, the daemon crashes.
 	w.fault("daemon-crash")
 	p.waitMenu("the crash", func(by map[string]menuEntry, _ []menuEntry) bool {
-		return strings.HasPrefix(by["daemon"].label, "daemon — stopped") && by["Daemon stopped — not metering"].label != "" && by["Start Daemon"].enabled
+		return strings.HasPrefix(by["daemon"].label, "daemon — stopped") && by["Daemon stopped — not metering"].label != "" && by["Start Daemon"].enabled &&
+			strings.HasPrefix(by["metering"].label, "metering — not-metering")
+	})
+	// The spend line says so, with the last figures known.
+	p.waitMenu("the spend line of a stopped daemon", func(by map[string]menuEntry, _ []menuEntry) bool {
+		for label, e := range by {
+			if strings.HasPrefix(label, "Not metering — daemon stopped · "+status.USD(cost).String()+" as of ") && e.visible {
+				return true
+			}
+		}
+		return false
 	})
 	testwait.For(t, "a notification", func() bool { return len(d.notes.all()) >= 1 })
 	time.Sleep(3 * time.Second) // many sweeps, still failing

@@ -17,7 +17,8 @@ while IFS= read -r kv; do
 	export "${kv?}"
 done <<<"$world"
 echo "demo: a simulated Halton Meter install ($mode mode) is up in $dir"
-echo "demo: break it from another terminal with"
+echo "demo: from another terminal, send LLM calls through its edge, break it, mend it:"
+echo "        bin/halton-meter-sim traffic --dir $dir --requests 5 --prompt-tokens 4000"
 echo "        bin/halton-meter-sim fault --dir $dir daemon-crash     (fault --list names them all)"
 echo "        bin/halton-meter-sim heal --dir $dir"
 if [ $# -eq 0 ] && [ "$(uname -s)" = Linux ] && [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # screenshots.sh takes the README's screenshots for real, under Xvfb,
 # against the simulator: the details window (the shipped GL build, fed by
-# scripts/feed) healthy and with the daemon crashed, and the tray's menu in
-# a minimal panel (trayer). Writes docs/screenshots/*.png.
+# scripts/feed, which sends a week of LLM calls through the world's edge
+# first) healthy and with the daemon crashed, and the tray's menu in a
+# minimal panel (trayer). Writes docs/screenshots/*.png.
 set -euo pipefail
 set -m # background jobs get their own process groups, killed whole below
 cd "$(dirname "$0")/.."
@@ -55,6 +56,8 @@ bin/halton-meter-sim heal --dir "$tmp/world"
 bg trayer --edge top --align right --widthtype request --height 32 --SetDockType true --transparent false --tint 0xd8dee9
 sleep 1
 bg env "${world[@]}" XDG_CONFIG_HOME="$tmp/config" bin/halton-meter-bar --poll-healthy 1s --poll-unhealthy 1s
+# A few more calls just now: the menu's spend line shows live traffic.
+bin/halton-meter-sim traffic --dir "$tmp/world" --requests 3 --prompt-tokens 6000 >/dev/null
 sleep 4
 menu() {
 	local x y h win

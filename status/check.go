@@ -24,8 +24,18 @@ func connectTimeout(deadline time.Duration) time.Duration {
 // probes run concurrently; Check returns by cfg.Timeout (default 2 s)
 // whatever has not answered, marking it unknown.
 func Check(ctx context.Context, cfg Config) Report {
-	return Evaluate(probe(ctx, cfg, nil, nil))
+	return Evaluate(probe(ctx, cfg, cache{}, nil))
 }
+
+// cache is what a sweep may reuse of an earlier one's.
+type cache struct {
+	launchd *LaunchdFacts
+	stats   *StatsFacts
+}
+
+// StatsEvery is how often a long-running monitor asks /v1/stats: the spend
+// moves slowly, and the daemon computes it from its database.
+const StatsEvery = time.Minute
 
 // Sweeper runs the sweeps of a long-running monitor. A full sweep asks
 // launchd; a light one reuses launchd's last answer and probes the rest,
@@ -36,6 +46,10 @@ type Sweeper struct {
 
 	mu      sync.Mutex
 	launchd *LaunchdFacts
+	// stats are the last /v1/stats figures; staleStats asks again at the
+	// next sweep whatever their age (Refresh Now).
+	stats      *StatsFacts
+	staleStats bool
 	// probes are the probes still running: a sweep returns at its
 	// deadline, the probe (and its process) a moment later.
 	probes sync.WaitGroup
@@ -45,9 +59,38 @@ type Sweeper struct {
 // sweep started outlives the monitor that asked for it.
 func (s *Sweeper) Wait() { s.probes.Wait() }
 
+// Invalidate makes the next sweep ask for every figure afresh.
+func (s *Sweeper) Invalidate() {
+	s.mu.Lock()
+	s.staleStats = true
+	s.mu.Unlock()
+}
+
+// statsCache is what a sweep may reuse of /v1/stats: figures younger than
+// StatsEvery, unless invalidated.
+func (s *Sweeper) statsCache() *StatsFacts {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stats == nil || s.staleStats || s.Cfg.now().Sub(s.stats.At) >= StatsEvery {
+		s.staleStats = false
+		return nil
+	}
+	return s.stats
+}
+
+// keep remembers what the next sweeps may reuse.
+func (s *Sweeper) keep(f Facts) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st := f.Metering.Stats; st != nil && st.Problem == "" && !f.Metering.StatsCached {
+		s.stats = st
+	}
+}
+
 // Full is a sweep that asks launchd.
 func (s *Sweeper) Full(ctx context.Context) Report {
-	f := probe(ctx, s.Cfg, nil, &s.probes)
+	f := probe(ctx, s.Cfg, cache{stats: s.statsCache()}, &s.probes)
+	s.keep(f)
 	s.mu.Lock()
 	if f.Install.Installed && f.Launchd.Problem == "" {
 		l := f.Launchd
@@ -68,14 +111,16 @@ func (s *Sweeper) Light(ctx context.Context) (Report, bool) {
 	if cached == nil {
 		return Report{}, false
 	}
-	r := Evaluate(probe(ctx, s.Cfg, cached, &s.probes))
+	f := probe(ctx, s.Cfg, cache{launchd: cached, stats: s.statsCache()}, &s.probes)
+	s.keep(f)
+	r := Evaluate(f)
 	r.Sweep.LaunchdCached = true
 	return r, true
 }
 
 // probe gathers the facts of one sweep. Its probes run concurrently and
 // are counted in probes, when given.
-func probe(ctx context.Context, cfg Config, cachedLaunchd *LaunchdFacts, probes *sync.WaitGroup) Facts {
+func probe(ctx context.Context, cfg Config, reuse cache, probes *sync.WaitGroup) Facts {
 	if probes == nil {
 		probes = &sync.WaitGroup{}
 	}
@@ -110,8 +155,8 @@ func probe(ctx context.Context, cfg Config, cachedLaunchd *LaunchdFacts, probes 
 	// The slow probes start first; the file reads below overlap with them.
 	tools := toolTimeout(deadline)
 	launchdCh := goProbe(probes, func() LaunchdFacts {
-		if cachedLaunchd != nil {
-			return *cachedLaunchd
+		if reuse.launchd != nil {
+			return *reuse.launchd
 		}
 		return probeLaunchd(ctx, runner, cfg, tools, f.Install.Agents)
 	})
@@ -121,6 +166,13 @@ func probe(ctx context.Context, cfg Config, cachedLaunchd *LaunchdFacts, probes 
 	internalCh := goProbe(probes, func() PortFacts { return probePort(ctx, f.Ports.Internal, connect) })
 	apiCh := goProbe(probes, func() PortFacts { return probePort(ctx, f.Ports.API, connect) })
 	healthCh := goProbe(probes, func() HealthFacts { return probeHealth(ctx, f.Ports.API, healthTimeout(deadline)) })
+	statusCh := goProbe(probes, func() StatusFacts { return probeDaemonStatus(ctx, f.Ports.API, healthTimeout(deadline)) })
+	statsCh := goProbe(probes, func() *StatsFacts {
+		if reuse.stats != nil {
+			return reuse.stats
+		}
+		return probeStats(ctx, f.Ports.API, healthTimeout(deadline), f.CheckedAt)
+	})
 
 	f.Sentinels = probeSentinels(cfg)
 
@@ -133,6 +185,9 @@ func probe(ctx context.Context, cfg Config, cachedLaunchd *LaunchdFacts, probes 
 	f.Internal = await(ctx, internalCh, func() PortFacts { return PortFacts{Port: f.Ports.Internal, Problem: late("connect")} })
 	f.API = await(ctx, apiCh, func() PortFacts { return PortFacts{Port: f.Ports.API, Problem: late("connect")} })
 	f.Health = await(ctx, healthCh, func() HealthFacts { return HealthFacts{Problem: late("/health"), TimedOut: true} })
+	f.Metering.Status = await(ctx, statusCh, func() StatusFacts { return StatusFacts{Problem: late(pathDaemonStatus)} })
+	f.Metering.Stats = await(ctx, statsCh, func() *StatsFacts { return &StatsFacts{Problem: late(pathStats)} })
+	f.Metering.StatsCached = reuse.stats != nil
 
 	// The version comes from the daemon's own /health; when it gives none,
 	// or the process answering is not the daemon launchd runs (an

@@ -437,7 +437,7 @@ func TestCheckDeadline(t *testing.T) {
 	w.API = w.Serve(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
 	w.Ports(w.Edge, w.Internal, w.API)
 	r := w.check()
-	if len(r.Components) != 9 || r.Overall != OverallUnknown {
+	if len(r.Components) != len(ComponentOrder) || r.Overall != OverallUnknown {
 		t.Fatalf("overall %s, %d rows", r.Overall, len(r.Components))
 	}
 	for _, name := range []string{CompDaemon, CompFastAPI, CompSystemProxy} {

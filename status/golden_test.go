@@ -26,6 +26,22 @@ func goldenFacts(t *testing.T, table string) Facts {
 	f.Health.Version = "0.1.24"
 	f.BarVersion = "1.0.0"
 	f.Duration, f.Deadline, f.Spawned = 3200*time.Microsecond, 2*time.Second, 1
+	// Metering: a request 40 s ago, and today's spend.
+	seen := f.CheckedAt.Add(-40 * time.Second)
+	f.Metering = MeteringFacts{
+		Status: StatusFacts{LastSeen: &seen, LastHour: 12},
+		Stats: &StatsFacts{At: f.CheckedAt,
+			Today: Today{Requests: 312, CostUSD: 421000, InputTokens: 1204310, OutputTokens: 98211},
+			Week: lastWeek([]DayCost{
+				{Date: "2026-11-20", Requests: 210, CostUSD: 305500}, {Date: "2026-11-23", Requests: 80, CostUSD: 99000},
+				{Date: "2026-11-25", Requests: 312, CostUSD: 421000},
+			}, f.CheckedAt),
+			TopModels: []ModelCost{
+				{Provider: "anthropic", Model: "claude-sonnet-4", Requests: 200, InputTokens: 900000, OutputTokens: 70000, CostUSD: 375000},
+				{Provider: "openai", Model: "gpt-4o", Requests: 100, InputTokens: 300000, OutputTokens: 28000, CostUSD: 45000},
+				{Provider: "anthropic", Model: "claude-haiku-4", Requests: 12, InputTokens: 4310, OutputTokens: 211, CostUSD: 1000},
+			}},
+	}
 	return f
 }
 
@@ -116,7 +132,7 @@ func TestJSONKeepsTheSeedShape(t *testing.T) {
 		t.Errorf("overall %v, checked_at %v", got["overall"], got["checked_at"])
 	}
 	comps, _ := got["components"].([]any)
-	if len(comps) != 9 {
+	if len(comps) != len(ComponentOrder) {
 		t.Fatalf("components: %v", got["components"])
 	}
 	for i, c := range comps {

@@ -12,14 +12,16 @@ const (
 	CompUserenv     = "userenv"
 	CompMitmproxy   = "mitmproxy listener"
 	CompFastAPI     = "fastapi listener"
+	CompMetering    = "metering"
 	CompSystemProxy = "system-proxy"
 	CompSentinels   = "sentinels"
 )
 
-// ComponentOrder is the table order of the nine rows.
+// ComponentOrder is the table order of the rows: the vendor's nine, and
+// metering after the daemon's API, which answers for it.
 var ComponentOrder = []string{
 	CompInstallMode, CompDaemon, CompWatchdog, CompEdge, CompUserenv,
-	CompMitmproxy, CompFastAPI, CompSystemProxy, CompSentinels,
+	CompMitmproxy, CompFastAPI, CompMetering, CompSystemProxy, CompSentinels,
 }
 
 // State words. The first group is the vendor's; the second the positive
@@ -245,6 +247,7 @@ type Report struct {
 	Sweep         Sweep       `json:"sweep"`
 	Launchd       LaunchdInfo `json:"launchd"`
 	User          *User       `json:"user,omitempty"`
+	Metering      Metering    `json:"metering"`
 }
 
 // Row returns the component with the given name, or false.

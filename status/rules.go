@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/haltonlabs/halton-meter-bar/internal/text"
 )
 
 // Next steps. The vendor's table: stopped → start; unbound, unknown →
@@ -44,6 +46,7 @@ type Facts struct {
 	Internal  PortFacts
 	API       PortFacts
 	Health    HealthFacts
+	Metering  MeteringFacts
 	Proxy     ProxyFacts
 	Sentinels SentinelFacts
 
@@ -119,6 +122,7 @@ func Evaluate(f Facts) Report {
 		CompUserenv:     e.userenvRow,
 		CompMitmproxy:   e.mitmproxyRow,
 		CompFastAPI:     e.fastapiRow,
+		CompMetering:    e.meteringRow,
 		CompSystemProxy: e.systemProxyRow,
 		CompSentinels:   e.sentinelsRow,
 	}
@@ -141,6 +145,7 @@ func Evaluate(f Facts) Report {
 	} else if f.DistVersion != "" {
 		r.Version, r.VersionSource = f.DistVersion, "dist-info"
 	}
+	r.Metering = e.metering(rows[CompMetering].State)
 	r.Launchd = LaunchdInfo{Source: f.Launchd.Source, Domain: GUIDomain(f.UID)}
 	for _, label := range Labels {
 		if f.Launchd.Disabled[label] {
@@ -218,6 +223,7 @@ func cannotLook(r Report, problem string) Report {
 	r.SystemProxy = SystemProxy{State: StateUnknown, Services: []ProxyService{}}
 	r.Sentinels.State = StateUnknown
 	r.Listeners.Mitmproxy.State, r.Listeners.FastAPI.State = StateUnknown, StateUnknown
+	r.Metering = Metering{State: StateUnknown}
 	return r
 }
 
@@ -231,6 +237,7 @@ func ordered(rows map[string]Component) []Component {
 }
 
 func notInstalled(r Report, cfg Config) Report {
+	r.Metering = Metering{State: StateUnknown}
 	r.InstallMode = StateNotInstalled
 	r.Overall, r.Level = OverallNotInstalled, LevelUnknown
 	r.Headline = "Halton Meter is not installed"
@@ -544,6 +551,66 @@ func (e *evaluation) fastapiRow() Component {
 		return e.row(CompFastAPI, StateBound, LevelWarn, addr+" · /health 200 but "+h.BodyProblem)
 	}
 	return e.row(CompFastAPI, StateBound, LevelOK, addr)
+}
+
+// meteringRow says whether the user's LLM traffic is metered: live (a
+// request in the last two minutes), idle (none lately: no fault), or not
+// at all while the daemon is down (the edge passes traffic unmetered).
+// What the API cannot say (an older daemon without it, a slow answer) is
+// unknown, and never weighs on the verdict: the daemon's rows do.
+func (e *evaluation) meteringRow() Component {
+	st := e.f.Metering.Status
+	if e.daemonDown() {
+		return causedBy(e.row(CompMetering, MeteringNot, LevelWarn,
+			"the daemon is not running: traffic through the edge passes unmetered"), CompDaemon, e.daemonStep())
+	}
+	switch {
+	case st.Missing:
+		c := e.row(CompMetering, StateUnknown, LevelOK, "this daemon has no "+pathDaemonStatus+" (it predates the API its dashboard reads)")
+		return c
+	case st.Problem != "":
+		return e.row(CompMetering, StateUnknown, LevelOK, st.Problem)
+	}
+	spend := ""
+	if s := e.f.Metering.Stats; s != nil && s.Problem == "" && !s.Missing {
+		spend = fmt.Sprintf("%s today, %s requests · ", s.Today.CostUSD, text.Count(s.Today.Requests))
+	}
+	if st.LastSeen == nil {
+		return e.row(CompMetering, MeteringIdle, LevelOK, spend+"no request metered yet")
+	}
+	ago := e.f.CheckedAt.Sub(*st.LastSeen)
+	last := "last request just now"
+	if ago >= 2*time.Second {
+		last = "last request " + text.Duration(ago) + " ago"
+	}
+	if ago < LiveWindow {
+		return e.row(CompMetering, MeteringLive, LevelOK, spend+last)
+	}
+	return e.row(CompMetering, MeteringIdle, LevelOK, spend+last)
+}
+
+// metering is the metering part of the JSON.
+func (e *evaluation) metering(state string) Metering {
+	m := Metering{State: state}
+	mf := e.f.Metering
+	var from []string
+	if st := mf.Status; st.Problem == "" && !st.Missing && !e.daemonDown() {
+		m.LastRequestAt = st.LastSeen
+		n := st.LastHour
+		m.RequestsLastHour = &n
+		from = append(from, pathDaemonStatus)
+	}
+	if s := mf.Stats; s != nil && s.Problem == "" && !s.Missing {
+		today := s.Today
+		m.Today, m.Week, m.TopModels = &today, s.Week, s.TopModels
+		from = append(from, pathStats)
+		if mf.StatsCached {
+			at := s.At
+			m.StatsAt = &at
+		}
+	}
+	m.Source = strings.Join(from, ", ")
+	return m
 }
 
 func (e *evaluation) systemProxyRow() Component {

@@ -69,6 +69,11 @@ type rowWant struct {
 
 func setJob(f *Facts, label string, j JobInfo) { j.Label = label; f.Launchd.Jobs[label] = j }
 
+// unmetered is the metering row while the daemon is down.
+func unmetered(next string) rowWant {
+	return rowWant{state: MeteringNot, level: LevelWarn, detail: "the daemon is not running: traffic through the edge passes unmetered", next: next, cause: CompDaemon}
+}
+
 func TestRules(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -104,6 +109,7 @@ func TestRules(t *testing.T) {
 			f.Internal.Accepting, f.API.Accepting = false, false
 			f.Health = HealthFacts{Problem: "connection refused"}
 		}, want{OverallDegraded, map[string]rowWant{
+			CompMetering:  unmetered(StepStart),
 			CompDaemon:    {state: StateStopped, level: LevelWarn, detail: "not loaded", next: StepStart},
 			CompWatchdog:  {state: StateStopped, level: LevelWarn, detail: "not loaded", next: StepStart, cause: CompDaemon},
 			CompMitmproxy: {state: StateUnbound, level: LevelWarn, detail: "127.0.0.1:8090 not accepting (daemon not running)", next: StepStart, cause: CompDaemon},
@@ -113,6 +119,7 @@ func TestRules(t *testing.T) {
 			setJob(f, LabelDaemon, JobInfo{Loaded: true, HasStatus: true, Status: -9})
 			f.Internal.Accepting, f.API.Accepting = false, false
 		}, want{OverallDegraded, map[string]rowWant{
+			CompMetering:  unmetered(StepStart),
 			CompDaemon:    {state: StateStopped, level: LevelWarn, detail: "killed by signal 9 (SIGKILL) · com.haltonlabs.meter", next: StepStart},
 			CompMitmproxy: {state: StateUnbound, level: LevelWarn, cause: CompDaemon, next: StepStart},
 			CompFastAPI:   {state: StateUnbound, level: LevelWarn, cause: CompDaemon, next: StepStart},
@@ -121,6 +128,7 @@ func TestRules(t *testing.T) {
 			setJob(f, LabelDaemon, JobInfo{Loaded: true, HasStatus: true, Status: 1})
 			f.Internal.Accepting, f.API.Accepting = false, false
 		}, want{OverallDegraded, map[string]rowWant{
+			CompMetering:  unmetered(StepStart),
 			CompDaemon:    {state: StateStopped, level: LevelWarn, detail: "exited with status 1 · com.haltonlabs.meter", next: StepStart},
 			CompMitmproxy: {state: StateUnbound, level: LevelWarn, cause: CompDaemon, next: StepStart},
 			CompFastAPI:   {state: StateUnbound, level: LevelWarn, cause: CompDaemon, next: StepStart},
@@ -130,6 +138,7 @@ func TestRules(t *testing.T) {
 			delete(f.Install.Agents, LabelDaemon)
 			f.Internal.Accepting, f.API.Accepting = false, false
 		}, want{OverallDegraded, map[string]rowWant{
+			CompMetering:  unmetered("halton-meter init --apps"),
 			CompDaemon:    {state: StateStopped, level: LevelWarn, detail: "not loaded · ~/Library/LaunchAgents/com.haltonlabs.meter.plist missing", next: "halton-meter init --apps"},
 			CompMitmproxy: {state: StateUnbound, level: LevelWarn, cause: CompDaemon, next: "halton-meter init --apps"},
 			CompFastAPI:   {state: StateUnbound, level: LevelWarn, cause: CompDaemon, next: "halton-meter init --apps"},
@@ -142,6 +151,7 @@ func TestRules(t *testing.T) {
 			setJob(f, LabelDaemon, JobInfo{Loaded: true, HasStatus: true, Status: 1})
 			f.API.Accepting = false
 		}, want{OverallDegraded, map[string]rowWant{
+			CompMetering:  unmetered(StepStart),
 			CompDaemon:    {state: StateStopped, level: LevelWarn, next: StepStart},
 			CompMitmproxy: {state: StateUnbound, level: LevelWarn, detail: "127.0.0.1:8090 held by another process (the daemon is not running)", next: StepDoctor},
 			CompFastAPI:   {state: StateUnbound, level: LevelWarn, cause: CompDaemon},
@@ -189,6 +199,7 @@ func TestRules(t *testing.T) {
 			f.Internal.Accepting, f.API.Accepting = false, false
 			f.Proxy.Services = services(false)
 		}, want{OverallDegraded, map[string]rowWant{
+			CompMetering:    unmetered(StepStart),
 			CompDaemon:      {state: StateStopped, level: LevelWarn},
 			CompMitmproxy:   {state: StateUnbound, level: LevelWarn, cause: CompDaemon},
 			CompFastAPI:     {state: StateUnbound, level: LevelWarn, cause: CompDaemon},
@@ -198,6 +209,7 @@ func TestRules(t *testing.T) {
 			setJob(f, LabelDaemon, JobInfo{Loaded: true, HasStatus: true, Status: -9})
 			f.Internal.Accepting, f.API.Accepting = false, false
 		}, want{OverallDegraded, map[string]rowWant{
+			CompMetering:    unmetered(StepStart),
 			CompDaemon:      {state: StateStopped, level: LevelWarn},
 			CompMitmproxy:   {state: StateUnbound, level: LevelWarn, cause: CompDaemon},
 			CompFastAPI:     {state: StateUnbound, level: LevelWarn, cause: CompDaemon},
@@ -314,6 +326,7 @@ func TestRules(t *testing.T) {
 			f.Internal.Accepting = false
 			f.Health = HealthFacts{Status: 404}
 		}, want{OverallDegraded, map[string]rowWant{
+			CompMetering:  unmetered(StepStart),
 			CompDaemon:    {state: StateStopped, level: LevelWarn},
 			CompMitmproxy: {state: StateUnbound, level: LevelWarn, cause: CompDaemon},
 			CompFastAPI:   {state: StateUnbound, level: LevelWarn, detail: "127.0.0.1:8765 held by another process (the daemon is not running) · /health answered 404"},

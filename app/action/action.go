@@ -25,6 +25,7 @@ const (
 	Install         ID = "install"
 	Quit            ID = "quit"
 	CopyDiagnostics ID = "copy-diagnostics" // the window's own
+	SetBudget       ID = "set-budget"       // from the window, with an amount
 
 	// Pause Notifications: a submenu of three.
 	PauseMenu     ID = "pause"

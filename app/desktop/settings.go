@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/haltonlabs/halton-meter-bar/status"
 )
 
 // Settings are the user's choices, remembered between runs in
@@ -21,6 +23,9 @@ type Settings struct {
 	// Reminder is how often an outage still there is announced again;
 	// "0s" turns reminders off.
 	Reminder Duration `json:"reminder"`
+	// DailyBudget, in dollars, is announced once a day when today's LLM
+	// spend passes it; 0 (the default) is off.
+	DailyBudget status.USD `json:"daily_budget_usd,omitempty"`
 }
 
 // DefaultSettings: notifications on, a reminder every four hours.
@@ -71,6 +76,10 @@ func LoadSettings(path string) (Settings, error) {
 	}
 	if err := json.Unmarshal(b, &s); err != nil {
 		return DefaultSettings, fmt.Errorf("read settings %s: %w; using the defaults", path, err)
+	}
+	if s.DailyBudget < 0 || s.DailyBudget > status.MaxBudget {
+		s.DailyBudget = 0
+		return s, fmt.Errorf("read settings %s: daily_budget_usd out of range; budget off", path)
 	}
 	return s, nil
 }

@@ -11,7 +11,6 @@ import (
 
 	"fyne.io/fyne/v2"
 
-	"github.com/haltonlabs/halton-meter-bar/app/action"
 	"github.com/haltonlabs/halton-meter-bar/app/details/wire"
 	"github.com/haltonlabs/halton-meter-bar/app/monitor"
 )
@@ -25,19 +24,19 @@ type ChildSink struct {
 // NewChildSink writes requests to w.
 func NewChildSink(w io.Writer) *ChildSink { return &ChildSink{enc: json.NewEncoder(w)} }
 
-// Request implements Sink.
-func (s *ChildSink) Request(id action.ID) {
+// Send implements Sink.
+func (s *ChildSink) Send(req wire.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.enc.Encode(wire.Request{Request: id})
+	s.enc.Encode(req)
 }
 
 // MonitorSink carries requests out on the window's own monitor, when it
 // runs without a tray.
 type MonitorSink struct{ M *monitor.Monitor }
 
-// Request implements Sink.
-func (s MonitorSink) Request(id action.ID) { go s.M.Do(context.Background(), id) }
+// Send implements Sink.
+func (s MonitorSink) Send(req wire.Request) { go s.M.Request(req) }
 
 // Test builds (-tags ci) run on fyne's headless driver: testHook acts on
 // messages of their own, onFocus reports focus changes, and headless says

@@ -33,7 +33,7 @@ import (
 // Sink carries the buttons' requests out: to the tray, or to the window's
 // own monitor when it runs alone.
 type Sink interface {
-	Request(id action.ID)
+	Send(req wire.Request)
 }
 
 // Window is how long the timelines look back.
@@ -65,6 +65,10 @@ type View struct {
 	rows       map[string]*rowView
 	lines      map[string]*timeline
 	axis       *fyne.Container
+	spend      *spendView
+	spendBox   *fyne.Container
+	linesAt    time.Time // when the timelines were last laid
+	drawn      bool      // model is on screen
 	buttons    map[action.ID]*widget.Button
 	bar        *fyne.Container
 	footer     *fyne.Container
@@ -118,8 +122,11 @@ func (v *View) build() fyne.CanvasObject {
 	}
 	v.axis = container.New(&fractions{})
 	lines.Add(container.New(&columns{widths: []float32{colName}}, caption(""), v.axis))
+	v.spend = newSpendView(v.setBudget, func() bool { return v.win.Canvas().Focused() == v.spend.budget })
+	v.spendBox = container.NewVBox(widget.NewSeparator(), sectionTitle("Today"), container.NewThemeOverride(v.spend.box, compact{}))
 	v.body = container.NewVBox(
 		container.NewThemeOverride(table, compact{}),
+		v.spendBox,
 		widget.NewSeparator(), sectionTitle("Last hour"),
 		container.NewThemeOverride(lines, compact{}))
 
@@ -170,7 +177,14 @@ func (v *View) press(id action.ID) {
 		return
 	}
 	v.notice.SetText("")
-	v.sink.Request(id)
+	v.sink.Send(wire.Request{Request: id})
+}
+
+// setBudget forwards the budget entry: the tray checks the value, keeps
+// it and sends it back in the next message.
+func (v *View) setBudget(value string) {
+	v.notice.SetText("")
+	v.sink.Send(wire.Request{Request: action.SetBudget, Value: value})
 }
 
 // Update shows a new snapshot.
@@ -179,11 +193,36 @@ func (v *View) Update(msg wire.Message) {
 	v.redraw()
 }
 
-// Tick moves the clock on: "checked N s ago" and the stale warning.
+// timelineStep is how long the timelines may wait to slide on between
+// snapshots: a pixel of an hour-wide line is several seconds. They slide
+// sooner when another change repaints the window anyway.
+const timelineStep = time.Minute
+
+// Tick moves the clock on between snapshots: "checked N s ago", the stale
+// warning, the last request's age, and now and then the timelines. It
+// touches only labels whose text changed: each change repaints the whole
+// window, so the window at rest changes a few times a minute at most.
 func (v *View) Tick() {
-	m := model.Build(v.msg, v.now(), Window)
-	if m.Checked != v.model.Checked || m.Stale != v.model.Stale || m.StaleText != v.model.StaleText {
-		v.redraw()
+	now := v.now()
+	repaint := v.setClock(model.BuildClock(v.msg, now), false)
+	if v.msg.Report != nil && v.model.Spend.Shown {
+		if st := model.SpendState(v.msg.Report, now); st != v.model.Spend.State {
+			v.model.Spend.State = st
+			v.spend.set(v.model.Spend)
+			repaint = true
+		}
+	}
+	if repaint || now.Sub(v.linesAt) >= timelineStep {
+		v.setTimelines(model.Timelines(v.msg, now, Window), now)
+	}
+}
+
+func (v *View) setTimelines(tls []model.Timeline, now time.Time) {
+	v.linesAt = now
+	for _, tl := range tls {
+		if line, ok := v.lines[tl.Component]; ok {
+			line.set(tl.Segments)
+		}
 	}
 }
 
@@ -201,45 +240,80 @@ func (v *View) Focus(component string) {
 	}
 }
 
+// redraw shows the model of the current snapshot, touching only what
+// changed: fyne re-rasterizes every text below a refreshed container, so
+// containers are refreshed only when something was shown, hidden or
+// resized in them.
 func (v *View) redraw() {
-	m := model.Build(v.msg, v.now(), Window)
-	v.model = m
-	v.verdictDot.FillColor = colourOf(m.Icon)
-	v.verdictDot.Refresh()
-	v.verdict.Importance = importance[m.Icon]
-	v.verdict.SetText(m.Verdict)
-	v.headline.SetText(m.Headline)
-	show(v.headline, m.Headline != "")
-	v.summary.SetText(m.Summary)
-	v.checked.SetText(m.Checked)
-	v.stale.SetText(m.StaleText)
-	show(v.stale, m.Stale)
-	show(v.body, m.Missing == "")
-	v.missing.SetText(m.Missing)
-	show(v.absent, m.Missing != "")
+	now := v.now()
+	m := model.Build(v.msg, now, Window)
+	old, first := v.model, !v.drawn
+	v.model, v.drawn = m, true
+
+	header := first
+	if first || m.Icon != old.Icon {
+		v.verdictDot.FillColor = colourOf(m.Icon)
+		v.verdictDot.Refresh()
+	}
+	header = setLabel(v.verdict, m.Verdict, importance[m.Icon]) || header
+	header = setLabel(v.headline, m.Headline, v.headline.Importance) || header
+	header = show(v.headline, m.Headline != "") || header
+	header = setLabel(v.summary, m.Summary, v.summary.Importance) || header
+	v.setClock(model.Clock{Checked: m.Checked, Stale: m.Stale, StaleText: m.StaleText}, header)
+	if header {
+		v.header.Refresh()
+	}
+
+	content := show(v.body, m.Missing == "")
+	setLabel(v.missing, m.Missing, v.missing.Importance)
+	content = show(v.absent, m.Missing != "") || content
+	content = show(v.spendBox, m.Spend.Shown) || content
 	for _, row := range m.Rows {
 		v.rows[row.Component].set(row, row.Component == v.focused)
 	}
-	for _, tl := range m.Timelines {
-		v.lines[tl.Component].set(tl.Segments)
-	}
+	v.setTimelines(m.Timelines, now)
 	v.setAxis(m.Axis)
-	// What was shown or hidden, or grew, needs its containers laid out again.
-	v.header.Refresh()
-	v.content.Refresh()
+	if m.Spend.Shown {
+		v.spend.set(m.Spend)
+	}
+	if first || content {
+		v.content.Refresh()
+		v.scroll.Refresh() // the content's height changed: size the scroll bar again
+	}
+
+	bar := first
 	for _, b := range m.Buttons {
 		btn := v.buttons[b.ID]
-		btn.SetText(b.Title)
-		if b.Enabled {
+		if btn.Text != b.Title {
+			btn.SetText(b.Title)
+			bar = true
+		}
+		if b.Enabled && btn.Disabled() {
 			btn.Enable()
-		} else {
+		} else if !b.Enabled && !btn.Disabled() {
 			btn.Disable()
 		}
-		show(btn, b.Visible)
+		bar = show(btn, b.Visible) || bar
 	}
-	// A button shown or hidden changes the bar's width: lay it out again.
-	v.bar.Refresh()
-	v.footer.Refresh()
+	if bar { // a button's width changed, or one was shown or hidden
+		v.bar.Refresh()
+		v.footer.Refresh()
+	}
+}
+
+// setClock shows what moves with the clock, and tells whether that
+// changed anything; laidOut tells whether the header is about to be laid
+// out anyway.
+func (v *View) setClock(c model.Clock, laidOut bool) bool {
+	resized := len(c.Checked) != len(v.checked.Text)
+	changed := setLabel(v.checked, c.Checked, v.checked.Importance)
+	changed = setLabel(v.stale, c.StaleText, v.stale.Importance) || changed
+	resized = show(v.stale, c.Stale) || resized
+	v.model.Checked, v.model.Stale, v.model.StaleText = c.Checked, c.Stale, c.StaleText
+	if changed && resized && !laidOut {
+		v.header.Refresh()
+	}
+	return changed || resized
 }
 
 func (v *View) setAxis(labels []model.AxisLabel) {
@@ -269,12 +343,28 @@ func (v *View) setAxis(labels []model.AxisLabel) {
 // Button returns the button of an action, for the tests' taps.
 func (v *View) Button(id action.ID) *widget.Button { return v.buttons[id] }
 
-func show(o fyne.CanvasObject, visible bool) {
+// show shows or hides o, and tells whether that changed anything.
+func show(o fyne.CanvasObject, visible bool) bool {
+	if o.Visible() == visible {
+		return false
+	}
 	if visible {
 		o.Show()
 	} else {
 		o.Hide()
 	}
+	return true
+}
+
+// setLabel sets a label's text and importance, refreshing it only when
+// either changed, and tells whether it did.
+func setLabel(l *widget.Label, text string, imp widget.Importance) bool {
+	if l.Text == text && l.Importance == imp {
+		return false
+	}
+	l.Text, l.Importance = text, imp
+	l.Refresh()
+	return true
 }
 
 // importance colours the verdict with the theme's own status colours, so

@@ -21,9 +21,15 @@ import (
 var now = time.Date(2026, 11, 25, 14, 30, 0, 0, time.UTC)
 
 // recorder is a Sink that keeps the requests.
-type recorder struct{ got []action.ID }
+type recorder struct {
+	got    []action.ID
+	values []string
+}
 
-func (r *recorder) Request(id action.ID) { r.got = append(r.got, id) }
+func (r *recorder) Send(req wire.Request) {
+	r.got = append(r.got, req.Request)
+	r.values = append(r.values, req.Value)
+}
 
 // snapshot is a report at now−4 s from the given rows, with an hour of
 // history in which the failing rows broke 12 minutes ago.
@@ -49,7 +55,30 @@ func snapshot(overall, headline string, rows map[string][3]string) wire.Message 
 		}
 		hist[name] = pts
 	}
+	r.Metering = metering(r)
 	return wire.Message{Type: wire.MsgSnapshot, Report: r, History: hist, PollIntervalMS: 5000}
+}
+
+// metering is a day of traffic, live when the metering row is healthy.
+func metering(r *status.Report) status.Metering {
+	c, _ := r.Row(status.CompMetering)
+	if c.State == "not-metering" {
+		return status.Metering{State: status.MeteringNot}
+	}
+	last := now.Add(-40 * time.Second)
+	m := status.Metering{
+		State: status.MeteringLive, LastRequestAt: &last,
+		Today: &status.Today{Requests: 312, CostUSD: 421000, InputTokens: 1204310, OutputTokens: 98211},
+		TopModels: []status.ModelCost{
+			{Provider: "anthropic", Model: "claude-sonnet-4", Requests: 201, CostUSD: 310000},
+			{Provider: "openai", Model: "gpt-4.1", Requests: 99, CostUSD: 98000},
+			{Provider: "openai", Model: "gpt-4.1-mini", Requests: 12, CostUSD: 13000},
+		},
+	}
+	for i, cost := range []status.USD{180000, 520000, 0, 0, 310000, 260000, 421000} {
+		m.Week = append(m.Week, status.DayCost{Date: now.AddDate(0, 0, i-6).Format(time.DateOnly), Requests: int(cost / 1300), CostUSD: cost})
+	}
+	return m
 }
 
 var healthyRows = map[string][3]string{
@@ -62,6 +91,7 @@ var healthyRows = map[string][3]string{
 	"fastapi listener":   {"bound", "ok", "127.0.0.1:8765"},
 	"system-proxy":       {"off", "ok", "(apps mode)"},
 	"sentinels":          {"consistent", "ok", "proxy-managed: -  apps-managed: ✓"},
+	"metering":           {"live", "ok", "312 requests today · $4.21 · last 40 s ago"},
 }
 
 func with(base map[string][3]string, changes map[string][3]string) map[string][3]string {
@@ -109,6 +139,7 @@ func TestRendering(t *testing.T) {
 			"daemon":             {"stopped", "warn", "killed by signal 9 (SIGKILL) · com.haltonlabs.meter"},
 			"mitmproxy listener": {"unbound", "warn", "127.0.0.1:8090 not accepting (daemon not running)"},
 			"fastapi listener":   {"unbound", "warn", "127.0.0.1:8765 not accepting (daemon not running)"},
+			"metering":           {"not-metering", "warn", "the daemon is not running: LLM traffic passes unmetered"},
 		})), "daemon"},
 		{"not-installed", theme.LightTheme(), notInstalled(), ""},
 	}
@@ -159,12 +190,12 @@ func TestStaleAndTick(t *testing.T) {
 	a := test.NewTempApp(t)
 	v := NewView(a, &recorder{}, func() time.Time { return clock }, "")
 	v.Update(snapshot("healthy", "All healthy", healthyRows))
-	if v.checked.Text != "Checked 4 s ago" || v.stale.Visible() {
+	if v.checked.Text != "Checked just now" || v.stale.Visible() {
 		t.Fatalf("checked %q stale %v", v.checked.Text, v.stale.Visible())
 	}
 	clock = clock.Add(20 * time.Second)
 	v.Tick()
-	if v.checked.Text != "Checked 24 s ago" || !v.stale.Visible() || v.stale.Text != "Stale: no sweep for 24 s (sweeps come every 5 s)" {
+	if v.checked.Text != "Checked 20 s ago" || !v.stale.Visible() || v.stale.Text != "Stale: no sweep for 24 s (sweeps come every 5 s)" {
 		t.Errorf("after 20 s: %q, stale %v %q", v.checked.Text, v.stale.Visible(), v.stale.Text)
 	}
 }
@@ -232,5 +263,65 @@ func TestStandalone(t *testing.T) {
 			t.Fatal("Refresh did not sweep")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestSpend: the "Today" section shows the day's figures, moves the last
+// request's age with the clock alone, and sends the budget entry to the
+// tray; a snapshot does not overwrite what is being typed.
+func TestSpend(t *testing.T) {
+	clock := now
+	a := test.NewTempApp(t)
+	rec := &recorder{}
+	v := NewView(a, rec, func() time.Time { return clock }, "")
+	msg := snapshot("healthy", "All healthy", healthyRows)
+	msg.Budget = 500000
+	v.Update(msg)
+	sv := v.spend
+	if !v.spendBox.Visible() || sv.figures["cost"].Text != "$4.21" || sv.figures["requests"].Text != "312" || sv.figures["input"].Text != "1,204,310" {
+		t.Fatalf("figures: cost %q requests %q input %q", sv.figures["cost"].Text, sv.figures["requests"].Text, sv.figures["input"].Text)
+	}
+	if sv.state.Text != "Live: LLM traffic is being metered · last request 40 s ago" {
+		t.Errorf("state %q", sv.state.Text)
+	}
+	if sv.budget.Text != "5.00" || sv.used.Text != "84 % of the $5.00 daily budget" {
+		t.Errorf("budget %q, used %q", sv.budget.Text, sv.used.Text)
+	}
+	if n := len(sv.chart.box.Objects); n != 7*3+1 {
+		t.Errorf("chart has %d objects, want 7 bars with labels and the budget line", n)
+	}
+	models := sv.models.Objects
+	clock = clock.Add(25 * time.Second)
+	v.Tick()
+	if sv.state.Text != "Live: LLM traffic is being metered · last request 1 min ago" {
+		t.Errorf("after 25 s: %q", sv.state.Text)
+	}
+	if &sv.models.Objects[0] != &models[0] {
+		t.Error("a tick redrew the models: only the state line moves with the clock")
+	}
+
+	v.win.Canvas().Focus(sv.budget)
+	sv.budget.SetText("")
+	test.Type(sv.budget, "7.5")
+	msg.Budget = 600000 // set elsewhere meanwhile
+	v.Update(msg)
+	if sv.budget.Text != "7.5" {
+		t.Errorf("a snapshot overwrote the typing: %q", sv.budget.Text)
+	}
+	test.Tap(sv.setBtn)
+	if len(rec.got) != 1 || rec.got[0] != action.SetBudget || rec.values[0] != "7.5" {
+		t.Errorf("requests %v %q", rec.got, rec.values)
+	}
+
+	down := snapshot("degraded", "Daemon stopped — not metering", with(healthyRows, map[string][3]string{
+		"metering": {"not-metering", "warn", "the daemon is not running"},
+	}))
+	v.Update(down)
+	if sv.state.Text != "Not metering: the daemon is not running, so traffic passes unmetered" || sv.figures["cost"].Text != "—" {
+		t.Errorf("not metering: %q, cost %q", sv.state.Text, sv.figures["cost"].Text)
+	}
+	v.Update(notInstalled())
+	if v.spendBox.Visible() {
+		t.Error("no install, no Today section")
 	}
 }

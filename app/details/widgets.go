@@ -61,7 +61,7 @@ func (rows) MinSize(objs []fyne.CanvasObject) fyne.Size {
 }
 
 // columns lays objects side by side: fixed widths, a 0 width shares what
-// is left; every object gets the row's height.
+// is left; every object gets the row's height, the tallest visible one's.
 type columns struct{ widths []float32 }
 
 func (c *columns) Layout(objs []fyne.CanvasObject, size fyne.Size) {
@@ -96,7 +96,9 @@ func (c *columns) MinSize(objs []fyne.CanvasObject) fyne.Size {
 		} else {
 			w += min(ms.Width, 200)
 		}
-		h = max(h, ms.Height)
+		if o.Visible() { // a hidden column keeps its width, not its height
+			h = max(h, ms.Height)
+		}
 	}
 	return fyne.NewSize(w+gap*float32(len(objs)-1), h)
 }
@@ -194,6 +196,9 @@ type rowView struct {
 	since     *widget.Label
 	next      *widget.Label
 	name      *widget.Label
+	shown     model.Row
+	focused   bool
+	drawn     bool
 }
 
 func newRowView() *rowView {
@@ -228,17 +233,31 @@ func newRowView() *rowView {
 	return rv
 }
 
+// set shows row, touching only what changed; a new state resizes its
+// badge, so the row is laid out again.
 func (rv *rowView) set(row model.Row, focused bool) {
-	rv.name.SetText(row.Component)
-	rv.state.SetText(row.State)
-	rv.badgeBg.FillColor = tint(row.Dot)
-	rv.badgeBg.Refresh()
-	rv.badgeDot.FillColor = colourOf(row.Dot)
-	rv.badgeDot.Refresh()
-	rv.detail.SetText(row.Detail)
-	rv.since.SetText(row.Since)
-	rv.next.SetText(row.NextStep)
-	show(rv.highlight, focused)
+	if rv.drawn && row == rv.shown && focused == rv.focused {
+		return
+	}
+	old, first := rv.shown, !rv.drawn
+	rv.shown, rv.focused, rv.drawn = row, focused, true
+	if first || row.Dot != old.Dot {
+		rv.badgeBg.FillColor = tint(row.Dot)
+		rv.badgeBg.Refresh()
+		rv.badgeDot.FillColor = colourOf(row.Dot)
+		rv.badgeDot.Refresh()
+	}
+	setLabel(rv.name, row.Component, rv.name.Importance)
+	setLabel(rv.detail, row.Detail, rv.detail.Importance)
+	setLabel(rv.next, row.NextStep, rv.next.Importance)
+	resized := setLabel(rv.state, row.State, rv.state.Importance)
+	resized = setLabel(rv.since, row.Since, rv.since.Importance) || resized
+	if show(rv.highlight, focused) {
+		rv.highlight.Refresh() // a rectangle shown or hidden is not repainted by itself
+	}
+	if resized && !first {
+		rv.box.Refresh()
+	}
 }
 
 // timeline draws a row's last hour as coloured segments over a track.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/haltonlabs/halton-meter-bar/app/action"
 	"github.com/haltonlabs/halton-meter-bar/app/desktop"
+	"github.com/haltonlabs/halton-meter-bar/app/details/wire"
 	"github.com/haltonlabs/halton-meter-bar/status"
 )
 
@@ -108,11 +109,37 @@ func describe(id action.ID) string {
 	return string(id)
 }
 
-// request carries out what the details window asks for.
-func (m *Monitor) request(id action.ID) {
-	if err := m.Do(context.Background(), id); err != nil && !errors.Is(err, context.Canceled) {
-		m.opts.Log.Printf("details window asked for %s: %v", id, err)
+// Request carries out what a details window asks for: an action, or the
+// daily budget.
+func (m *Monitor) Request(req wire.Request) {
+	var err error
+	if req.Request == action.SetBudget {
+		err = m.setBudget(req.Value)
+	} else {
+		err = m.Do(context.Background(), req.Request)
 	}
+	if err != nil && !errors.Is(err, context.Canceled) {
+		m.opts.Log.Printf("details window asked for %s: %v", req.Request, err)
+	}
+}
+
+// setBudget sets the daily budget from what the user typed ("" is off),
+// remembers it, and gives the window the new figure.
+func (m *Monitor) setBudget(value string) error {
+	b, err := status.ParseDollars(value)
+	if err != nil {
+		m.notify(Notification{Kind: KindAction, Title: "Couldn't set the budget", Body: err.Error()})
+		return err
+	}
+	m.mu.Lock()
+	m.policy.SetBudget(b)
+	m.mu.Unlock()
+	err = m.changeSettings(func(s *desktop.Settings) { s.DailyBudget = b })
+	m.publishWindow()
+	if err != nil {
+		m.notify(Notification{Kind: KindAction, Title: "Couldn't save the setting", Body: err.Error()})
+	}
+	return err
 }
 
 var failureTitle = map[action.ID]string{
@@ -136,6 +163,9 @@ func (m *Monitor) do(ctx context.Context, id action.ID) error {
 	r, ok := m.Report()
 	switch id {
 	case action.Refresh:
+		if m.opts.Invalidate != nil {
+			m.opts.Invalidate()
+		}
 		m.Refresh()
 	case action.OpenDetails:
 		return m.openDetails("")

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/haltonlabs/halton-meter-bar/app/action"
+	"github.com/haltonlabs/halton-meter-bar/app/details/wire"
 	"github.com/haltonlabs/halton-meter-bar/app/present"
 	"github.com/haltonlabs/halton-meter-bar/assets/draw"
 	"github.com/haltonlabs/halton-meter-bar/internal/text"
@@ -55,8 +56,11 @@ type Menu struct {
 	Tooltip  string
 	Headline string
 	Checked  string
-	Rows     []Row
-	Items    []Item
+	// Spend is the metering line under the headline: today's cost and
+	// requests and the last request's age, or that nothing is metered.
+	Spend string
+	Rows  []Row
+	Items []Item
 }
 
 // Item returns the item with id.
@@ -81,6 +85,9 @@ type MenuInput struct {
 	PausedUntil time.Time
 	// Busy are the actions running now.
 	Busy map[action.ID]bool
+	// LastSpend is the last of today's figures the daemon gave, for when it
+	// gives none now.
+	LastSpend *wire.Spend
 }
 
 // rowDetailMax keeps menu lines short; the tooltip has the whole detail.
@@ -96,6 +103,7 @@ func BuildMenu(in MenuInput) Menu {
 	if r != nil {
 		m.Icon = present.Icon(r.Overall)
 		m.Headline = r.Headline
+		m.Spend = spendLine(r, in.LastSpend, in.Now)
 		for _, c := range r.Components {
 			m.Rows = append(m.Rows, Row{
 				Component: c.Name,
@@ -181,6 +189,41 @@ func BuildMenu(in MenuInput) Menu {
 		m.Items = append(m.Items, it)
 	}
 	return m
+}
+
+// spendLine is "Today $4.21 · 312 requests · last 40 s ago", "Idle ·
+// last request 3 h ago", or "Not metering — daemon stopped"; when the
+// daemon gives no figures now, the last ones with their time ("$4.21 as of
+// 10:42"). Empty when there is nothing to say.
+func spendLine(r *status.Report, last *wire.Spend, now time.Time) string {
+	m := r.Metering
+	var parts []string
+	switch m.State {
+	case status.MeteringLive, status.MeteringIdle:
+		live := m.State == status.MeteringLive
+		if !live {
+			parts = append(parts, "Idle")
+		}
+		if m.Today != nil && (live || m.Today.Requests > 0) {
+			parts = append(parts, "Today "+m.Today.CostUSD.String(), plural(m.Today.Requests, "request"))
+		}
+		switch {
+		case m.LastRequestAt != nil && live:
+			parts = append(parts, "last "+present.Ago(now.Sub(*m.LastRequestAt)))
+		case m.LastRequestAt != nil:
+			parts = append(parts, "last request "+present.Ago(now.Sub(*m.LastRequestAt)))
+		case !live:
+			parts = append(parts, "no request metered yet")
+		}
+	case status.MeteringNot:
+		daemon, _ := r.Row(status.CompDaemon)
+		parts = append(parts, "Not metering — daemon "+daemon.State)
+	}
+	// Figures not shown as today's are shown as of when they were read.
+	if last.Current(now) && (m.Today == nil || m.State == status.MeteringNot) && len(parts) > 0 {
+		parts = append(parts, last.Today.CostUSD.String()+" as of "+last.At.Local().Format("15:04"))
+	}
+	return strings.Join(parts, " · ")
 }
 
 // until says when a pause ends: "until 14:05", or "until Thu 08:00" on

@@ -1,12 +1,13 @@
 package monitor
 
 import (
-	"github.com/haltonlabs/halton-meter-bar/app/action"
-	"github.com/haltonlabs/halton-meter-bar/app/present"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/haltonlabs/halton-meter-bar/app/action"
+	"github.com/haltonlabs/halton-meter-bar/app/details/wire"
+	"github.com/haltonlabs/halton-meter-bar/app/present"
 	"github.com/haltonlabs/halton-meter-bar/assets/draw"
 	"github.com/haltonlabs/halton-meter-bar/status"
 )
@@ -68,7 +69,7 @@ func TestBuildMenu(t *testing.T) {
 			if tt.report != nil {
 				tt.report.CheckedAt = t0
 			}
-			m := BuildMenu(MenuInput{Report: tt.report, Now: t0.Add(3 * time.Second), Notifications: true})
+			m := BuildMenu(MenuInput{Report: tt.report, Now: t0.Add(13 * time.Second), Notifications: true})
 			if m.Icon != tt.icon || m.Headline != tt.headline {
 				t.Errorf("icon %s headline %q", m.Icon, m.Headline)
 			}
@@ -93,7 +94,7 @@ func TestBuildMenu(t *testing.T) {
 				}
 				return
 			}
-			if m.Checked != "Checked 3 s ago" {
+			if m.Checked != "Checked 10 s ago" {
 				t.Errorf("checked %q", m.Checked)
 			}
 			if len(m.Rows) != len(status.ComponentOrder) {
@@ -132,3 +133,38 @@ func TestRowTitles(t *testing.T) {
 }
 
 func ptr(r status.Report) *status.Report { return &r }
+
+func TestSpendLine(t *testing.T) {
+	now := t0.Add(time.Hour)
+	seen := func(ago time.Duration) *time.Time { at := now.Add(-ago); return &at }
+	with := func(b bad, m status.Metering) *status.Report {
+		r := report(b)
+		r.Metering = m
+		return &r
+	}
+	today := &status.Today{Requests: 312, CostUSD: 421000}
+	last := &wire.Spend{Today: status.Today{Requests: 300, CostUSD: 400000}, At: time.Date(2026, 11, 25, 10, 42, 0, 0, time.Local)}
+	tests := []struct {
+		name string
+		r    *status.Report
+		last *wire.Spend
+		want string
+	}{
+		{"live", with(healthy, status.Metering{State: status.MeteringLive, Today: today, LastRequestAt: seen(40 * time.Second)}), nil, "Today $4.21 · 312 requests · last 40 s ago"},
+		{"live, a moment ago", with(healthy, status.Metering{State: status.MeteringLive, Today: &status.Today{Requests: 1, CostUSD: 1234}, LastRequestAt: seen(0)}), nil, "Today $0.0123 · 1 request · last just now"},
+		{"idle", with(healthy, status.Metering{State: status.MeteringIdle, Today: today, LastRequestAt: seen(3 * time.Hour)}), nil, "Idle · Today $4.21 · 312 requests · last request 3 h ago"},
+		{"idle, nothing today", with(healthy, status.Metering{State: status.MeteringIdle, Today: &status.Today{}, LastRequestAt: seen(20 * time.Hour)}), nil, "Idle · last request 20 h ago"},
+		{"idle, never", with(healthy, status.Metering{State: status.MeteringIdle}), nil, "Idle · no request metered yet"},
+		{"not metering", with(daemonStopped, status.Metering{State: status.MeteringNot}), nil, "Not metering — daemon stopped"},
+		{"not metering, with the last figures", with(daemonStopped, status.Metering{State: status.MeteringNot}), last, "Not metering — daemon stopped · $4.00 as of 10:42"},
+		{"not metering, the stats of a minute ago", with(daemonStopped, status.Metering{State: status.MeteringNot, Today: today}), last, "Not metering — daemon stopped · $4.00 as of 10:42"},
+		{"not metering, yesterday's figures", with(daemonStopped, status.Metering{State: status.MeteringNot}), &wire.Spend{Today: last.Today, At: now.Add(-30 * time.Hour)}, "Not metering — daemon stopped"},
+		{"the stats unanswered", with(healthy, status.Metering{State: status.MeteringLive, LastRequestAt: seen(25 * time.Second)}), last, "last 20 s ago · $4.00 as of 10:42"},
+		{"an older daemon", with(healthy, status.Metering{State: status.StateUnknown}), last, ""},
+	}
+	for _, tt := range tests {
+		if got := BuildMenu(MenuInput{Report: tt.r, Now: now, LastSpend: tt.last}).Spend; got != tt.want {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

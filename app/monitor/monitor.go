@@ -46,6 +46,10 @@ import (
 type Options struct {
 	// Sweep makes one full Report.
 	Sweep func(ctx context.Context) status.Report
+	// Invalidate, if set, drops what the sweeps keep between them (the
+	// spend figures) when the user asks for a refresh: Refresh Now means
+	// every figure afresh.
+	Invalidate func()
 	// Light, if set, makes a Report without asking launchd; false when it
 	// cannot.
 	Light func(ctx context.Context) (status.Report, bool)
@@ -67,7 +71,7 @@ type Options struct {
 	Watcher Watcher
 	// NewWindow, if set, makes the details window from the monitor's
 	// Snapshot and the function that carries out the window's requests.
-	NewWindow func(snapshot func() wire.Message, request func(action.ID)) Window
+	NewWindow func(snapshot func() wire.Message, request func(wire.Request)) Window
 	// WakeCheck is how often the clocks are compared for a wake.
 	WakeCheck     time.Duration
 	WakeThreshold time.Duration
@@ -141,6 +145,12 @@ type Monitor struct {
 	fulls   atomic.Int64
 	dropped atomic.Int64 // notifications never delivered: queue full or notifier failed
 
+	// pubMu makes each publication whole and in order: two goroutines
+	// republishing at once (a sweep, an action's end) would otherwise
+	// hand the tray an older menu after a newer one, and the menu would
+	// stay wrong until the next change. Taken before mu.
+	pubMu sync.Mutex
+
 	mu          sync.Mutex
 	report      *status.Report
 	fingerprint string
@@ -148,6 +158,7 @@ type Monitor struct {
 	policy      *Policy
 	settings    desktop.Settings
 	busy        map[action.ID]bool // actions running now
+	lastSpend   *wire.Spend        // the last of today's figures the daemon gave
 	published   Menu
 	start       time.Time
 	interval    time.Duration // until the next timed sweep
@@ -178,8 +189,9 @@ func New(opts Options) *Monitor {
 	}
 	m.policy = NewPolicy(opts.Policy, m.start)
 	m.policy.Pause(m.settings.PausedUntil) // a pause outlives a restart
+	m.policy.SetBudget(m.settings.DailyBudget)
 	if opts.NewWindow != nil {
-		m.window = opts.NewWindow(m.Snapshot, m.request)
+		m.window = opts.NewWindow(m.Snapshot, m.Request)
 	}
 	return m
 }
@@ -242,7 +254,8 @@ func (m *Monitor) changeSettings(fn func(s *desktop.Settings)) error {
 func (m *Monitor) Snapshot() wire.Message {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	msg := wire.Message{Type: wire.MsgSnapshot, History: m.history.Snapshot(), PollIntervalMS: m.interval.Milliseconds()}
+	msg := wire.Message{Type: wire.MsgSnapshot, History: m.history.Snapshot(), PollIntervalMS: m.interval.Milliseconds(), Budget: m.settings.DailyBudget,
+		LastSpend: m.lastSpend}
 	if m.report != nil {
 		r := *m.report
 		msg.Report = &r
@@ -338,10 +351,15 @@ func (m *Monitor) sweep(ctx context.Context, timed bool, lastFull *time.Time) ti
 	if timed && m.opts.Light != nil && time.Since(*lastFull) < m.opts.FullEvery {
 		m.mu.Lock()
 		healthy := m.report != nil && m.report.Overall == status.OverallHealthy
-		last := m.fingerprint
-		m.mu.Unlock()
+		var last string
 		if healthy {
-			if r, ok := m.opts.Light(ctx); ok && fingerprint(r) == last {
+			last = fingerprint(*m.report, status.CompMetering)
+		}
+		m.mu.Unlock()
+		// The metering row moves with the traffic, not with launchd: a new
+		// request is no reason to ask launchctl.
+		if healthy {
+			if r, ok := m.opts.Light(ctx); ok && fingerprint(r, status.CompMetering) == last {
 				return m.record(r)
 			}
 		}
@@ -373,6 +391,13 @@ func (m *Monitor) record(r status.Report) time.Duration {
 	m.mu.Lock()
 	m.report = &r
 	m.interval = interval
+	if today := r.Metering.Today; today != nil {
+		at := r.CheckedAt
+		if r.Metering.StatsAt != nil {
+			at = *r.Metering.StatsAt
+		}
+		m.lastSpend = &wire.Spend{Today: *today, At: at}
+	}
 	m.history.Add(r)
 	notes := m.policy.Observe(r.CheckedAt, r)
 	changed := fp != m.fingerprint
@@ -406,11 +431,15 @@ func pidsOf(r status.Report) []int {
 	return pids
 }
 
-// fingerprint is what a change of the menu or icon depends on.
-func fingerprint(r status.Report) string {
+// fingerprint is what a change of the menu or icon depends on, but for
+// the rows named in skip.
+func fingerprint(r status.Report, skip ...string) string {
 	var b strings.Builder
 	b.WriteString(r.Overall + "|" + r.Headline + "|" + r.Version)
 	for _, c := range r.Components {
+		if slices.Contains(skip, c.Name) {
+			continue
+		}
 		b.WriteString("|" + c.Name + "=" + c.State + "/" + string(c.Level) + "/" + c.Detail + "/" + c.NextStep)
 	}
 	return b.String()
@@ -419,12 +448,14 @@ func fingerprint(r status.Report) string {
 // republish rebuilds the menu and publishes it. What the menu needs from
 // outside the monitor is asked before its lock is taken.
 func (m *Monitor) republish() {
+	m.pubMu.Lock()
+	defer m.pubMu.Unlock()
 	in := MenuInput{
 		StartAtLogin:   m.deps.Login != nil && m.deps.Login.Enabled(),
 		DetailsMissing: m.window == nil || !m.window.Available(),
 	}
 	m.mu.Lock()
-	in.Report, in.Now, in.Notifications = m.report, time.Now(), m.settings.Notifications
+	in.Report, in.Now, in.Notifications, in.LastSpend = m.report, time.Now(), m.settings.Notifications, m.lastSpend
 	in.PausedUntil = m.policy.PausedUntil(in.Now)
 	in.Busy = make(map[action.ID]bool, len(m.busy))
 	for id := range m.busy {
@@ -436,16 +467,23 @@ func (m *Monitor) republish() {
 	m.publish(menu)
 }
 
-// republishIfChecked publishes when only the "checked N s ago" line moved.
+// republishIfChecked publishes when only the lines that tell time moved:
+// "checked N s ago", and the last request's age.
 func (m *Monitor) republishIfChecked() {
+	m.pubMu.Lock()
+	defer m.pubMu.Unlock()
 	m.mu.Lock()
-	checked := present.Checked(m.report, time.Now())
-	if checked == m.published.Checked {
+	now := time.Now()
+	checked, spend := present.Checked(m.report, now), ""
+	if m.report != nil {
+		spend = spendLine(m.report, m.lastSpend, now)
+	}
+	if checked == m.published.Checked && spend == m.published.Spend {
 		m.mu.Unlock()
 		return
 	}
 	menu := m.published
-	menu.Checked = checked
+	menu.Checked, menu.Spend = checked, spend
 	m.published = menu
 	m.mu.Unlock()
 	m.publish(menu)

@@ -3,7 +3,8 @@ package monitor
 import (
 	"context"
 	"errors"
-	"github.com/haltonlabs/halton-meter-bar/internal/testwait"
+	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -18,6 +19,7 @@ import (
 	"github.com/haltonlabs/halton-meter-bar/app/details/child"
 	"github.com/haltonlabs/halton-meter-bar/app/details/model"
 	"github.com/haltonlabs/halton-meter-bar/app/details/wire"
+	"github.com/haltonlabs/halton-meter-bar/internal/testwait"
 	"github.com/haltonlabs/halton-meter-bar/status"
 	"github.com/haltonlabs/halton-meter-bar/status/statustest"
 )
@@ -78,7 +80,7 @@ func (f *fakes) Available() bool { return true }
 func (f *fakes) Publish()        {}
 func (f *fakes) Close()          {}
 
-func (f *fakes) window(func() wire.Message, func(action.ID)) Window { return f }
+func (f *fakes) window(func() wire.Message, func(wire.Request)) Window { return f }
 
 func (f *fakes) notifications() []string {
 	f.mu.Lock()
@@ -474,7 +476,7 @@ exec cat > `+received+`
 	f := &fakes{}
 	sw := &status.Sweeper{Cfg: cfg}
 	m := New(Options{Sweep: sw.Full, HealthyInterval: time.Hour, UnhealthyInterval: time.Hour, Deps: actionDeps(cfg, f), Notifier: f,
-		NewWindow: func(snapshot func() wire.Message, request func(action.ID)) Window {
+		NewWindow: func(snapshot func() wire.Message, request func(wire.Request)) Window {
 			return child.New(child.Options{Path: window, Snapshot: snapshot, OnRequest: request})
 		}})
 	t.Cleanup(sw.Wait)
@@ -502,7 +504,7 @@ func TestNoWindow(t *testing.T) {
 	s.set(healthy)
 	f := &fakes{}
 	m := startMonitor(t, s, f, Options{HealthyInterval: time.Hour, UnhealthyInterval: time.Hour,
-		NewWindow: func(snapshot func() wire.Message, request func(action.ID)) Window {
+		NewWindow: func(snapshot func() wire.Message, request func(wire.Request)) Window {
 			return child.New(child.Options{Path: filepath.Join(t.TempDir(), "missing"), Snapshot: snapshot, OnRequest: request})
 		}})
 	testwait.For(t, "the first sweep", func() bool { return sweeps(m) == 1 })
@@ -788,5 +790,146 @@ esac`)
 	}
 	if !strings.Contains(all, `Wi-Fi\x1b]0;owned\x07`) {
 		t.Errorf("the service is not named:\n%s", all)
+	}
+}
+
+// TestBudget: the window's budget entry is checked, kept in the settings
+// for the next launch, sent back to the window, and announced once when
+// today's spend passes it. Refresh Now drops the kept spend figures.
+func TestBudget(t *testing.T) {
+	s := &scripted{t: t}
+	r := report(healthy)
+	r.Metering = status.Metering{State: status.MeteringLive, Today: &status.Today{Requests: 40, CostUSD: 300000}}
+	s.reports = []status.Report{r}
+	f := &fakes{}
+	settings := filepath.Join(t.TempDir(), "settings.json")
+	var invalidated atomic.Int32
+	m := startMonitor(t, s, f, Options{HealthyInterval: 5 * time.Millisecond, UnhealthyInterval: 5 * time.Millisecond,
+		SettingsPath: settings, Invalidate: func() { invalidated.Add(1) }})
+	testwait.For(t, "a sweep", func() bool { return sweeps(m) > 1 })
+
+	m.Request(wire.Request{Request: action.SetBudget, Value: "a lot"})
+	testwait.For(t, "the refusal", func() bool { return len(f.notifications()) == 1 })
+	if n := f.notifications(); !strings.HasPrefix(n[0], "Couldn't set the budget") {
+		t.Errorf("notifications %q", n)
+	}
+	if saved, _ := desktop.LoadSettings(settings); saved.DailyBudget != 0 {
+		t.Errorf("a refused budget was saved: %v", saved.DailyBudget)
+	}
+
+	m.Request(wire.Request{Request: action.SetBudget, Value: "$2.50"})
+	if saved, _ := desktop.LoadSettings(settings); saved.DailyBudget != 250000 {
+		t.Errorf("saved budget %v", saved.DailyBudget)
+	}
+	if got := m.Snapshot().Budget; got != 250000 {
+		t.Errorf("the window is told %v", got)
+	}
+	testwait.For(t, "the budget notice", func() bool { return len(f.notifications()) == 2 })
+	before := sweeps(m)
+	testwait.For(t, "more sweeps", func() bool { return sweeps(m) > before+10 })
+	if n := f.notifications(); len(n) != 2 || !strings.HasPrefix(n[1], "Today's LLM spend passed your $2.50 budget: $3.00 so far today, 40 requests.") {
+		t.Errorf("notifications %q", n)
+	}
+	if m2 := New(Options{Sweep: s.sweep, SettingsPath: settings}); m2.Snapshot().Budget != 250000 {
+		t.Errorf("a new monitor's budget %v", m2.Snapshot().Budget)
+	}
+
+	if err := m.Do(context.Background(), action.Refresh); err != nil {
+		t.Fatal(err)
+	}
+	if invalidated.Load() != 1 {
+		t.Errorf("Refresh invalidated %d times", invalidated.Load())
+	}
+}
+
+// toggleLogin is a Start at Login that flips a flag.
+type toggleLogin struct{ on atomic.Bool }
+
+func (l *toggleLogin) Enabled() bool                     { return l.on.Load() }
+func (l *toggleLogin) Enable(ctx context.Context) error  { l.on.Store(true); return nil }
+func (l *toggleLogin) Disable(ctx context.Context) error { l.on.Store(false); return nil }
+
+// TestMenuPublishedInOrder: sweeps and actions that republish at once
+// never leave the tray an older menu than the monitor's last: once
+// everything settles, the menu taken last says what is true (no action
+// shown as still running, Start at Login as it is).
+func TestMenuPublishedInOrder(t *testing.T) {
+	for round := range 20 {
+		s := &scripted{t: t}
+		s.set(healthy)
+		f := &fakes{}
+		login := &toggleLogin{}
+		m := startMonitor(t, s, f, Options{HealthyInterval: time.Millisecond, UnhealthyInterval: time.Millisecond,
+			Deps: Deps{Login: login}})
+		var latest atomic.Value
+		stop := make(chan struct{})
+		taken := make(chan struct{})
+		go func() {
+			defer close(taken)
+			for {
+				select {
+				case menu := <-m.Updates():
+					latest.Store(menu)
+				case <-stop:
+					return
+				}
+			}
+		}()
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range 20 {
+					m.Do(context.Background(), action.StartAtLogin)
+				}
+			}()
+		}
+		wg.Wait()
+		// Settled: whatever is published from here on is the truth too.
+		time.Sleep(20 * time.Millisecond)
+		close(stop)
+		<-taken
+		select {
+		case menu := <-m.Updates():
+			latest.Store(menu)
+		default:
+		}
+		menu, _ := latest.Load().(Menu)
+		it := menu.Item(action.StartAtLogin)
+		if it.Title != "Start at Login" || !it.Enabled || it.Checked != login.Enabled() {
+			t.Fatalf("round %d: the last menu shows %+v; Start at Login is %v", round, it, login.Enabled())
+		}
+	}
+}
+
+// TestLightSweepsIgnoreTraffic: requests metered between sweeps change the
+// metering row, not launchd: timed sweeps stay light.
+func TestLightSweepsIgnoreTraffic(t *testing.T) {
+	w, cfg, log := actionWorld(t)
+	var requests atomic.Int64
+	api := w.Serve(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/health":
+			fmt.Fprint(rw, `{"status":"ok","version":"0.6.3"}`)
+		case "/v1/daemon/status":
+			n := requests.Add(1) // one more request metered at each look
+			fmt.Fprintf(rw, `{"last_seen_at":%q,"request_count_last_hour":%d}`, time.Now().UTC().Add(-time.Duration(n)*time.Second).Format(time.RFC3339), n)
+		default:
+			http.NotFound(rw, r)
+		}
+	}))
+	w.Ports(w.Edge, w.Internal, api)
+	sw := &status.Sweeper{Cfg: cfg}
+	m := New(Options{Sweep: sw.Full, Light: sw.Light, HealthyInterval: time.Millisecond, UnhealthyInterval: time.Millisecond, FullEvery: time.Hour})
+	t.Cleanup(sw.Wait)
+	run(t, m)
+	testwait.For(t, "many sweeps", func() bool { return sweeps(m) >= 40 })
+	r, _ := m.Report()
+	if row, _ := r.Row(status.CompMetering); r.Overall != status.OverallHealthy || row.State != status.MeteringLive {
+		t.Fatalf("world is %s, metering %+v", r.Overall, row)
+	}
+	if full, calls := fulls(m), strings.Count(readFile(log), "list"); full != 1 || calls != 1 {
+		t.Errorf("%d sweeps, %d full, %d launchctl calls; want 1 full", sweeps(m), full, calls)
 	}
 }

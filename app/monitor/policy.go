@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/haltonlabs/halton-meter-bar/app/present"
+	"github.com/haltonlabs/halton-meter-bar/internal/text"
 	"github.com/haltonlabs/halton-meter-bar/status"
 )
 
@@ -19,6 +19,7 @@ const (
 	KindReminder  Kind = "reminder"  // an announced outage still there a reminder interval later
 	KindResumed   Kind = "resumed"   // what still stands when a pause ends
 	KindRecovered Kind = "recovered" // every announced cause healthy again
+	KindBudget    Kind = "budget"    // today's spend passed the daily budget
 	KindAction    Kind = "action"    // an action the user asked for failed
 )
 
@@ -107,7 +108,15 @@ type Policy struct {
 	open      map[string]bool
 	recovered []string
 	downSince time.Time
+
+	// budget is the daily budget (0: off); budgetDay the local date it was
+	// last announced as passed.
+	budget    status.USD
+	budgetDay string
 }
+
+// SetBudget sets the daily budget; 0 turns it off.
+func (p *Policy) SetBudget(b status.USD) { p.budget = b }
 
 // NewPolicy starts a policy at launch: its first window begins then.
 func NewPolicy(cfg PolicyConfig, launched time.Time) *Policy {
@@ -215,6 +224,9 @@ func (p *Policy) Observe(now time.Time, r status.Report) []Notification {
 	}
 	out = append(out, p.problems(now, r, failing)...)
 	out = append(out, p.reminders(now, r, failing)...)
+	if n, ok := p.overBudget(now, r); ok {
+		out = append(out, n)
+	}
 	if n, ok := p.recovery(now, failing, userTransition); ok {
 		out = append(out, n)
 	}
@@ -358,7 +370,7 @@ func (p *Policy) reminders(now time.Time, r status.Report, failing map[string]st
 	if len(causes) > 1 {
 		n.Title = fmt.Sprintf("Halton Meter: %d problems still there", len(causes))
 	}
-	n.Body = headlines(causes) + " for " + present.Duration(since) + "."
+	n.Body = headlines(causes) + " for " + text.Duration(since) + "."
 	if len(causes) == 1 && causes[0].NextStep != "" {
 		n.Body += " Next: " + causes[0].NextStep
 	}
@@ -398,6 +410,23 @@ func (p *Policy) stillStanding(now time.Time, r status.Report, failing map[strin
 	}, true
 }
 
+// overBudget is the one notice a day that today's spend passed the budget;
+// one that passes while paused is announced when the pause ends.
+func (p *Policy) overBudget(now time.Time, r status.Report) (Notification, bool) {
+	today := r.Metering.Today
+	day := now.Local().Format(time.DateOnly)
+	if p.budget <= 0 || today == nil || today.CostUSD < p.budget || p.budgetDay == day {
+		return Notification{}, false
+	}
+	p.budgetDay = day
+	return Notification{
+		Kind:       KindBudget,
+		Title:      "Today's LLM spend passed your " + p.budget.String() + " budget",
+		Body:       today.CostUSD.String() + " so far today, " + plural(today.Requests, "request") + ".",
+		Components: []string{status.CompMetering},
+	}, true
+}
+
 // recovery is the one "recovered" once every named row is healthy again;
 // the user's own fix needs no notice.
 func (p *Policy) recovery(now time.Time, failing map[string]status.Component, userTransition bool) (Notification, bool) {
@@ -412,9 +441,9 @@ func (p *Policy) recovery(now time.Time, failing map[string]status.Component, us
 	}
 	n := Notification{Kind: KindRecovered, Title: "Halton Meter recovered", Components: rows}
 	if len(failing) == 0 {
-		n.Body = "All healthy again after " + present.Duration(now.Sub(since)) + "."
+		n.Body = "All healthy again after " + text.Duration(now.Sub(since)) + "."
 	} else {
-		n.Body = strings.Join(rows, ", ") + " healthy again after " + present.Duration(now.Sub(since)) + "."
+		n.Body = strings.Join(rows, ", ") + " healthy again after " + text.Duration(now.Sub(since)) + "."
 	}
 	return n, true
 }
@@ -485,5 +514,5 @@ func plural(n int, word string) string {
 	if n == 1 {
 		return "1 " + word
 	}
-	return fmt.Sprintf("%d %ss", n, word)
+	return text.Count(n) + " " + word + "s"
 }

@@ -394,3 +394,53 @@ func TestHistory(t *testing.T) {
 		t.Errorf("%d points kept", n)
 	}
 }
+
+func TestPolicyBudget(t *testing.T) {
+	spend := func(minor status.USD) status.Report {
+		r := report(healthy)
+		r.Metering = status.Metering{State: status.MeteringLive, Today: &status.Today{Requests: 40, CostUSD: minor}}
+		return r
+	}
+	local := func(day, hour int) time.Time { return time.Date(2026, 11, day, hour, 0, 0, 0, time.Local) }
+	p := NewPolicy(stepPolicy, local(25, 8))
+	p.SetBudget(500000) // $5
+	titles := func(n []Notification) string {
+		var s []string
+		for _, x := range n {
+			s = append(s, x.Title+": "+x.Body)
+		}
+		return strings.Join(s, " | ")
+	}
+	if got := titles(p.Observe(local(25, 9), spend(499999))); got != "" {
+		t.Errorf("under the budget: %q", got)
+	}
+	if got := titles(p.Observe(local(25, 10), spend(512000))); got != "Today's LLM spend passed your $5.00 budget: $5.12 so far today, 40 requests." {
+		t.Errorf("crossing: %q", got)
+	}
+	if got := titles(p.Observe(local(25, 11), spend(900000))); got != "" {
+		t.Errorf("still over: %q", got)
+	}
+	// Raised, then crossed again the same day: once a day is enough.
+	p.SetBudget(1000000)
+	p.Observe(local(25, 12), spend(900000))
+	if got := titles(p.Observe(local(25, 13), spend(1100000))); got != "" {
+		t.Errorf("a second crossing the same day: %q", got)
+	}
+	// The next day is a new day.
+	if got := titles(p.Observe(local(26, 9), spend(1200000))); !strings.HasPrefix(got, "Today's LLM spend passed your $10.00 budget") {
+		t.Errorf("the next day: %q", got)
+	}
+	// Paused: the crossing waits for the end of the pause.
+	p.Pause(local(27, 12))
+	if got := titles(p.Observe(local(27, 10), spend(1200000))); got != "" {
+		t.Errorf("while paused: %q", got)
+	}
+	if got := titles(p.Observe(local(27, 12), spend(1200000))); !strings.HasPrefix(got, "Today's LLM spend passed") {
+		t.Errorf("after the pause: %q", got)
+	}
+	// Off: never.
+	p.SetBudget(0)
+	if got := titles(p.Observe(local(28, 9), spend(99999999))); got != "" {
+		t.Errorf("budget off: %q", got)
+	}
+}

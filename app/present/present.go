@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/haltonlabs/halton-meter-bar/assets/draw"
+	"github.com/haltonlabs/halton-meter-bar/internal/text"
 	"github.com/haltonlabs/halton-meter-bar/status"
 )
 
@@ -60,29 +61,21 @@ func Checked(r *status.Report, now time.Time) string {
 	if r == nil {
 		return "Checking…"
 	}
-	age := now.Sub(r.CheckedAt)
-	switch {
-	case age < 2*time.Second:
-		return "Checked just now"
-	case age < time.Minute:
-		return fmt.Sprintf("Checked %d s ago", int(age.Seconds()))
-	case age < time.Hour:
-		return fmt.Sprintf("Checked %d min ago", int(age.Minutes()))
+	if age := now.Sub(r.CheckedAt); age < time.Hour {
+		return "Checked " + Ago(age)
 	}
 	return "Checked at " + r.CheckedAt.Local().Format("15:04")
 }
 
-// Duration says 45 s, 3 min, 2 h 5 min.
-func Duration(d time.Duration) string {
+// Ago says how long ago, coarsely: "just now" under 10 s, then in steps
+// of 10 s, minutes, hours. A line that tells time changes a few times a
+// minute, not every second: each change repaints a whole window.
+func Ago(d time.Duration) string {
 	switch {
+	case d < 10*time.Second:
+		return "just now"
 	case d < time.Minute:
-		return fmt.Sprintf("%d s", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%d min", int(d.Minutes()))
+		return fmt.Sprintf("%d s ago", int(d.Seconds())/10*10)
 	}
-	h := int(d.Hours())
-	if m := int(d.Minutes()) % 60; m > 0 {
-		return fmt.Sprintf("%d h %d min", h, m)
-	}
-	return fmt.Sprintf("%d h", h)
+	return text.Duration(d) + " ago"
 }

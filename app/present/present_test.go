@@ -8,22 +8,19 @@ import (
 	"github.com/haltonlabs/halton-meter-bar/status"
 )
 
-func TestDuration(t *testing.T) {
-	for d, want := range map[time.Duration]string{45 * time.Second: "45 s", 3 * time.Minute: "3 min", 2*time.Hour + 5*time.Minute: "2 h 5 min", 3 * time.Hour: "3 h"} {
-		if got := Duration(d); got != want {
-			t.Errorf("%v: %q", d, got)
-		}
-	}
-}
-
 func TestChecked(t *testing.T) {
 	now := time.Date(2026, 11, 25, 14, 30, 0, 0, time.UTC)
 	for age, want := range map[time.Duration]string{
-		time.Second: "Checked just now", 4 * time.Second: "Checked 4 s ago", 3 * time.Minute: "Checked 3 min ago",
+		time.Second: "Checked just now", 9 * time.Second: "Checked just now", 10 * time.Second: "Checked 10 s ago",
+		59 * time.Second: "Checked 50 s ago", 3 * time.Minute: "Checked 3 min ago", 59 * time.Minute: "Checked 59 min ago",
+		-time.Minute: "Checked just now", // a clock set back
 	} {
 		if got := Checked(&status.Report{CheckedAt: now.Add(-age)}, now); got != want {
 			t.Errorf("%v: %q, want %q", age, got, want)
 		}
+	}
+	if got := Checked(&status.Report{CheckedAt: time.Date(2026, 11, 25, 9, 5, 0, 0, time.Local)}, now); got != "Checked at 09:05" {
+		t.Errorf("hours ago: %q", got)
 	}
 	if got := Checked(nil, now); got != "Checking…" {
 		t.Errorf("no report: %q", got)

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"os"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/getlantern/systray"
@@ -64,12 +65,15 @@ type tray struct {
 	m        *monitor.Monitor
 	template bool
 
-	headline, checked *systray.MenuItem
-	rows              []*systray.MenuItem
-	items             map[action.ID]*systray.MenuItem
-	shown             monitor.Menu
-	drawn             bool
-	stopped           chan struct{} // closed when the monitor's Run returns
+	// mu is held while the items change: by apply, and by a click that
+	// puts a check mark back.
+	mu                       sync.Mutex
+	headline, checked, spend *systray.MenuItem
+	rows                     []*systray.MenuItem
+	items                    map[action.ID]*systray.MenuItem
+	shown                    monitor.Menu
+	drawn                    bool
+	stopped                  chan struct{} // closed when the monitor's Run returns
 }
 
 // ready builds the menu's items once, then applies each published menu.
@@ -80,6 +84,9 @@ func (t *tray) ready(ctx context.Context) {
 	t.headline.Disable()
 	t.checked = systray.AddMenuItem("", "")
 	t.checked.Disable()
+	t.spend = systray.AddMenuItem("", "")
+	t.spend.Disable()
+	t.spend.Hide()
 	systray.AddSeparator()
 	for range status.ComponentOrder {
 		item := systray.AddMenuItem("", "")
@@ -131,10 +138,15 @@ func (t *tray) forwardClicks(ctx context.Context) {
 				return
 			}
 			t.m.Do(ctx, id)
-			// GTK flips a check item on click by itself; the model decides.
-			if it := t.m.Menu().Item(id); it.Checkable {
+			// GTK flips a check item on click by itself; the menu shown
+			// decides. Under the apply lock: systray's items are not safe
+			// for two goroutines, and a full update of an item from here
+			// could land after a newer one and leave it stale.
+			t.mu.Lock()
+			if it := t.shown.Item(id); it.Checkable {
 				setChecked(item, it.Checked)
 			}
+			t.mu.Unlock()
 		})
 	}
 }
@@ -156,6 +168,8 @@ func onClick(ctx context.Context, item *systray.MenuItem, fn func()) {
 
 // apply changes what differs between the menu on screen and menu.
 func (t *tray) apply(menu monitor.Menu) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	old, first := t.shown, !t.drawn
 	t.shown, t.drawn = menu, true
 	if first || menu.Icon != old.Icon {
@@ -170,6 +184,10 @@ func (t *tray) apply(menu monitor.Menu) {
 	}
 	if first || menu.Checked != old.Checked {
 		t.checked.SetTitle(menu.Checked)
+	}
+	if first || menu.Spend != old.Spend {
+		t.spend.SetTitle(menu.Spend)
+		show(t.spend, menu.Spend != "")
 	}
 	for i, item := range t.rows {
 		var row, was monitor.Row

@@ -54,8 +54,11 @@ func main() {
 	} else {
 		cfg := status.ConfigFromEnv()
 		cfg.BarVersion = version
+		sweeper := &status.Sweeper{Cfg: cfg}
 		m := monitor.New(monitor.Options{
-			Sweep: func(ctx context.Context) status.Report { return status.Check(ctx, cfg) },
+			// Light sweeps between full ones, as the tray's: no launchctl
+			// process every 15 s for a window left open.
+			Sweep: sweeper.Full, Light: sweeper.Light, Invalidate: sweeper.Invalidate,
 			Deps: monitor.Deps{Cfg: cfg, Launchctl: status.Launchctl{Path: cfg.Launchctl}, UID: os.Getuid(),
 				Opener: desktop.FromEnv(os.LookupEnv)},
 			Log: logger,

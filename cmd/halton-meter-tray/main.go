@@ -17,7 +17,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/haltonlabs/halton-meter-bar/app/action"
 	"github.com/haltonlabs/halton-meter-bar/app/cli"
 	"github.com/haltonlabs/halton-meter-bar/app/desktop"
 	"github.com/haltonlabs/halton-meter-bar/app/details/child"
@@ -112,6 +111,7 @@ func runTray(cfg status.Config, o cli.Options, stderr io.Writer) int {
 	m := monitor.New(monitor.Options{
 		Sweep:             sweeper.Full,
 		Light:             sweeper.Light,
+		Invalidate:        sweeper.Invalidate,
 		Watcher:           watcher,
 		HealthyInterval:   healthy,
 		UnhealthyInterval: o.Tray.Unhealthy,
@@ -124,7 +124,7 @@ func runTray(cfg status.Config, o cli.Options, stderr io.Writer) int {
 			Opener: desktop.FromEnv(os.LookupEnv),
 			Login:  desktop.LoginItem{Cfg: cfg, Launchctl: launchctl, UID: os.Getuid(), Executable: login},
 		},
-		NewWindow: func(snapshot func() wire.Message, request func(action.ID)) monitor.Window {
+		NewWindow: func(snapshot func() wire.Message, request func(wire.Request)) monitor.Window {
 			return child.New(child.Options{Path: child.Beside(exe), Env: cfg.Environ(), Snapshot: snapshot, OnRequest: request, Log: logger})
 		},
 	})

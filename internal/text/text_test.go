@@ -2,6 +2,7 @@ package text
 
 import (
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -58,4 +59,17 @@ func FuzzSafe(f *testing.F) {
 			t.Fatalf("not stable: %q", out)
 		}
 	})
+}
+
+func TestDurationAndCount(t *testing.T) {
+	for d, want := range map[time.Duration]string{45 * time.Second: "45 s", 3 * time.Minute: "3 min", 2*time.Hour + 5*time.Minute: "2 h 5 min", 3 * time.Hour: "3 h"} {
+		if got := Duration(d); got != want {
+			t.Errorf("%v: %q", d, got)
+		}
+	}
+	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 1234567: "1,234,567", -45678: "-45,678"} {
+		if got := Count(n); got != want {
+			t.Errorf("Count(%d) = %q, want %q", n, got, want)
+		}
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"time"
 
 	"github.com/haltonlabs/halton-meter-bar/app/details/wire"
@@ -27,13 +28,31 @@ import (
 type step struct {
 	at     int
 	action string // a fault, "heal", or "" to sweep only
+	// traffic is a halton-meter-sim traffic command line sent before the
+	// sweep: real calls through the edge, metered by the world's daemon.
+	traffic [][]string
+}
+
+// calls is a traffic command line: n calls to model dated days back, each
+// with a coding assistant's few thousand tokens of context.
+func calls(n int, model string, days int) []string {
+	return []string{"--requests", strconv.Itoa(n), "--model", model, "--days-ago", strconv.Itoa(days), "--prompt-tokens", "6000"}
+}
+
+// week is the calls of the six days before today, dated back by the
+// simulated daemon, and those of this morning.
+var week = [][]string{
+	calls(40, "claude-sonnet-4", 6), calls(95, "claude-sonnet-4", 5), calls(12, "claude-haiku-4", 4),
+	calls(8, "gpt-4o", 3), calls(70, "claude-sonnet-4", 2), calls(55, "claude-sonnet-4", 1),
+	calls(48, "claude-sonnet-4", 0), calls(30, "gpt-4o", 0), calls(25, "claude-haiku-4", 0),
 }
 
 var scenarios = map[string][]step{
-	// A restart forty minutes ago, healthy since.
-	"healthy": {{60, ""}, {38, "daemon-stop"}, {31, "heal"}, {20, ""}, {0, ""}},
-	// The same, then the daemon killed twelve minutes ago.
-	"crash": {{60, ""}, {38, "daemon-stop"}, {31, "heal"}, {12, "daemon-crash"}, {0, ""}},
+	// A restart forty minutes ago, healthy since; calls all along.
+	"healthy": {{60, "", week}, {38, "daemon-stop", nil}, {31, "heal", nil}, {20, "", nil}, {0, "", [][]string{calls(6, "claude-sonnet-4", 0)}}},
+	// The same, then the daemon killed twelve minutes ago: the calls since
+	// went through unmetered.
+	"crash": {{60, "", week}, {38, "daemon-stop", nil}, {31, "heal", nil}, {12, "daemon-crash", nil}, {0, "", [][]string{calls(6, "claude-sonnet-4", 0)}}},
 }
 
 func main() {
@@ -50,7 +69,12 @@ func main() {
 	cfg.BarVersion = "1.0.0"
 	history := monitor.NewHistory(time.Hour)
 	now := time.Now()
+	// A world is given its week of calls once: the screenshots take
+	// several windows of one world.
+	fresh := status.Check(context.Background(), cfg).Metering.Today
+	sendTraffic := fresh == nil || fresh.Requests == 0
 	var last status.Report
+	var lastSpend *wire.Spend
 	for _, s := range steps {
 		if s.action != "" {
 			verb := []string{"fault", "--dir", *world, s.action}
@@ -62,14 +86,26 @@ func main() {
 				os.Exit(1)
 			}
 		}
+		for _, args := range s.traffic {
+			if !sendTraffic {
+				break
+			}
+			if out, err := exec.Command(*simBin, append([]string{"traffic", "--dir", *world}, args...)...).CombinedOutput(); err != nil {
+				fmt.Fprintf(os.Stderr, "feed: traffic %v: %v %s\n", args, err, out)
+				os.Exit(1)
+			}
+		}
 		last = status.Check(context.Background(), cfg)
 		if s.at > 0 {
 			last.CheckedAt = now.Add(-time.Duration(s.at) * time.Minute)
 		}
 		history.Add(last)
+		if t := last.Metering.Today; t != nil {
+			lastSpend = &wire.Spend{Today: *t, At: last.CheckedAt}
+		}
 	}
 	enc := json.NewEncoder(os.Stdout)
-	enc.Encode(wire.Message{Type: wire.MsgSnapshot, Report: &last, History: history.Snapshot(), PollIntervalMS: 5000})
+	enc.Encode(wire.Message{Type: wire.MsgSnapshot, Report: &last, History: history.Snapshot(), PollIntervalMS: 5000, Budget: 150000, LastSpend: lastSpend})
 	if *scenario == "crash" {
 		enc.Encode(wire.Message{Type: wire.MsgFocus, Component: status.CompDaemon})
 	}

@@ -32,6 +32,12 @@ Commands:
   heal --dir DIR         undo every fault
   status --dir DIR       what is running
   env --dir DIR          print the environment again
+  traffic --dir DIR [--requests N] [--model M] [--via edge|direct] [--days-ago D] [--prompt-tokens T]
+                         call the world's fake LLM API, through the edge as
+                         apps do (metered while the daemon is up, passed
+                         through unmetered while it is down), or directly;
+                         --days-ago dates them back, for a week of history;
+                         --prompt-tokens pads each prompt, as real calls are
   down --dir DIR         stop everything; no process or listener is left
 
 Run as launchctl or networksetup (the links in DIR/bin) it answers as
@@ -88,7 +94,7 @@ func cli(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	cmd, rest := args[0], args[1:]
-	known := map[string]bool{"up": true, "fault": true, "heal": true, "status": true, "env": true, "down": true, "_supervise": true, "_thief": true}
+	known := map[string]bool{"up": true, "fault": true, "heal": true, "status": true, "env": true, "down": true, "traffic": true, "_supervise": true, "_thief": true, "_llm": true}
 	if !known[cmd] {
 		fmt.Fprintf(stderr, "halton-meter-sim: unknown command %q\n\n%s", cmd, usage)
 		return exitUsage
@@ -101,6 +107,11 @@ func cli(args []string, stdout, stderr io.Writer) int {
 	owner := fs.Int("owner", os.Getppid(), "PID whose end ends the world (0: none)")
 	list := fs.Bool("list", false, "fault: list the faults")
 	port := fs.Int("port", 0, "")
+	requests := fs.Int("requests", 5, "traffic: how many calls")
+	model := fs.String("model", "claude-sonnet-4", "traffic: the model called")
+	via := fs.String("via", "edge", "traffic: edge (through the edge proxy, as apps do) or direct")
+	daysAgo := fs.Int("days-ago", 0, "traffic: date the calls this many days back (0 to 7), for a week of history")
+	promptTokens := fs.Int("prompt-tokens", 0, "traffic: pad each prompt with about this many tokens of context")
 	positional, err := parseInterspersed(fs, rest)
 	if err != nil {
 		return exitUsage
@@ -109,8 +120,11 @@ func cli(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "halton-meter-sim %s: %v\n", cmd, err)
 		return 1
 	}
-	if cmd == "_thief" {
+	switch cmd {
+	case "_thief":
 		return thiefMain(*port)
+	case "_llm":
+		return runLLM(*port)
 	}
 	if cmd == "fault" && *list {
 		for _, n := range FaultNames() {
@@ -157,6 +171,13 @@ func cli(args []string, stdout, stderr io.Writer) int {
 		return result(stderr, cmd, worldOp(abs, opHeal, nil))
 	case "down":
 		return result(stderr, cmd, Down(abs))
+	case "traffic":
+		if *requests < 1 || *requests > 100000 || (*via != "edge" && *via != "direct") || *daysAgo < 0 || *daysAgo > 7 ||
+			*promptTokens < 0 || *promptTokens > MaxPromptTokens {
+			fmt.Fprintf(stderr, "halton-meter-sim traffic: --requests 1 to 100000, --via edge or direct, --days-ago 0 to 7, --prompt-tokens 0 to %d\n", MaxPromptTokens)
+			return exitUsage
+		}
+		return result(stderr, cmd, Traffic(abs, TrafficOptions{Requests: *requests, Model: *model, Direct: *via == "direct", DaysAgo: *daysAgo, PromptTokens: *promptTokens}, stdout))
 	case "env":
 		if _, err := LoadState(abs); err != nil {
 			return fail(err)
@@ -298,6 +319,11 @@ func Up(dir, mode string, ports Ports, owner int) (err error) {
 				return fmt.Errorf("port %d is in use", port)
 			}
 		}
+		free, err := freePorts()
+		if err != nil {
+			return err
+		}
+		ports.LLM = free.LLM
 	}
 	self, err := os.Executable()
 	if err != nil {
@@ -375,7 +401,7 @@ func freePorts() (Ports, error) {
 			l.Close()
 		}
 	}()
-	var n [3]int
+	var n [4]int
 	for i := range n {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
@@ -384,7 +410,7 @@ func freePorts() (Ports, error) {
 		ls = append(ls, l)
 		n[i] = l.Addr().(*net.TCPAddr).Port
 	}
-	return Ports{Edge: n[0], Internal: n[1], API: n[2]}, nil
+	return Ports{Edge: n[0], Internal: n[1], API: n[2], LLM: n[3]}, nil
 }
 
 // waitGone waits for a process to end.
@@ -421,7 +447,7 @@ func Down(dir string) error {
 		pid   int
 		stamp string
 	}
-	procs := []proc{{s.ThiefPID, s.ThiefStamp}}
+	procs := []proc{{s.ThiefPID, s.ThiefStamp}, {s.LLMPID, s.LLMStamp}}
 	for _, j := range s.Jobs {
 		procs = append(procs, proc{j.PID, j.Stamp})
 	}

@@ -161,7 +161,7 @@ func TestWaitStatusRoundTrip(t *testing.T) {
 }
 
 func TestParsePorts(t *testing.T) {
-	if p, err := parsePorts("8181, 8190,8865"); err != nil || p != (Ports{8181, 8190, 8865}) {
+	if p, err := parsePorts("8181, 8190,8865"); err != nil || p != (Ports{Edge: 8181, Internal: 8190, API: 8865}) {
 		t.Errorf("%+v %v", p, err)
 	}
 	for _, bad := range []string{"1,2", "a,b,c", "0,1,2", "1,1,2", "70000,1,2"} {

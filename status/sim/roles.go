@@ -89,8 +89,7 @@ func runDaemon(dir string, s *State) int {
 		logEvent(os.Stderr, "daemon.startup.failed", "error", strconv.Quote(err.Error()))
 		return 1
 	}
-	go acceptAndClose(internal)
-	started := time.Now().UTC()
+	go http.Serve(internal, &meter{dir: dir})
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
 		cur, err := LoadState(dir)
@@ -107,7 +106,18 @@ func runDaemon(dir string, s *State) int {
 	})
 	mux.HandleFunc("GET /v1/daemon/status", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]any{"last_seen_at": started.Format(time.RFC3339), "request_count_last_hour": 0})
+		json.NewEncoder(w).Encode(daemonStatus(readRecords(dir), time.Now()))
+	})
+	mux.HandleFunc("GET /v1/stats", func(w http.ResponseWriter, r *http.Request) {
+		since := r.URL.Query().Get("since")
+		if since == "" {
+			since = "0000-00-00"
+		} else if _, err := time.Parse(time.DateOnly, since); err != nil {
+			http.Error(w, `{"detail":"since is YYYY-MM-DD"}`, http.StatusUnprocessableEntity)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(stats(readRecords(dir), since))
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(api)
@@ -174,15 +184,16 @@ func runWatchdog(dir string, s *State) int {
 	}
 }
 
-// runEdge holds the edge port. SIGUSR1 closes the port while the process
-// lives on (the edge-unbound fault).
+// runEdge serves the edge port, an HTTP proxy chained to the daemon while
+// it is up and straight through while it is not. SIGUSR1 closes the port
+// while the process lives on (the edge-unbound fault).
 func runEdge(s *State) int {
 	ln, err := loopbackListen(s.Ports.Edge)
 	if err != nil {
 		logEvent(os.Stderr, "edge.startup.failed", "error", strconv.Quote(err.Error()))
 		return 1
 	}
-	go acceptAndClose(ln)
+	go http.Serve(ln, edgeProxy{internal: s.Ports.Internal})
 	logEvent(os.Stderr, "edge.startup.ready", "port", s.Ports.Edge)
 	usr1 := make(chan os.Signal, 1)
 	signal.Notify(usr1, syscall.SIGUSR1)

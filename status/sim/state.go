@@ -90,6 +90,8 @@ type Ports struct {
 	Edge     int `json:"edge"`
 	Internal int `json:"internal"`
 	API      int `json:"api"`
+	// LLM is the fake LLM API's port.
+	LLM int `json:"llm,omitempty"`
 }
 
 // Job is one launchd job as the fake launchd knows it.
@@ -139,6 +141,8 @@ type State struct {
 	Faults        []string        `json:"faults"`
 	ThiefPID      int             `json:"thief_pid,omitempty"`
 	ThiefStamp    string          `json:"thief_stamp,omitempty"`
+	LLMPID        int             `json:"llm_pid,omitempty"`
+	LLMStamp      string          `json:"llm_stamp,omitempty"`
 }
 
 // HasFault reports whether fault name is active.

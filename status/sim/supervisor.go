@@ -39,6 +39,7 @@ type supervisor struct {
 	// procs are the running jobs by label.
 	procs map[string]*proc
 	thief *proc
+	llm   *proc
 }
 
 type proc struct {
@@ -88,6 +89,9 @@ func runSupervisor(dir string, owner int) error {
 	}
 	go sv.serve(ln)
 
+	if err := sv.startLLM(); err != nil {
+		sv.log.Printf("the fake LLM API: %v", err)
+	}
 	if err := sv.bringUp(); err != nil {
 		sv.log.Printf("bring-up failed: %v", err)
 		sv.teardown()
@@ -290,6 +294,7 @@ func (sv *supervisor) teardown() {
 	}
 	wg.Wait()
 	sv.stopThief()
+	sv.stopLLM()
 	sv.mu.Lock()
 	for _, j := range sv.s.Jobs {
 		j.Loaded, j.PID = false, 0
@@ -391,6 +396,38 @@ func (sv *supervisor) proxiesOnEdge() error {
 			svc.Secure, svc.Web = edge, edge
 		}
 	})
+}
+
+// startLLM starts the fake LLM API on the world's LLM port.
+func (sv *supervisor) startLLM() error {
+	if sv.s.Ports.LLM == 0 {
+		return nil
+	}
+	cmd := exec.Command(sv.self, "_llm", "--port", strconv.Itoa(sv.s.Ports.LLM))
+	cmd.SysProcAttr = jobAttr()
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start the fake LLM API: %w", err)
+	}
+	pr := &proc{cmd: cmd, exited: make(chan struct{})}
+	go func() { cmd.Wait(); close(pr.exited) }()
+	sv.mu.Lock()
+	sv.llm = pr
+	sv.s.LLMPID, sv.s.LLMStamp = cmd.Process.Pid, procStamp(cmd.Process.Pid)
+	err := sv.s.Save(sv.dir)
+	sv.mu.Unlock()
+	waitReady([]int{sv.s.Ports.LLM}, pr.exited)
+	return err
+}
+
+func (sv *supervisor) stopLLM() {
+	sv.mu.Lock()
+	pr := sv.llm
+	sv.llm = nil
+	sv.mu.Unlock()
+	if pr != nil {
+		pr.cmd.Process.Kill()
+		<-pr.exited
+	}
 }
 
 // startThief has another process take port, answering 404 to any request.

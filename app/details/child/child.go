@@ -23,7 +23,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/haltonlabs/halton-meter-bar/app/action"
 	"github.com/haltonlabs/halton-meter-bar/app/details/wire"
 )
 
@@ -36,7 +35,7 @@ type Options struct {
 	// Snapshot makes the message that gives a window the current state.
 	Snapshot func() wire.Message
 	// OnRequest carries out a request of the window.
-	OnRequest func(action.ID)
+	OnRequest func(wire.Request)
 	// Log receives what goes wrong on the line; nil logs nothing.
 	Log *log.Logger
 	// Stderr receives the window's own stderr; nil is os.Stderr.
@@ -247,12 +246,12 @@ func (w *Window) readRequests(r io.Reader) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), wire.MaxLine)
 	for sc.Scan() {
-		id, err := wire.ParseRequest(sc.Bytes())
+		req, err := wire.ParseRequest(sc.Bytes())
 		if err != nil {
 			w.logf("details window: skipping a line: %v", err)
 			continue
 		}
-		go w.opts.OnRequest(id)
+		go w.opts.OnRequest(req)
 	}
 	if err := sc.Err(); err != nil {
 		w.logf("details window: %v", err)

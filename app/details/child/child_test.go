@@ -1,7 +1,6 @@
 package child
 
 import (
-	"github.com/haltonlabs/halton-meter-bar/internal/testwait"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/haltonlabs/halton-meter-bar/app/action"
 	"github.com/haltonlabs/halton-meter-bar/app/details/wire"
+	"github.com/haltonlabs/halton-meter-bar/internal/testwait"
 	"github.com/haltonlabs/halton-meter-bar/status"
 )
 
@@ -38,10 +38,10 @@ type recorder struct {
 	ids []action.ID
 }
 
-func (r *recorder) add(id action.ID) {
+func (r *recorder) add(req wire.Request) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.ids = append(r.ids, id)
+	r.ids = append(r.ids, req.Request)
 }
 
 func (r *recorder) has(id action.ID) bool {
@@ -122,7 +122,7 @@ exec cat > RECEIVED`)
 func TestWindowGoesByItself(t *testing.T) {
 	s := newStandIn(t, "exit 0")
 	var made atomic.Int32
-	w := New(Options{Path: s.path, Snapshot: snapshot(&made), OnRequest: func(action.ID) {}})
+	w := New(Options{Path: s.path, Snapshot: snapshot(&made), OnRequest: func(wire.Request) {}})
 	defer w.Close()
 	w.Open("")
 	testwait.For(t, "the window to go", func() bool { return !w.open() && s.count() == 1 })
@@ -135,7 +135,7 @@ func TestWindowGoesByItself(t *testing.T) {
 func TestWindowPublishRaces(t *testing.T) {
 	s := newStandIn(t, "exec cat >/dev/null")
 	var made atomic.Int32
-	w := New(Options{Path: s.path, Snapshot: snapshot(&made), OnRequest: func(action.ID) {}})
+	w := New(Options{Path: s.path, Snapshot: snapshot(&made), OnRequest: func(wire.Request) {}})
 	w.Open("")
 	var wg sync.WaitGroup
 	for i := 0; i < 8; i++ {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/haltonlabs/halton-meter-bar/app/details/wire"
-	"github.com/haltonlabs/halton-meter-bar/app/present"
 	"github.com/haltonlabs/halton-meter-bar/internal/text"
 	"github.com/haltonlabs/halton-meter-bar/status"
 )
@@ -34,7 +33,7 @@ func Diagnostics(msg wire.Message, now time.Time, osDesc string) string {
 	fmt.Fprintf(&b, "OS: %s\n", osDesc)
 	fmt.Fprintf(&b, "Overall: %s — %s\n", r.Overall, r.Headline)
 	fmt.Fprintf(&b, "Checked: %s (%s before this report, sweep %.1f ms, %d processes)\n\n",
-		r.CheckedAt.UTC().Format(time.RFC3339), present.Duration(now.Sub(r.CheckedAt)), r.Sweep.DurationMS, r.Sweep.Spawned)
+		r.CheckedAt.UTC().Format(time.RFC3339), text.Duration(now.Sub(r.CheckedAt)), r.Sweep.DurationMS, r.Sweep.Spawned)
 
 	b.WriteString("Components\n")
 	for _, c := range r.Components {

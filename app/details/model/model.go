@@ -34,6 +34,57 @@ type Model struct {
 	Timelines []Timeline
 	Axis      []AxisLabel
 	Buttons   []Button
+	Spend     Spend
+}
+
+// Clock is what moves with the clock alone, between snapshots: the window
+// redraws only these each second.
+type Clock struct {
+	Checked   string
+	Stale     bool
+	StaleText string
+}
+
+// Spend is the window's "Today" section: is the traffic metered, what it
+// cost today, on which models, the last seven days, and the budget.
+type Spend struct {
+	Shown    bool         // a report of an install
+	State    string       // "Live · last request 40 s ago", "Not metering: the daemon is not running"
+	Level    status.Level // the metering row's: colours State
+	Known    bool         // today's figures are there
+	AsOf     string       // "as of 10:42" when they are not this sweep's
+	Requests string       // "312"
+	Input    string       // "1,204,310"
+	Output   string       // "98,211"
+	Cost     string       // "$4.21"
+	Models   []ModelLine
+	// ModelsNote stands for Models when there are none: "none yet", or
+	// "not known" for figures the daemon gave without them.
+	ModelsNote string
+	Days       []Bar
+	// Budget is the daily budget as the entry shows it ("5.00", "" for
+	// none); BudgetText says how much of it today used; BudgetAt is where
+	// the budget falls on the bars' scale (0: none).
+	Budget     string
+	BudgetText string
+	BudgetAt   float64
+	Over       bool
+}
+
+// ModelLine is one of today's costliest models.
+type ModelLine struct {
+	Name     string // "claude-sonnet-4 (anthropic)"
+	Requests string
+	Cost     string
+}
+
+// Bar is one day of the week's chart.
+type Bar struct {
+	Label    string  // "Mon"
+	Height   float64 // of the chart's height, 0 to 1
+	Cost     string
+	Requests int
+	Today    bool
 }
 
 // Row is one component's line of the table.
@@ -117,26 +168,134 @@ func Build(msg wire.Message, now time.Time, window time.Duration) Model {
 	if poll <= 0 {
 		poll = defaultPoll
 	}
-	if age := now.Sub(r.CheckedAt); age > 2*poll {
-		m.Stale = true
-		m.StaleText = fmt.Sprintf("Stale: no sweep for %s (sweeps come every %s)", present.Duration(age), present.Duration(poll))
-	}
+	clock := BuildClock(msg, now)
+	m.Stale, m.StaleText = clock.Stale, clock.StaleText
+	m.Spend = spend(r, msg.Budget, msg.LastSpend, now)
 	if !m.Installed {
 		m.Missing = fmt.Sprintf("No Halton Meter install was found at %s.", r.HaltonHome)
 	}
 	m.Summary = summary(r)
 
-	start := now.Add(-window)
 	for _, c := range r.Components {
 		row := Row{Component: c.Name, State: c.State, Level: c.Level, Dot: present.Dot(c.Level), Detail: c.Detail, NextStep: c.NextStep}
-		pts := msg.History[c.Name]
-		if n := len(pts); n > 0 {
-			row.Since = "since " + pts[n-1].At.Local().Format("15:04")
+		if pts := msg.History[c.Name]; len(pts) > 0 {
+			row.Since = "since " + pts[len(pts)-1].At.Local().Format("15:04")
 		}
 		m.Rows = append(m.Rows, row)
-		m.Timelines = append(m.Timelines, Timeline{Component: c.Name, Segments: segments(pts, start, now)})
 	}
+	m.Timelines = Timelines(msg, now, window)
 	return m
+}
+
+// BuildClock is the part of the window that moves with the clock alone.
+func BuildClock(msg wire.Message, now time.Time) Clock {
+	c := Clock{Checked: present.Checked(msg.Report, now)}
+	if msg.Report == nil {
+		return c
+	}
+	poll := msg.PollInterval()
+	if poll <= 0 {
+		poll = defaultPoll
+	}
+	if age := now.Sub(msg.Report.CheckedAt); age > 2*poll {
+		c.Stale = true
+		c.StaleText = fmt.Sprintf("Stale: no sweep for %s (sweeps come every %s)", text.Duration(age), text.Duration(poll))
+	}
+	return c
+}
+
+// Timelines lays every row's history over the last window (an hour).
+func Timelines(msg wire.Message, now time.Time, window time.Duration) []Timeline {
+	if msg.Report == nil {
+		return nil
+	}
+	var out []Timeline
+	for _, c := range msg.Report.Components {
+		out = append(out, Timeline{Component: c.Name, Segments: segments(msg.History[c.Name], now.Add(-window), now)})
+	}
+	return out
+}
+
+// SpendState is the "Today" section's first line: whether traffic is
+// metered, and how long ago the last request was. It moves with the clock.
+func SpendState(r *status.Report, now time.Time) string {
+	m := r.Metering
+	switch m.State {
+	case status.MeteringLive, status.MeteringIdle:
+		st := "Idle: nothing metered lately"
+		if m.State == status.MeteringLive {
+			st = "Live: LLM traffic is being metered"
+		}
+		if m.LastRequestAt != nil {
+			st += " · last request " + present.Ago(now.Sub(*m.LastRequestAt))
+		}
+		return st
+	case status.MeteringNot:
+		return "Not metering: the daemon is not running, so traffic passes unmetered"
+	}
+	st := "Metering cannot be told"
+	if c, ok := r.Row(status.CompMetering); ok && c.Detail != "" {
+		st += ": " + text.Safe(c.Detail)
+	}
+	return st
+}
+
+// spend builds the "Today" section from the report's metering.
+func spend(r *status.Report, budget status.USD, last *wire.Spend, now time.Time) Spend {
+	s := Spend{Shown: r.Overall != status.OverallNotInstalled}
+	if budget > 0 {
+		s.Budget = strings.TrimPrefix(budget.String(), "$")
+	}
+	s.State = SpendState(r, now)
+	if c, ok := r.Row(status.CompMetering); ok {
+		s.Level = c.Level
+	}
+	m := r.Metering
+	t, at := m.Today, m.StatsAt
+	if t == nil && last.Current(now) { // the daemon gives none now: the last it gave
+		t, at = &last.Today, &last.At
+	}
+	if t == nil {
+		return s
+	}
+	s.Known = true
+	s.Requests, s.Input, s.Output, s.Cost = text.Count(t.Requests), text.Count(t.InputTokens), text.Count(t.OutputTokens), t.CostUSD.String()
+	if at != nil {
+		s.AsOf = "as of " + at.Local().Format("15:04")
+	}
+	s.ModelsNote = "none yet"
+	if t.Requests > 0 {
+		s.ModelsNote = "not known"
+	}
+	for _, mc := range m.TopModels {
+		name := text.Safe(mc.Model)
+		if mc.Provider != "" {
+			name += " (" + text.Safe(mc.Provider) + ")"
+		}
+		s.Models = append(s.Models, ModelLine{Name: name, Requests: text.Count(mc.Requests), Cost: mc.CostUSD.String()})
+	}
+	top := budget
+	for _, d := range m.Week {
+		top = max(top, d.CostUSD)
+	}
+	today := now.Format(time.DateOnly)
+	for _, d := range m.Week {
+		label := d.Date
+		if day, err := time.Parse(time.DateOnly, d.Date); err == nil {
+			label = day.Format("Mon")
+		}
+		b := Bar{Label: label, Cost: d.CostUSD.String(), Requests: d.Requests, Today: d.Date == today}
+		if top > 0 {
+			b.Height = float64(d.CostUSD) / float64(top)
+		}
+		s.Days = append(s.Days, b)
+	}
+	if budget > 0 {
+		s.BudgetAt = float64(budget) / float64(max(top, 1))
+		s.Over = t.CostUSD >= budget
+		s.BudgetText = fmt.Sprintf("%d %% of the %s daily budget", int(100*t.CostUSD/budget), budget)
+	}
+	return s
 }
 
 func summary(r *status.Report) string {

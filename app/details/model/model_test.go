@@ -34,7 +34,7 @@ func daemonStopped() status.Report {
 func TestBuild(t *testing.T) {
 	now := t0.Add(time.Hour)
 	r := daemonStopped()
-	r.CheckedAt = now.Add(-3 * time.Second)
+	r.CheckedAt = now.Add(-9 * time.Second)
 	r.Version, r.InstallMode, r.BarVersion = "0.6.3", "apps", "1.2.0"
 	r.Ports = status.Ports{Edge: 8081, Internal: 8090, API: 8765}
 	hist := map[string][]wire.Point{
@@ -45,7 +45,7 @@ func TestBuild(t *testing.T) {
 		status.CompEdge: {{At: t0.Add(30 * time.Minute), State: "healthy", Level: status.LevelOK}},
 	}
 	m := Build(wire.Message{Type: wire.MsgSnapshot, Report: &r, History: hist, PollIntervalMS: 5000}, now, time.Hour)
-	if m.Verdict != "Degraded" || m.Icon != draw.Degraded || m.Checked != "Checked 3 s ago" || m.Stale || !m.Installed {
+	if m.Verdict != "Degraded" || m.Icon != draw.Degraded || m.Checked != "Checked just now" || m.Stale || !m.Installed {
 		t.Errorf("header %+v", m)
 	}
 	if m.Headline != "Daemon stopped — not metering" {

@@ -14,6 +14,7 @@
 //
 //	{"request":"refresh"}  {"request":"start-daemon"}  {"request":"start-edge"}
 //	{"request":"run-doctor"}  {"request":"open-logs"}  {"request":"open-dashboard"}
+//	{"request":"set-budget","value":"5.00"}   (dollars a day; "" turns it off)
 //
 // (Requests lists them) and the tray carries them out. A line longer than
 // MaxLine, or one that does not parse, is skipped and logged by whoever
@@ -62,6 +63,28 @@ type Message struct {
 	Component      string             `json:"component,omitempty"`
 	// Busy are the actions running now: their buttons wait.
 	Busy []action.ID `json:"busy,omitempty"`
+	// Budget is the daily budget the user set; 0 is none.
+	Budget status.USD `json:"budget_usd,omitempty"`
+	// LastSpend is the last of today's figures the daemon gave, for when
+	// the report has none (the daemon is down).
+	LastSpend *Spend `json:"last_spend,omitempty"`
+}
+
+// Spend is today's figures as the daemon gave them at At.
+type Spend struct {
+	Today status.Today `json:"today"`
+	At    time.Time    `json:"at"`
+}
+
+// Current tells whether s is figures of now's day (local time): those of
+// yesterday are not today's.
+func (s *Spend) Current(now time.Time) bool {
+	if s == nil {
+		return false
+	}
+	y, m, d := s.At.Local().Date()
+	ny, nm, nd := now.Local().Date()
+	return y == ny && m == nm && d == nd
 }
 
 // PollInterval is the tray's current time between sweeps.
@@ -93,21 +116,32 @@ func ParseMessage(line []byte) (Message, error) {
 // Request is one line from the window to the tray.
 type Request struct {
 	Request action.ID `json:"request"`
+	// Value is the request's argument: the budget of set-budget.
+	Value string `json:"value,omitempty"`
 }
 
 // Requests are the actions a window may ask the tray for.
 var Requests = map[action.ID]bool{
 	action.Refresh: true, action.StartDaemon: true, action.StartEdge: true, action.RunDoctor: true, action.OpenLogs: true, action.OpenDashboard: true,
+	action.SetBudget: true,
 }
 
-// ParseRequest reads one line from the window.
-func ParseRequest(line []byte) (action.ID, error) {
+// ParseRequest reads one line from the window. A set-budget's value must
+// be an amount of dollars (status.ParseDollars); no other request has one.
+func ParseRequest(line []byte) (Request, error) {
 	var r Request
 	if err := json.Unmarshal(line, &r); err != nil {
-		return "", fmt.Errorf("not a request: %w", err)
+		return Request{}, fmt.Errorf("not a request: %w", err)
 	}
 	if !Requests[r.Request] {
-		return "", fmt.Errorf("unknown request %q", text.Clip(strings.TrimSpace(string(r.Request)), 40))
+		return Request{}, fmt.Errorf("unknown request %q", text.Safe(text.Clip(strings.TrimSpace(string(r.Request)), 40)))
 	}
-	return r.Request, nil
+	if r.Request == action.SetBudget {
+		if _, err := status.ParseDollars(r.Value); err != nil {
+			return Request{}, fmt.Errorf("set-budget: %w", err)
+		}
+	} else if r.Value != "" {
+		return Request{}, fmt.Errorf("%s takes no value", r.Request)
+	}
+	return r, nil
 }
