@@ -9,14 +9,14 @@ BIN     := bin
 
 # Packages that must build for macOS without cgo (DESIGN.md §1): all but
 # the two GUI glues (app/tray, app/details) and their commands.
-PURE_PKGS := ./status/... ./internal/... ./app/monitor/... ./app/cli/... ./app/action/... ./app/present/... \
+PURE_PKGS := ./status/... ./internal/... ./app/monitor/... ./app/cli/... ./app/action/... ./app/present/... ./app/fleet/... \
 	./app/desktop/... ./app/details/wire/... ./app/details/model/... ./app/details/child/... \
 	./assets/... ./cmd/halton-meter-bar/... ./cmd/halton-meter-sim/...
 
 FUZZTIME ?= 20s
 BENCH_IDLE ?= 10m
 
-.PHONY: all build deps run demo screenshots app notarize dmg zip cask split-check test check vet fmt-check darwin-check unit race golden fuzz bench soak clean
+.PHONY: all build deps run demo screenshots app notarize dmg zip cask split-check test check vet fmt-check darwin-check unit race golden schema fuzz bench soak clean
 
 all: build
 
@@ -45,16 +45,17 @@ check: fmt-check vet darwin-check split-check
 ## split-check: the tray never links fyne, the details window never links
 ## getlantern/systray: they cannot share a macOS process (DESIGN.md §1);
 ## halton-meter-bar, which runs --json, links neither; and the details
-## window links none of our file and process watchers (app/monitor/watch).
+## window links none of our file and process watchers (app/monitor/watch;
+## halton-meter-bar does, for --watch).
 ## (fyne's own app package links fsnotify to follow its settings file.)
 split-check:
 	@for c in halton-meter-bar:'^fyne.io/' halton-meter-tray:'^fyne.io/' \
 		halton-meter-details:'^github.com/getlantern/systray' halton-meter-bar:'^github.com/getlantern/systray' \
-		halton-meter-details:'/app/monitor/watch$$' halton-meter-bar:'/app/monitor/watch$$'; do \
+		halton-meter-details:'/app/monitor/watch$$'; do \
 		cmd=$${c%%:*}; pat=$${c#*:}; \
 		if $(GO) list -deps ./cmd/$$cmd | grep -q "$$pat"; then echo "cmd/$$cmd depends on $$pat"; exit 1; fi; \
 	done
-	@echo "split-check: no fyne in halton-meter-bar or halton-meter-tray; no systray in halton-meter-bar or halton-meter-details; no watcher in halton-meter-details or halton-meter-bar"
+	@echo "split-check: no fyne in halton-meter-bar or halton-meter-tray; no systray in halton-meter-bar or halton-meter-details; no watcher in halton-meter-details"
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -73,6 +74,13 @@ unit:
 
 race:
 	$(GO) test -count=1 -race $(PURE_PKGS)
+
+## schema: rewrite docs/status.schema.json from the Go types (status.Report)
+## after an intended change, and show what changed. Within v1 the tests
+## refuse anything but additions (status/schema).
+schema:
+	$(GO) test ./status/schema/ -run '^TestSchemaUpToDate$$' -update
+	@git --no-pager diff --stat -- docs/status.schema.json
 
 ## golden: rewrite the golden --json/--table files after an intended output
 ## change and show what changed (git diff). The details window's images and

@@ -12,10 +12,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/haltonlabs/halton-meter-bar/status"
+	"github.com/haltonlabs/halton-meter-bar/status/schema"
 )
 
 // binDir holds the binaries built once for the whole run.
@@ -126,7 +128,29 @@ func (w *world) check() (status.Report, int) {
 	if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
 		w.t.Fatalf("--json output: %v\n%s\n%s", err, stdout.String(), stderr.String())
 	}
+	if err := statusSchema(w.t).Validate(stdout.Bytes()); err != nil {
+		w.t.Errorf("--json output does not fit docs/status.schema.json: %v", err)
+	}
 	return r, code
+}
+
+// loadSchema compiles docs/status.schema.json, once.
+var loadSchema = sync.OnceValues(func() (*schema.Validator, error) {
+	doc, err := os.ReadFile("../docs/status.schema.json")
+	if err != nil {
+		return nil, err
+	}
+	return schema.Compile(doc)
+})
+
+// statusSchema is the committed schema of --json.
+func statusSchema(t testing.TB) *schema.Validator {
+	t.Helper()
+	v, err := loadSchema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
 
 // rows is what a scenario expects of some rows, as "state/level"; any row

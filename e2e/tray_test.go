@@ -194,6 +194,10 @@ func TestTray(t *testing.T) {
 		return false
 	})
 
+	// The status files for fleet tools follow the report.
+	statusDir := filepath.Join(p.config, "halton-meter-bar")
+	waitStatusFile(t, statusDir, status.OverallHealthy)
+
 	// Past the quiet sweeps after launch, the daemon crashes.
 	w.fault("daemon-crash")
 	p.waitMenu("the crash", func(by map[string]menuEntry, _ []menuEntry) bool {
@@ -209,6 +213,8 @@ func TestTray(t *testing.T) {
 		}
 		return false
 	})
+	waitStatusFile(t, statusDir, status.OverallDegraded)
+	checkFleetQueries(t, statusDir, status.OverallDegraded)
 	testwait.For(t, "a notification", func() bool { return len(d.notes.all()) >= 1 })
 	time.Sleep(3 * time.Second) // many sweeps, still failing
 	notes := d.notes.all()

@@ -20,12 +20,16 @@ Linux) ;;
 esac
 
 # cgo for the tray (GTK, Ayatana appindicator) and the details window (GL,
-# X11); Xvfb, xauth and dbus for the GUI tests; imagemagick for screenshots.
+# X11); Xvfb, xauth and dbus for the GUI tests; imagemagick for screenshots;
+# the fleet tools the fleet tests run for real: node_exporter, promtool
+# (package prometheus), jq (the SwiftBar recipe), sqlite3 (the osquery
+# recipe's SQL); shellcheck for the scripts.
 packages=(
 	gcc libc6-dev pkg-config
 	libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
 	libgtk-3-dev libayatana-appindicator3-dev
 	xvfb xauth dbus dbus-x11 imagemagick x11-utils
+	prometheus-node-exporter prometheus jq sqlite3 shellcheck
 )
 
 # `deps.sh screenshots` adds what make screenshots needs.

@@ -19,6 +19,16 @@ func WriteJSON(w io.Writer, r Report) error {
 	return nil
 }
 
+// WriteJSONLine writes r as one line of JSON: a line of --watch's NDJSON.
+func WriteJSONLine(w io.Writer, r Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(r); err != nil {
+		return fmt.Errorf("encode report: %w", err)
+	}
+	return nil
+}
+
 // ANSI colours of the levels.
 var levelColour = map[Level]string{
 	LevelOK:      "\x1b[32m",

@@ -1,6 +1,10 @@
 package status
 
-import "time"
+import (
+	"slices"
+	"strings"
+	"time"
+)
 
 // Component names, in table order. They are the row names of the vendor's
 // `halton-meter status` table and part of the JSON contract.
@@ -71,6 +75,21 @@ const (
 	OverallUnknown      = "unknown"
 	OverallNotInstalled = "not-installed"
 )
+
+// Verdicts are every overall verdict, best first.
+var Verdicts = []string{OverallHealthy, OverallDegraded, OverallDown, OverallUnknown, OverallNotInstalled}
+
+// Levels are every level, in the order of Verdicts' colours.
+var Levels = []Level{LevelOK, LevelWarn, LevelCrit, LevelUnknown}
+
+// RowStates are every state a row can be in: the vendor's words, the
+// positive words of single rows, the install modes and the metering states.
+var RowStates = []string{
+	StateHealthy, StateStopped, StateUnbound, StateInconsistent, StateUnknown,
+	StateApplied, StateBound, StateOff, StateOn, StateConsistent, StateNotInstalled,
+	ModeEnvOnly, ModeApps, ModeFull,
+	MeteringLive, MeteringIdle, MeteringNot,
+}
 
 // Launchd labels of the four Halton Meter jobs.
 const (
@@ -221,9 +240,14 @@ type User struct {
 	UID  int    `json:"uid"`
 }
 
+// Schema names the shape of the JSON: docs/status.schema.json describes
+// it. Within v1 fields are only ever added; a removal or a rename is v2.
+const Schema = "halton-meter-bar/status/v1"
+
 // Report is the result of one sweep. Its JSON keeps every key and type of
 // the vendor's `halton-meter status --json` and only adds fields.
 type Report struct {
+	Schema      string      `json:"schema"`
 	Version     string      `json:"version"`
 	InstallMode string      `json:"install_mode"`
 	Daemon      Job         `json:"daemon"`
@@ -258,6 +282,21 @@ func (r *Report) Row(name string) (Component, bool) {
 		}
 	}
 	return Component{}, false
+}
+
+// Fingerprint is what a reader of the report sees change: the verdict,
+// the headline, the version and every row but those named in skip. The
+// time of the sweep and its figures are not in it.
+func (r *Report) Fingerprint(skip ...string) string {
+	var b strings.Builder
+	b.WriteString(r.Overall + "|" + r.Headline + "|" + r.Version)
+	for _, c := range r.Components {
+		if slices.Contains(skip, c.Name) {
+			continue
+		}
+		b.WriteString("|" + c.Name + "=" + c.State + "/" + string(c.Level) + "/" + c.Detail + "/" + c.NextStep)
+	}
+	return b.String()
 }
 
 // ExitCode maps the overall verdict to the monitoring-plugin convention:

@@ -84,6 +84,7 @@ type evaluation struct {
 func Evaluate(f Facts) Report {
 	cfg := Config{Home: f.Home, MeterHome: f.MeterHome, LaunchAgentsDir: filepath.Join(f.Home, "Library", "LaunchAgents")}
 	r := Report{
+		Schema:        Schema,
 		Version:       "unknown",
 		VersionSource: "unknown",
 		CheckedAt:     f.CheckedAt,

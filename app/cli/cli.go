@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/haltonlabs/halton-meter-bar/app/desktop"
+	"github.com/haltonlabs/halton-meter-bar/app/fleet"
 	"github.com/haltonlabs/halton-meter-bar/app/monitor"
 	"github.com/haltonlabs/halton-meter-bar/status"
 )
@@ -27,9 +29,23 @@ import (
 // ExitUsage is the exit status of a usage error (EX_USAGE).
 const ExitUsage = 64
 
+// Output formats of a headless run.
+const (
+	FormatJSON       = "json"
+	FormatTable      = "table"
+	FormatJamf       = "jamf"
+	FormatPrometheus = "prometheus"
+)
+
 // Options are the parsed command line.
 type Options struct {
-	JSON, Table bool
+	// Format is how a headless run prints its sweep ("" for none).
+	Format string
+	// Watch prints a JSON line at once and at each change, until stopped.
+	Watch bool
+	// Textfile names a folder to write halton_meter.prom into (for
+	// node_exporter's textfile collector).
+	Textfile string
 	// Quit asks the running menu-bar app to quit.
 	Quit bool
 	// User names whose install to check (--user NAME|UID).
@@ -38,8 +54,9 @@ type Options struct {
 	Tray    TrayOptions
 }
 
-// Headless reports whether a sweep is printed rather than the tray run.
-func (o Options) Headless() bool { return o.JSON || o.Table }
+// Headless reports whether a sweep is printed or written rather than the
+// tray run.
+func (o Options) Headless() bool { return o.Format != "" || o.Watch || o.Textfile != "" }
 
 // TrayOptions are the flags of the menu-bar mode.
 type TrayOptions struct {
@@ -49,8 +66,8 @@ type TrayOptions struct {
 }
 
 func (t *TrayOptions) register(fs *flag.FlagSet) {
-	fs.DurationVar(&t.Healthy, "poll-healthy", 0, "tray: time between sweeps while all is healthy (default 30s with events, 15s without)")
-	fs.DurationVar(&t.Unhealthy, "poll-unhealthy", 5*time.Second, "tray: time between sweeps while anything is not healthy")
+	fs.DurationVar(&t.Healthy, "poll-healthy", 0, "tray and --watch: time between sweeps while all is healthy (default 30s with events, 15s without)")
+	fs.DurationVar(&t.Unhealthy, "poll-unhealthy", 5*time.Second, "tray and --watch: time between sweeps while anything is not healthy")
 	fs.DurationVar(&t.Grace, "grace", monitor.DefaultPolicy.Grace, "tray: how long a row stays out of healthy before a notification")
 	fs.DurationVar(&t.Settle, "settle", monitor.DefaultPolicy.Settle, "tray: how long after launch or a wake things may still be starting (lengthens the grace)")
 	fs.BoolVar(&t.Monochrome, "monochrome", false, "tray: monochrome (template) icons that follow the menu bar's appearance")
@@ -79,24 +96,32 @@ func (t *TrayOptions) validate() error {
 func Parse(args []string, version string, stderr io.Writer) (o Options, code int, done bool) {
 	fs := flag.NewFlagSet("halton-meter-bar", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.BoolVar(&o.JSON, "json", false, "print the status as one JSON object and exit")
-	fs.BoolVar(&o.Table, "table", false, "print the status table and exit")
+	asJSON := fs.Bool("json", false, "print the status as one JSON object and exit (--format json)")
+	table := fs.Bool("table", false, "print the status table and exit (--format table)")
+	prom := fs.Bool("prometheus", false, "print the status in the Prometheus text format and exit (--format prometheus)")
+	format := fs.String("format", "", "print the status as json, table, jamf (a Jamf Pro extension attribute) or prometheus, and exit")
+	fs.BoolVar(&o.Watch, "watch", false, "print the status as one JSON line at once and again at each change, until interrupted")
+	fs.StringVar(&o.Textfile, "textfile", "", "write the Prometheus text to DIR/halton_meter.prom, atomically (with --watch: at each change)")
 	fs.BoolVar(&o.Quit, "quit", false, "ask the running menu-bar app to quit")
 	fs.StringVar(&o.User, "user", "", "check this user's install (a name or a uid); as root on macOS the default is the logged-in user")
 	timeout := fs.String("timeout", status.DefaultTimeout.String(), "deadline of one sweep (e.g. 2s, 500ms)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	o.Tray.register(fs)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, `Usage: halton-meter-bar [--json | --table] [--timeout D]
+		fmt.Fprintf(stderr, `Usage: halton-meter-bar [--json | --table | --prometheus | --format F] [--textfile DIR] [--user U] [--timeout D]
+       halton-meter-bar --watch [--textfile DIR] [--user U]
        halton-meter-bar [--quit]
 
 Shows whether the local Halton Meter install is healthy. With no flag it
 runs in the menu bar (launched again, it brings the running one's details
-window forward); --json and --table print one sweep and exit; --quit asks
-the running menu-bar app to quit.
+window forward); --json, --table, --prometheus and --format print one sweep
+and exit; --watch prints one JSON line at once and one at each change until
+interrupted (SIGINT, SIGTERM, or its reader gone); --quit asks the running
+menu-bar app to quit.
 
-Exit status of --json and --table: 0 healthy, 1 degraded, 2 down,
-3 unknown or not installed, 64 usage error.
+Exit status of a printed sweep: 0 healthy, 1 degraded, 2 down, 3 unknown or
+not installed, 64 usage error; --format jamf exits 0 (the verdict is in
+<result>), --textfile alone exits 0 when written, --watch 0 when stopped.
 
 Flags:
 `)
@@ -123,15 +148,43 @@ Environment (where Halton Meter is looked for):
 		fmt.Fprintf(stderr, "halton-meter-bar %s\n", version)
 		return o, 0, true
 	}
+	var chosen []string
+	for _, f := range []struct {
+		set  bool
+		name string
+	}{{*asJSON, FormatJSON}, {*table, FormatTable}, {*prom, FormatPrometheus}, {*format != "", *format}} {
+		if f.set {
+			chosen = append(chosen, f.name)
+		}
+	}
+	if len(chosen) == 1 {
+		o.Format = chosen[0]
+	}
+	switch {
+	case len(chosen) > 1:
+		fmt.Fprintln(stderr, "halton-meter-bar: --json, --table, --prometheus and --format exclude each other")
+		return o, ExitUsage, true
+	case o.Format != "" && !slices.Contains([]string{FormatJSON, FormatTable, FormatJamf, FormatPrometheus}, o.Format):
+		fmt.Fprintf(stderr, "halton-meter-bar: --format %q: one of json, table, jamf, prometheus\n", o.Format)
+		return o, ExitUsage, true
+	case o.Watch && o.Format != "" && o.Format != FormatJSON:
+		fmt.Fprintln(stderr, "halton-meter-bar: --watch prints JSON lines; it takes no other format")
+		return o, ExitUsage, true
+	}
+	if o.Watch {
+		o.Format = FormatJSON
+	}
 	d, err := ParseTimeout(*timeout)
 	if err != nil {
 		fmt.Fprintf(stderr, "halton-meter-bar: --timeout: %v\n", err)
 		return o, ExitUsage, true
 	}
 	o.Timeout = d
-	if o.JSON && o.Table {
-		fmt.Fprintln(stderr, "halton-meter-bar: --json and --table exclude each other")
-		return o, ExitUsage, true
+	if o.Textfile != "" {
+		if st, err := os.Stat(o.Textfile); err != nil || !st.IsDir() {
+			fmt.Fprintf(stderr, "halton-meter-bar: --textfile %s: not a folder\n", o.Textfile)
+			return o, ExitUsage, true
+		}
 	}
 	if o.Quit && o.Headless() {
 		fmt.Fprintln(stderr, "halton-meter-bar: --quit goes alone")
@@ -186,18 +239,38 @@ func (o Options) Config(version string) (status.Config, error) {
 	return cfg, nil
 }
 
-// Headless prints one sweep and returns the exit status of its verdict.
-func Headless(cfg status.Config, asJSON bool, stdout, stderr io.Writer) int {
+// Headless carries out a headless run: --watch until stopped, or one
+// sweep printed in o.Format and written to o.Textfile. It returns the exit
+// status: the verdict's, but for jamf (0: the answer is in <result>), a
+// textfile alone (0 when written) and --watch (0 when stopped).
+func Headless(o Options, cfg status.Config, stdout, stderr io.Writer) int {
+	if o.Watch {
+		return Watch(context.Background(), cfg, o, stdout, stderr)
+	}
 	r := status.Check(context.Background(), cfg)
 	var err error
-	if asJSON {
+	switch o.Format {
+	case FormatJSON:
 		err = status.WriteJSON(stdout, r)
-	} else {
+	case FormatTable:
 		err = status.WriteTable(stdout, r, ColourWanted(stdout))
+	case FormatPrometheus:
+		err = fleet.Prometheus(stdout, r)
+	case FormatJamf:
+		err = fleet.Jamf(stdout, r)
+	}
+	if err == nil && o.Textfile != "" {
+		err = fleet.WriteTextfile(o.Textfile, r)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "halton-meter-bar: %v\n", err)
+		if o.Format == "" || o.Format == FormatJamf {
+			return 1
+		}
 		return 3
+	}
+	if o.Format == "" || o.Format == FormatJamf {
+		return 0
 	}
 	return r.ExitCode()
 }

@@ -47,3 +47,38 @@ func TestColourWanted(t *testing.T) {
 		t.Error("/dev/null is a character device, not a terminal")
 	}
 }
+
+func TestParseFormats(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		args     []string
+		format   string
+		watch    bool
+		textfile string
+	}{
+		{[]string{"--json"}, FormatJSON, false, ""},
+		{[]string{"--table"}, FormatTable, false, ""},
+		{[]string{"--prometheus"}, FormatPrometheus, false, ""},
+		{[]string{"--format", "jamf"}, FormatJamf, false, ""},
+		{[]string{"--format=prometheus", "--textfile", dir}, FormatPrometheus, false, dir},
+		{[]string{"--textfile", dir}, "", false, dir},
+		{[]string{"--watch"}, FormatJSON, true, ""},
+		{[]string{"--watch", "--json", "--textfile", dir}, FormatJSON, true, dir},
+	} {
+		var stderr bytes.Buffer
+		o, code, done := Parse(c.args, "dev", &stderr)
+		if done || code != 0 || o.Format != c.format || o.Watch != c.watch || o.Textfile != c.textfile || !o.Headless() {
+			t.Errorf("%v: %+v code %d %q", c.args, o, code, stderr.String())
+		}
+	}
+	for _, bad := range [][]string{
+		{"--json", "--table"}, {"--json", "--format", "json"}, {"--prometheus", "--format", "jamf"}, {"--format", "xml"},
+		{"--watch", "--table"}, {"--watch", "--format", "jamf"}, {"--textfile", "/nonexistent/folder"}, {"--textfile", "/etc/hostname"},
+		{"--quit", "--watch"},
+	} {
+		var stderr bytes.Buffer
+		if _, code, done := Parse(bad, "dev", &stderr); !done || code != ExitUsage || stderr.Len() == 0 {
+			t.Errorf("%v accepted (code %d)", bad, code)
+		}
+	}
+}

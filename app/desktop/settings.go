@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/haltonlabs/halton-meter-bar/internal/atomicfile"
 	"github.com/haltonlabs/halton-meter-bar/status"
 )
 
@@ -26,6 +27,9 @@ type Settings struct {
 	// DailyBudget, in dollars, is announced once a day when today's LLM
 	// spend passes it; 0 (the default) is off.
 	DailyBudget status.USD `json:"daily_budget_usd,omitempty"`
+	// TextfileDir, when set, is a folder the tray keeps halton_meter.prom
+	// in for node_exporter's textfile collector (read at launch).
+	TextfileDir string `json:"prometheus_textfile_dir,omitempty"`
 }
 
 // DefaultSettings: notifications on, a reminder every four hours.
@@ -90,30 +94,5 @@ func (s Settings) Save(path string) error {
 		return fmt.Errorf("save settings: %w", err)
 	}
 	b, _ := json.MarshalIndent(s, "", "  ")
-	return WriteAtomic(path, append(b, '\n'), 0o644)
-}
-
-// WriteAtomic writes a file through a temporary one in the same folder and
-// a rename, so a reader sees the old file or the new one, never half.
-func WriteAtomic(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
-	}
-	return nil
+	return atomicfile.Write(path, append(b, '\n'), 0o644)
 }

@@ -30,7 +30,6 @@ import (
 	"log"
 	"os"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -69,6 +68,10 @@ type Options struct {
 	Deps         Deps
 	// Watcher, if set, triggers a sweep at once on a change.
 	Watcher Watcher
+	// OnReport, if set, is given every sweep's report as the engine made
+	// it (for JSON, which escapes what it must), on the sweep loop's
+	// goroutine: the status file, --watch.
+	OnReport func(status.Report)
 	// NewWindow, if set, makes the details window from the monitor's
 	// Snapshot and the function that carries out the window's requests.
 	NewWindow func(snapshot func() wire.Message, request func(wire.Request)) Window
@@ -353,13 +356,13 @@ func (m *Monitor) sweep(ctx context.Context, timed bool, lastFull *time.Time) ti
 		healthy := m.report != nil && m.report.Overall == status.OverallHealthy
 		var last string
 		if healthy {
-			last = fingerprint(*m.report, status.CompMetering)
+			last = m.report.Fingerprint(status.CompMetering)
 		}
 		m.mu.Unlock()
 		// The metering row moves with the traffic, not with launchd: a new
 		// request is no reason to ask launchctl.
 		if healthy {
-			if r, ok := m.opts.Light(ctx); ok && fingerprint(r, status.CompMetering) == last {
+			if r, ok := m.opts.Light(ctx); ok && r.Fingerprint(status.CompMetering) == last {
 				return m.record(r)
 			}
 		}
@@ -382,12 +385,13 @@ func (m *Monitor) record(r status.Report) time.Duration {
 	}
 	// Everything the tray shows (menu, notifications, window, history)
 	// comes from this one copy, with control characters escaped.
+	raw := r
 	r = status.Printable(r)
 	interval := m.opts.UnhealthyInterval
 	if r.Overall == status.OverallHealthy {
 		interval = m.opts.HealthyInterval
 	}
-	fp := fingerprint(r)
+	fp := r.Fingerprint()
 	m.mu.Lock()
 	m.report = &r
 	m.interval = interval
@@ -417,6 +421,9 @@ func (m *Monitor) record(r status.Report) time.Duration {
 	if m.opts.Watcher != nil {
 		m.opts.Watcher.WatchPIDs(pidsOf(r))
 	}
+	if m.opts.OnReport != nil {
+		m.opts.OnReport(raw)
+	}
 	return interval
 }
 
@@ -429,20 +436,6 @@ func pidsOf(r status.Report) []int {
 		}
 	}
 	return pids
-}
-
-// fingerprint is what a change of the menu or icon depends on, but for
-// the rows named in skip.
-func fingerprint(r status.Report, skip ...string) string {
-	var b strings.Builder
-	b.WriteString(r.Overall + "|" + r.Headline + "|" + r.Version)
-	for _, c := range r.Components {
-		if slices.Contains(skip, c.Name) {
-			continue
-		}
-		b.WriteString("|" + c.Name + "=" + c.State + "/" + string(c.Level) + "/" + c.Detail + "/" + c.NextStep)
-	}
-	return b.String()
 }
 
 // republish rebuilds the menu and publishes it. What the menu needs from

@@ -933,3 +933,28 @@ func TestLightSweepsIgnoreTraffic(t *testing.T) {
 		t.Errorf("%d sweeps, %d full, %d launchctl calls; want 1 full", sweeps(m), full, calls)
 	}
 }
+
+// TestOnReport: every sweep's report goes to OnReport as the engine made it
+// (JSON escapes what it must), while the menu shows it printable.
+func TestOnReport(t *testing.T) {
+	s := &scripted{t: t}
+	r := report(healthy)
+	r.Headline = "All \x1b[31mhealthy"
+	s.reports = []status.Report{r}
+	var mu sync.Mutex
+	var got []status.Report
+	m := startMonitor(t, s, &fakes{}, Options{HealthyInterval: 5 * time.Millisecond, UnhealthyInterval: 5 * time.Millisecond,
+		OnReport: func(r status.Report) { mu.Lock(); got = append(got, r); mu.Unlock() }})
+	testwait.For(t, "reports", func() bool { mu.Lock(); defer mu.Unlock(); return len(got) >= 3 })
+	mu.Lock()
+	defer mu.Unlock()
+	if got[0].Headline != "All \x1b[31mhealthy" {
+		t.Errorf("OnReport got %q", got[0].Headline)
+	}
+	if menu := m.Menu(); strings.Contains(menu.Headline, "\x1b") {
+		t.Errorf("the menu shows a control character: %q", menu.Headline)
+	}
+	if n := sweeps(m); n < len(got) {
+		t.Errorf("%d reports for %d sweeps", len(got), n)
+	}
+}

@@ -40,7 +40,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "halton-meter-bar: %v\n", err)
 			return cli.ExitUsage
 		}
-		return cli.Headless(cfg, o.JSON, stdout, stderr)
+		return cli.Headless(o, cfg, stdout, stderr)
 	}
 	if o.Quit {
 		return cli.Quit(stdout, stderr)

@@ -15,12 +15,12 @@ import (
 	"runtime"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/haltonlabs/halton-meter-bar/app/cli"
 	"github.com/haltonlabs/halton-meter-bar/app/desktop"
 	"github.com/haltonlabs/halton-meter-bar/app/details/child"
 	"github.com/haltonlabs/halton-meter-bar/app/details/wire"
+	"github.com/haltonlabs/halton-meter-bar/app/fleet"
 	"github.com/haltonlabs/halton-meter-bar/app/monitor"
 	"github.com/haltonlabs/halton-meter-bar/app/monitor/watch"
 	"github.com/haltonlabs/halton-meter-bar/app/tray"
@@ -41,7 +41,7 @@ func main() {
 		os.Exit(cli.ExitUsage)
 	}
 	if o.Headless() {
-		os.Exit(cli.Headless(cfg, o.JSON, os.Stdout, os.Stderr))
+		os.Exit(cli.Headless(o, cfg, os.Stdout, os.Stderr))
 	}
 	os.Exit(runTray(cfg, o, os.Stderr))
 }
@@ -84,27 +84,18 @@ func runTray(cfg status.Config, o cli.Options, stderr io.Writer) int {
 
 	// Events (a process exit, a state file change) see a crash at once, so
 	// the healthy poll may relax, but only when both are watched.
-	var watcher monitor.Watcher
-	healthy := o.Tray.Healthy
-	ew, err := watch.New(cfg, watch.Options{Log: logger, OnArmed: func(pids []int) {
+	watcher, healthy, stopEvents := cli.Events(cfg, o.Tray.Healthy, watch.Options{Log: logger, OnArmed: func(pids []int) {
 		logger.Printf("watching processes %s", pidList(pids))
 	}})
-	switch {
-	case err != nil:
-		logger.Printf("polling only: %v", err)
-	case !ew.Covers():
-		logger.Printf("some changes are not watched: polling as often as without events")
+	defer stopEvents()
+	// The status files, for fleet tools: status.json and status.plist
+	// beside the settings, and halton_meter.prom where the settings say.
+	settingsPath := filepath.Join(dir, "settings.json")
+	settings, err := desktop.LoadSettings(settingsPath)
+	if err != nil {
+		logger.Print(err)
 	}
-	if err == nil {
-		defer ew.Close()
-		watcher = ew
-	}
-	if healthy == 0 {
-		healthy = 15 * time.Second
-		if err == nil && ew.Covers() {
-			healthy = 30 * time.Second
-		}
-	}
+	exporter := &fleet.Exporter{Dir: dir, Textfile: settings.TextfileDir, Log: logger}
 	sweeper := &status.Sweeper{Cfg: cfg}
 	policy := monitor.DefaultPolicy
 	policy.Grace, policy.Settle = o.Tray.Grace, o.Tray.Settle
@@ -113,11 +104,12 @@ func runTray(cfg status.Config, o cli.Options, stderr io.Writer) int {
 		Light:             sweeper.Light,
 		Invalidate:        sweeper.Invalidate,
 		Watcher:           watcher,
+		OnReport:          exporter.Report,
 		HealthyInterval:   healthy,
 		UnhealthyInterval: o.Tray.Unhealthy,
 		Policy:            policy,
 		Notifier:          tray.Notifier(),
-		SettingsPath:      filepath.Join(dir, "settings.json"),
+		SettingsPath:      settingsPath,
 		Log:               logger,
 		Deps: monitor.Deps{
 			Cfg: cfg, Launchctl: launchctl, UID: os.Getuid(),

@@ -42,6 +42,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/haltonlabs/halton-meter-bar/internal/atomicfile"
 	"github.com/haltonlabs/halton-meter-bar/status"
 )
 
@@ -184,21 +185,8 @@ func (s *State) Save(dir string) error {
 	if err != nil {
 		return fmt.Errorf("encode world state: %w", err)
 	}
-	path := PathsFor(dir).State
-	tmp, err := os.CreateTemp(dir, ".world-*.json")
-	if err != nil {
-		return fmt.Errorf("write world state: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write world state: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write world state: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write world state: %w", err)
+	if err := atomicfile.Write(PathsFor(dir).State, b, 0o600); err != nil {
+		return fmt.Errorf("save world state: %w", err)
 	}
 	return nil
 }

@@ -1,0 +1,106 @@
+// Package fleet is what fleet tools read of a report: the Prometheus text
+// format (for node_exporter's textfile collector and anything that scrapes
+// it), a Jamf Pro extension attribute, and the status files the tray keeps
+// for osquery, Kolide, Munki and scripts, each written atomically. It has
+// no GUI and no cgo.
+package fleet
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+
+	"howett.net/plist"
+
+	"github.com/haltonlabs/halton-meter-bar/internal/atomicfile"
+	"github.com/haltonlabs/halton-meter-bar/status"
+)
+
+// Files the status is kept in.
+const (
+	StatusJSON  = "status.json"       // the --json object
+	StatusPlist = "status.plist"      // a flat summary: osquery's plist table, defaults read
+	Textfile    = "halton_meter.prom" // node_exporter's textfile collector
+)
+
+// Jamf writes a Jamf Pro extension attribute's answer: the verdict.
+func Jamf(w io.Writer, r status.Report) error {
+	_, err := fmt.Fprintf(w, "<result>%s</result>\n", r.Overall)
+	return err
+}
+
+// Key is what a change of the report means to a reader of --watch or the
+// status files: the verdict and every row as the tray shows them, and of
+// metering its state and today's figures (not the age of the last
+// request, which moves with the clock).
+func Key(r status.Report) string {
+	k := r.Fingerprint(status.CompMetering) + "|metering=" + r.Metering.State
+	if c, ok := r.Row(status.CompMetering); ok {
+		k += "/" + string(c.Level) + "/" + c.NextStep
+	}
+	if t := r.Metering.Today; t != nil {
+		k += fmt.Sprintf("/%d/%d", t.Requests, t.CostUSD)
+	}
+	return k
+}
+
+// WriteStatus writes status.json (the --json object) and status.plist (a
+// flat summary) into dir, readable by every user: a fleet agent runs as
+// root or as another user.
+func WriteStatus(dir string, r status.Report) error {
+	var j bytes.Buffer
+	if err := status.WriteJSON(&j, r); err != nil {
+		return err
+	}
+	if err := atomicfile.Write(filepath.Join(dir, StatusJSON), j.Bytes(), 0o644); err != nil {
+		return err
+	}
+	p, err := plist.MarshalIndent(Summary(r), plist.XMLFormat, "\t")
+	if err != nil {
+		return fmt.Errorf("encode status.plist: %w", err)
+	}
+	return atomicfile.Write(filepath.Join(dir, StatusPlist), p, 0o644)
+}
+
+// Summary is the flat summary of status.plist: one key per fact a fleet
+// query asks about, every value a string (osquery's plist table gives
+// strings).
+func Summary(r status.Report) map[string]string {
+	s := map[string]string{
+		"schema":         r.Schema,
+		"overall":        r.Overall,
+		"level":          string(r.Level),
+		"headline":       r.Headline,
+		"checked_at":     r.CheckedAt.UTC().Format("2006-01-02T15:04:05Z"),
+		"version":        r.Version,
+		"install_mode":   r.InstallMode,
+		"bar_version":    r.BarVersion,
+		"metering_state": r.Metering.State,
+	}
+	for _, c := range r.Components {
+		s["component."+c.Name] = c.State
+	}
+	if t := r.Metering.Today; t != nil {
+		s["today_requests"] = strconv.Itoa(t.Requests)
+		s["today_cost_usd"] = t.CostUSD.Decimal()
+	}
+	if r.Metering.LastRequestAt != nil {
+		s["last_request_at"] = r.Metering.LastRequestAt.UTC().Format("2006-01-02T15:04:05Z")
+	}
+	if r.User != nil {
+		s["user"] = r.User.Name
+	}
+	return s
+}
+
+// WriteTextfile writes the Prometheus text of r to dir/halton_meter.prom,
+// atomically, as node_exporter's textfile collector wants.
+func WriteTextfile(dir string, r status.Report) error {
+	var b bytes.Buffer
+	if err := Prometheus(&b, r); err != nil {
+		return err
+	}
+	return atomicfile.Write(filepath.Join(dir, Textfile), b.Bytes(), 0o644)
+}
