@@ -16,7 +16,9 @@ PURE_PKGS := ./status/... ./internal/... ./app/monitor/... ./app/cli/... ./app/a
 FUZZTIME ?= 20s
 BENCH_IDLE ?= 10m
 
-.PHONY: all build deps run demo screenshots app notarize dmg zip cask split-check test check vet fmt-check darwin-check unit race golden schema fuzz bench soak clean
+ACTIONLINT ?= v1.7.12
+
+.PHONY: all build deps run demo screenshots app notarize dmg zip cask split-check lint test check vet fmt-check darwin-check unit race golden schema fuzz bench soak clean
 
 all: build
 
@@ -40,7 +42,7 @@ demo: build
 ## test: everything CI runs.
 test: deps check unit race
 
-check: fmt-check vet darwin-check split-check
+check: fmt-check vet darwin-check split-check lint
 
 ## split-check: the tray never links fyne, the details window never links
 ## getlantern/systray: they cannot share a macOS process (DESIGN.md §1);
@@ -56,6 +58,15 @@ split-check:
 		if $(GO) list -deps ./cmd/$$cmd | grep -q "$$pat"; then echo "cmd/$$cmd depends on $$pat"; exit 1; fi; \
 	done
 	@echo "split-check: no fyne in halton-meter-bar or halton-meter-tray; no systray in halton-meter-bar or halton-meter-details; no watcher in halton-meter-details"
+
+## lint: the CI workflows (actionlint, which also runs shellcheck on their
+## steps) and the shell scripts (shellcheck, where it is installed).
+lint:
+	$(GO) run github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT)
+	@echo "actionlint: .github/workflows clean"
+	@if command -v shellcheck >/dev/null 2>&1; then \
+		shellcheck scripts/*.sh packaging/*.sh docs/fleet/*.sh .ci/run && echo "shellcheck: scripts clean"; \
+	else echo "shellcheck: not installed, scripts not checked"; fi
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go' 2>/dev/null || find . -name '*.go')); \

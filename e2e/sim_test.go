@@ -2,10 +2,12 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -13,6 +15,8 @@ import (
 	"time"
 
 	"github.com/haltonlabs/halton-meter-bar/internal/testwait"
+	"github.com/haltonlabs/halton-meter-bar/status"
+	simworld "github.com/haltonlabs/halton-meter-bar/status/sim"
 )
 
 // worldPIDs reads the supervisor's and every job's PID, and the ports.
@@ -244,5 +248,97 @@ func TestFaultsAreIdempotent(t *testing.T) {
 	}
 	if thief := pids[1]; thief > 0 {
 		testwait.For(t, "the thief gone", func() bool { return !running(thief) })
+	}
+}
+
+// TestHostForRealLaunchd: host writes a world's agents for the host's own
+// launchd (scripts/mac-e2e.sh): the real labels, programs that run from
+// the plists alone (as launchd would start them) and hold the ports; it
+// refuses a home with an install; unhost removes what it wrote and nothing
+// else.
+func TestHostForRealLaunchd(t *testing.T) {
+	dir, home := filepath.Join(t.TempDir(), "world"), t.TempDir()
+	out, err := sim(t, "host", "--dir", dir, "--home", home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths := strings.Fields(out)
+	if len(paths) != 4 {
+		t.Fatalf("host printed %q", out)
+	}
+	st, err := simworld.LoadState(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var jobs []*exec.Cmd
+	t.Cleanup(func() {
+		for _, j := range jobs {
+			j.Process.Kill()
+			j.Wait()
+		}
+	})
+	for i, label := range status.Labels {
+		if paths[i] != filepath.Join(home, "Library", "LaunchAgents", label+".plist") {
+			t.Errorf("plist %d: %s", i, paths[i])
+		}
+		a, err := status.ReadLaunchAgent(paths[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Label != label || a.EnvironmentVariables["HALTON_SIM_DIR"] != dir || !strings.HasPrefix(a.StandardErrorPath, filepath.Join(home, ".halton-meter")) {
+			t.Errorf("%s: %+v", label, a)
+		}
+		if label == status.LabelUserenv {
+			continue
+		}
+		// As launchd starts a job: its arguments and its environment only.
+		j := exec.Command(a.ProgramArguments[0], a.ProgramArguments[1:]...)
+		j.Env = []string{"HALTON_SIM_DIR=" + a.EnvironmentVariables["HALTON_SIM_DIR"]}
+		if err := j.Start(); err != nil {
+			t.Fatal(err)
+		}
+		jobs = append(jobs, j)
+	}
+	for _, port := range []int{st.Ports.Edge, st.Ports.Internal, st.Ports.API} {
+		testwait.For(t, fmt.Sprintf("port %d held", port), func() bool { return accepting(port) })
+	}
+	if b, err := os.ReadFile(filepath.Join(home, ".halton-meter", "install-mode")); err != nil || string(b) != "apps\n" {
+		t.Errorf("install-mode: %q %v", b, err)
+	}
+
+	// A second host into the same home is refused; full mode is refused.
+	if _, err := sim(t, "host", "--dir", filepath.Join(t.TempDir(), "w2"), "--home", home); err == nil || !strings.Contains(err.Error(), "refusing") {
+		t.Errorf("a second host: %v", err)
+	}
+	if _, err := sim(t, "host", "--dir", filepath.Join(t.TempDir(), "w3"), "--home", t.TempDir(), "--mode", "full"); err == nil {
+		t.Error("full mode accepted: it would set this machine's proxy")
+	}
+
+	// Unhost takes what host wrote, and leaves a neighbour's agent alone.
+	mine := filepath.Join(home, "Library", "LaunchAgents", "com.example.other.plist")
+	os.WriteFile(mine, []byte("mine"), 0o644)
+	if _, err := sim(t, "unhost", "--dir", dir, "--home", home); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(home, ".halton-meter")); !os.IsNotExist(err) {
+		t.Error(".halton-meter left behind")
+	}
+	if left, _ := filepath.Glob(filepath.Join(home, "Library", "LaunchAgents", "com.haltonlabs.*")); len(left) != 0 {
+		t.Errorf("agents left: %v", left)
+	}
+	if b, _ := os.ReadFile(mine); string(b) != "mine" {
+		t.Error("unhost touched another agent")
+	}
+}
+
+// TestMacE2EElsewhere: scripts/mac-e2e.sh, which the macos workflow runs
+// against the real launchd, says it is for macOS and succeeds elsewhere.
+func TestMacE2EElsewhere(t *testing.T) {
+	if runtime.GOOS == "darwin" {
+		t.Skip("on a Mac the macos workflow runs it for real")
+	}
+	out, err := exec.Command("../scripts/mac-e2e.sh").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "macOS only") {
+		t.Errorf("mac-e2e.sh: %v %q", err, out)
 	}
 }

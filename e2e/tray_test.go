@@ -335,6 +335,7 @@ func TestTrayNotInstalled(t *testing.T) {
 
 // TestTrayWithoutDisplay: no display is a clear error, not a crash.
 func TestTrayWithoutDisplay(t *testing.T) {
+	linuxDesktop(t) // a Mac always has a display
 	cmd := exec.Command(bin("halton-meter-bar"))
 	cmd.Env = []string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH")}
 	out, err := cmd.CombinedOutput()

@@ -5,6 +5,7 @@
 //	go run ./packaging assemble --out dist --describe D --commits N --bar BIN --tray BIN --details BIN
 //	go run ./packaging cask --describe D --commits N [--zip dist/HaltonMeterBar-1.2.3.zip]
 //	go run ./packaging artifact --describe D --commits N --ext .zip
+//	go run ./packaging agent --exe PATH   (the login agent Start at Login writes)
 package main
 
 import (
@@ -12,6 +13,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/haltonlabs/halton-meter-bar/app/desktop"
 )
 
 func main() {
@@ -34,7 +37,20 @@ func run(args []string) error {
 	details := fs.String("details", "", "the halton-meter-details binary")
 	zip := fs.String("zip", "", "the release zip, for the cask's SHA-256")
 	ext := fs.String("ext", ".zip", "the artifact's extension")
+	exe := fs.String("exe", "", "agent: the executable Start at Login runs")
 	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if args[0] == "agent" {
+		// The login agent Start at Login writes, for plutil -lint on a Mac.
+		if *exe == "" {
+			return fmt.Errorf("agent needs --exe")
+		}
+		b, err := desktop.AgentPlist(*exe)
+		if err != nil {
+			return err
+		}
+		_, err = os.Stdout.Write(b)
 		return err
 	}
 	v, err := ParseVersion(*describe, *commits)
@@ -60,6 +76,7 @@ func run(args []string) error {
 		fmt.Print(Cask(v, sha))
 	case "artifact":
 		fmt.Println(v.Artifact(*ext))
+
 	default:
 		return fmt.Errorf("unknown command %q", args[0])
 	}

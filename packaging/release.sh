@@ -17,7 +17,7 @@ APP="$DIST/Halton Meter Bar.app"
 describe=$(git describe --tags --always --dirty 2>/dev/null || echo dev)
 commits=$(git rev-list --count HEAD 2>/dev/null || echo 0)
 ldflags="-s -w -X main.version=$describe"
-artifact() { $GO run ./packaging artifact --describe "$describe" --commits "$commits" --ext "$1"; }
+artifact() { "$GO" run ./packaging artifact --describe "$describe" --commits "$commits" --ext "$1"; }
 
 mac() { [ "$(uname -s)" = Darwin ]; }
 need() {
@@ -31,15 +31,15 @@ skip() {
 	exit 0
 }
 assemble() {
-	$GO run ./packaging assemble --out "$DIST" --describe "$describe" --commits "$commits" --bar "$1/halton-meter-bar" --tray "$1/halton-meter-tray" --details "$1/halton-meter-details"
+	"$GO" run ./packaging assemble --out "$DIST" --describe "$describe" --commits "$commits" --bar "$1/halton-meter-bar" --tray "$1/halton-meter-tray" --details "$1/halton-meter-details"
 }
 # halton-meter-bar is cgo-free, so --json loads no GUI library; the tray and
 # the details window need cgo.
 build() { # build <dir> [go env…]
 	local dir=$1
 	shift
-	env "$@" CGO_ENABLED=0 $GO build -ldflags "$ldflags" -o "$dir/" ./cmd/halton-meter-bar
-	env "$@" $GO build -ldflags "$ldflags" -o "$dir/" ./cmd/halton-meter-tray ./cmd/halton-meter-details
+	env "$@" CGO_ENABLED=0 "$GO" build -ldflags "$ldflags" -o "$dir/" ./cmd/halton-meter-bar
+	env "$@" "$GO" build -ldflags "$ldflags" -o "$dir/" ./cmd/halton-meter-tray ./cmd/halton-meter-details
 }
 
 step=${1:-}
@@ -125,7 +125,7 @@ zip)
 	;;
 cask)
 	zip="$DIST/$(artifact .zip)"
-	$GO run ./packaging cask --describe "$describe" --commits "$commits" --zip "$zip" >packaging/homebrew/halton-meter-bar.rb
+	"$GO" run ./packaging cask --describe "$describe" --commits "$commits" --zip "$zip" >packaging/homebrew/halton-meter-bar.rb
 	echo "cask: packaging/homebrew/halton-meter-bar.rb ($( [ -f "$zip" ] && echo "sha256 of $zip" || echo "no $zip here: sha256 :no_check"))"
 	;;
 *)

@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${DEMO_MODE:-apps}
 dir=$(mktemp -d "${TMPDIR:-/tmp}/halton-demo.XXXXXX")
+# shellcheck disable=SC2317 # called by the trap
 cleanup() {
 	bin/halton-meter-sim down --dir "$dir" >/dev/null 2>&1 || true
 	rm -rf "$dir"

@@ -15,7 +15,7 @@ jobs_to_kill=()
 cleanup() {
 	for j in "${jobs_to_kill[@]}"; do kill -- "-$j" 2>/dev/null || true; done
 	bin/halton-meter-sim down --dir "$tmp/world" >/dev/null 2>&1 || true
-	[ -n "${DBUS_SESSION_BUS_PID:-}" ] && kill "$DBUS_SESSION_BUS_PID" 2>/dev/null || true
+	if [ -n "${DBUS_SESSION_BUS_PID:-}" ]; then kill "$DBUS_SESSION_BUS_PID" 2>/dev/null || true; fi
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -26,7 +26,8 @@ go build -o "$tmp/" ./scripts/feed
 Xvfb -displayfd 3 -screen 0 1400x900x24 -nolisten tcp 3>"$tmp/display" 2>/dev/null &
 jobs_to_kill+=($!)
 for _ in $(seq 100); do [ -s "$tmp/display" ] && break; sleep 0.1; done
-export DISPLAY=":$(cat "$tmp/display")"
+DISPLAY=":$(cat "$tmp/display")"
+export DISPLAY
 eval "$(dbus-launch --sh-syntax)" # a private session bus, no StatusNotifierWatcher on it
 export FYNE_SCALE=1 NO_AT_BRIDGE=1
 xsetroot -solid '#d8dee9'

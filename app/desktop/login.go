@@ -45,12 +45,21 @@ func Agent(exe string) status.LaunchAgent {
 	}
 }
 
+// AgentPlist is the login agent's plist for exe, as Enable writes it.
+func AgentPlist(exe string) ([]byte, error) {
+	b, err := plist.MarshalIndent(Agent(exe), plist.XMLFormat, "\t")
+	if err != nil {
+		return nil, fmt.Errorf("encode the login agent: %w", err)
+	}
+	return b, nil
+}
+
 // Enable writes the LaunchAgent and loads it. The instance launchd starts
 // now finds this one running and leaves quietly.
 func (l LoginItem) Enable(ctx context.Context) error {
-	b, err := plist.MarshalIndent(Agent(l.Executable), plist.XMLFormat, "\t")
+	b, err := AgentPlist(l.Executable)
 	if err != nil {
-		return fmt.Errorf("encode the login agent: %w", err)
+		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(l.Path()), 0o755); err != nil {
 		return fmt.Errorf("write the login agent: %w", err)

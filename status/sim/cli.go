@@ -39,6 +39,15 @@ Commands:
                          --days-ago dates them back, for a week of history;
                          --prompt-tokens pads each prompt, as real calls are
   down --dir DIR         stop everything; no process or listener is left
+  host --dir DIR --home HOME [--mode apps|env-only]
+                         build a world in DIR but start nothing: copy its
+                         ~/.halton-meter into HOME and write its four
+                         LaunchAgents, under the real labels, into
+                         HOME/Library/LaunchAgents for the host's own launchd
+                         (scripts/mac-e2e.sh); refuses a HOME with an install
+  unhost --dir DIR --home HOME
+                         remove what host wrote into HOME (boot the jobs out
+                         first)
 
 Run as launchctl or networksetup (the links in DIR/bin) it answers as
 those tools, from the world's state.
@@ -94,7 +103,7 @@ func cli(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	cmd, rest := args[0], args[1:]
-	known := map[string]bool{"up": true, "fault": true, "heal": true, "status": true, "env": true, "down": true, "traffic": true, "_supervise": true, "_thief": true, "_llm": true}
+	known := map[string]bool{"up": true, "fault": true, "heal": true, "status": true, "env": true, "down": true, "traffic": true, "host": true, "unhost": true, "_supervise": true, "_thief": true, "_llm": true}
 	if !known[cmd] {
 		fmt.Fprintf(stderr, "halton-meter-sim: unknown command %q\n\n%s", cmd, usage)
 		return exitUsage
@@ -105,6 +114,7 @@ func cli(args []string, stdout, stderr io.Writer) int {
 	mode := fs.String("mode", status.ModeApps, "install mode: env-only, apps or full")
 	ports := fs.String("ports", "", "EDGE,INTERNAL,API (default: free ports)")
 	owner := fs.Int("owner", os.Getppid(), "PID whose end ends the world (0: none)")
+	home := fs.String("home", "", "host, unhost: the home to install the world's agents into")
 	list := fs.Bool("list", false, "fault: list the faults")
 	port := fs.Int("port", 0, "")
 	requests := fs.Int("requests", 5, "traffic: how many calls")
@@ -171,6 +181,19 @@ func cli(args []string, stdout, stderr io.Writer) int {
 		return result(stderr, cmd, worldOp(abs, opHeal, nil))
 	case "down":
 		return result(stderr, cmd, Down(abs))
+	case "host", "unhost":
+		if *home == "" {
+			fmt.Fprintf(stderr, "halton-meter-sim %s: --home is required\n", cmd)
+			return exitUsage
+		}
+		h, err := filepath.Abs(*home)
+		if err != nil {
+			return fail(err)
+		}
+		if cmd == "unhost" {
+			return result(stderr, cmd, Unhost(abs, h))
+		}
+		return result(stderr, cmd, Host(abs, h, *mode, stdout))
 	case "traffic":
 		if *requests < 1 || *requests > 100000 || (*via != "edge" && *via != "direct") || *daysAgo < 0 || *daysAgo > 7 ||
 			*promptTokens < 0 || *promptTokens > MaxPromptTokens {
