@@ -79,11 +79,12 @@ func captionBold(s string) fyne.CanvasObject {
 	return l
 }
 
-// set shows s, touching only what changed: the window at rest redraws
-// nothing, and the state line ("last request 40 s ago") alone moves with
-// the clock.
-func (sv *spendView) set(s model.Spend) {
-	if sv.state.Text != s.State {
+// set shows s, touching only what changed, and tells whether anything
+// did: the window at rest redraws nothing, and the state line ("last
+// request 3 min ago") alone moves with the clock.
+func (sv *spendView) set(s model.Spend) bool {
+	moved := sv.state.Text != s.State
+	if moved {
 		sv.state.Importance = widget.MediumImportance
 		if s.Level != status.LevelOK {
 			sv.state.Importance = importance[present.Dot(s.Level)]
@@ -92,7 +93,7 @@ func (sv *spendView) set(s model.Spend) {
 	}
 	if sv.drawn && spendEqual(sv.shown, s) {
 		sv.shown = s
-		return
+		return moved
 	}
 	old, first := sv.shown, !sv.drawn
 	sv.shown, sv.drawn = s, true
@@ -128,6 +129,7 @@ func (sv *spendView) set(s model.Spend) {
 	sv.used.SetText(s.BudgetText)
 	sv.chart.set(s.Days, s.BudgetAt)
 	sv.box.Refresh()
+	return true
 }
 
 // spendEqual tells whether a and b draw the same, but for the state line.

@@ -69,6 +69,7 @@ type View struct {
 	spendBox   *fyne.Container
 	linesAt    time.Time // when the timelines were last laid
 	drawn      bool      // model is on screen
+	changes    int       // snapshots and ticks that changed what is drawn
 	buttons    map[action.ID]*widget.Button
 	bar        *fyne.Container
 	footer     *fyne.Container
@@ -190,7 +191,9 @@ func (v *View) setBudget(value string) {
 // Update shows a new snapshot.
 func (v *View) Update(msg wire.Message) {
 	v.msg = msg
-	v.redraw()
+	if v.redraw() {
+		v.changes++
+	}
 }
 
 // timelineStep is how long the timelines may wait to slide on between
@@ -198,10 +201,10 @@ func (v *View) Update(msg wire.Message) {
 // sooner when another change repaints the window anyway.
 const timelineStep = time.Minute
 
-// Tick moves the clock on between snapshots: "checked N s ago", the stale
+// Tick moves the clock on between snapshots: a late sweep, the stale
 // warning, the last request's age, and now and then the timelines. It
 // touches only labels whose text changed: each change repaints the whole
-// window, so the window at rest changes a few times a minute at most.
+// window, so the window at rest changes once or twice a minute.
 func (v *View) Tick() {
 	now := v.now()
 	repaint := v.setClock(model.BuildClock(v.msg, now), false)
@@ -212,18 +215,33 @@ func (v *View) Tick() {
 			repaint = true
 		}
 	}
-	if repaint || now.Sub(v.linesAt) >= timelineStep {
-		v.setTimelines(model.Timelines(v.msg, now, Window), now)
+	if v.slide(model.Timelines(v.msg, now, Window), now, repaint) || repaint {
+		v.changes++
 	}
 }
 
-func (v *View) setTimelines(tls []model.Timeline, now time.Time) {
-	v.linesAt = now
+// slide lays the timelines again when their shape changed, when the window
+// is repainted anyway (repaint), or when they have waited a timelineStep;
+// it tells whether any moved. Left alone, their ends drift by a fraction of
+// a pixel each second, and each redraw would repaint the whole window.
+func (v *View) slide(tls []model.Timeline, now time.Time, repaint bool) bool {
+	due := repaint || now.Sub(v.linesAt) >= timelineStep
 	for _, tl := range tls {
-		if line, ok := v.lines[tl.Component]; ok {
-			line.set(tl.Segments)
+		if line, ok := v.lines[tl.Component]; ok && line.reshaped(tl.Segments) {
+			due = true
 		}
 	}
+	if !due {
+		return false
+	}
+	v.linesAt = now
+	moved := false
+	for _, tl := range tls {
+		if line, ok := v.lines[tl.Component]; ok {
+			moved = line.set(tl.Segments) || moved
+		}
+	}
+	return moved
 }
 
 // Focus highlights a row and brings the window to the front.
@@ -243,8 +261,8 @@ func (v *View) Focus(component string) {
 // redraw shows the model of the current snapshot, touching only what
 // changed: fyne re-rasterizes every text below a refreshed container, so
 // containers are refreshed only when something was shown, hidden or
-// resized in them.
-func (v *View) redraw() {
+// resized in them. It tells whether anything changed.
+func (v *View) redraw() bool {
 	now := v.now()
 	m := model.Build(v.msg, now, Window)
 	old, first := v.model, !v.drawn
@@ -259,23 +277,23 @@ func (v *View) redraw() {
 	header = setLabel(v.headline, m.Headline, v.headline.Importance) || header
 	header = show(v.headline, m.Headline != "") || header
 	header = setLabel(v.summary, m.Summary, v.summary.Importance) || header
-	v.setClock(model.Clock{Checked: m.Checked, Stale: m.Stale, StaleText: m.StaleText}, header)
+	changed := v.setClock(model.Clock{Checked: m.Checked, Stale: m.Stale, StaleText: m.StaleText}, header) || header
 	if header {
 		v.header.Refresh()
 	}
 
 	content := show(v.body, m.Missing == "")
-	setLabel(v.missing, m.Missing, v.missing.Importance)
+	changed = setLabel(v.missing, m.Missing, v.missing.Importance) || changed
 	content = show(v.absent, m.Missing != "") || content
 	content = show(v.spendBox, m.Spend.Shown) || content
 	for _, row := range m.Rows {
-		v.rows[row.Component].set(row, row.Component == v.focused)
+		changed = v.rows[row.Component].set(row, row.Component == v.focused) || changed
 	}
-	v.setTimelines(m.Timelines, now)
-	v.setAxis(m.Axis)
+	changed = v.setAxis(m.Axis) || changed
 	if m.Spend.Shown {
-		v.spend.set(m.Spend)
+		changed = v.spend.set(m.Spend) || changed
 	}
+	changed = v.slide(m.Timelines, now, first || changed || content) || changed
 	if first || content {
 		v.content.Refresh()
 		v.scroll.Refresh() // the content's height changed: size the scroll bar again
@@ -290,8 +308,10 @@ func (v *View) redraw() {
 		}
 		if b.Enabled && btn.Disabled() {
 			btn.Enable()
+			changed = true
 		} else if !b.Enabled && !btn.Disabled() {
 			btn.Disable()
+			changed = true
 		}
 		bar = show(btn, b.Visible) || bar
 	}
@@ -299,6 +319,7 @@ func (v *View) redraw() {
 		v.bar.Refresh()
 		v.footer.Refresh()
 	}
+	return changed || content || bar
 }
 
 // setClock shows what moves with the clock, and tells whether that
@@ -316,9 +337,9 @@ func (v *View) setClock(c model.Clock, laidOut bool) bool {
 	return changed || resized
 }
 
-func (v *View) setAxis(labels []model.AxisLabel) {
+func (v *View) setAxis(labels []model.AxisLabel) bool {
 	if len(v.axis.Objects) == len(labels) {
-		return
+		return false
 	}
 	l := v.axis.Layout.(*fractions)
 	l.spans = nil
@@ -338,6 +359,7 @@ func (v *View) setAxis(labels []model.AxisLabel) {
 		l.spans = append(l.spans, span{from: a.At, to: a.At, label: true})
 	}
 	v.axis.Refresh()
+	return true
 }
 
 // Button returns the button of an action, for the tests' taps.

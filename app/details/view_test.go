@@ -281,7 +281,7 @@ func TestSpend(t *testing.T) {
 	if !v.spendBox.Visible() || sv.figures["cost"].Text != "$4.21" || sv.figures["requests"].Text != "312" || sv.figures["input"].Text != "1,204,310" {
 		t.Fatalf("figures: cost %q requests %q input %q", sv.figures["cost"].Text, sv.figures["requests"].Text, sv.figures["input"].Text)
 	}
-	if sv.state.Text != "Live: LLM traffic is being metered · last request 40 s ago" {
+	if sv.state.Text != "Live: LLM traffic is being metered · last request just now" {
 		t.Errorf("state %q", sv.state.Text)
 	}
 	if sv.budget.Text != "5.00" || sv.used.Text != "84 % of the $5.00 daily budget" {
@@ -323,5 +323,58 @@ func TestSpend(t *testing.T) {
 	v.Update(notInstalled())
 	if v.spendBox.Visible() {
 		t.Error("no install, no Today section")
+	}
+}
+
+// TestQuietAtRest: left open on a healthy install that is swept every 30 s,
+// the window changes about once a minute (each change repaints all of it),
+// the timelines still slide on every minute, and a late sweep shows.
+func TestQuietAtRest(t *testing.T) {
+	clock := now
+	a := test.NewTempApp(t)
+	v := NewView(a, &recorder{}, func() time.Time { return clock }, "")
+	sweep := func() {
+		msg := snapshot("healthy", "All healthy", healthyRows)
+		msg.PollIntervalMS = 30000
+		msg.Report.CheckedAt = clock
+		last := now.Add(-3 * time.Minute)
+		msg.Report.Metering.State, msg.Report.Metering.LastRequestAt = status.MeteringIdle, &last
+		v.Update(msg)
+	}
+	sweep()
+	start, lastSlide := v.changes, v.linesAt
+	const minutes = 10
+	for s := 1; s <= minutes*60; s++ {
+		clock = clock.Add(time.Second)
+		if s%30 == 0 {
+			sweep()
+		}
+		v.Tick()
+		if v.linesAt != lastSlide {
+			if gap := v.linesAt.Sub(lastSlide); gap > timelineStep+time.Second {
+				t.Fatalf("the timelines waited %s to slide", gap)
+			}
+			lastSlide = v.linesAt
+		}
+		if v.checked.Text != "Checked just now" {
+			t.Fatalf("at %d s, a timely sweep reads %q", s, v.checked.Text)
+		}
+	}
+	if n := v.changes - start; n > minutes+1 || n < minutes-1 {
+		t.Errorf("the window changed %d times in %d minutes at rest, want about one a minute", n, minutes)
+	}
+	if clock.Sub(lastSlide) > timelineStep+time.Second {
+		t.Errorf("the timelines last slid %s ago", clock.Sub(lastSlide))
+	}
+	if !strings.HasSuffix(v.spend.state.Text, "last request 13 min ago") {
+		t.Errorf("spend state %q", v.spend.state.Text)
+	}
+
+	for range 50 { // the sweeps stop
+		clock = clock.Add(time.Second)
+		v.Tick()
+	}
+	if v.checked.Text != "Checked 50 s ago" {
+		t.Errorf("50 s after the last sweep: %q", v.checked.Text)
 	}
 }

@@ -233,11 +233,11 @@ func newRowView() *rowView {
 	return rv
 }
 
-// set shows row, touching only what changed; a new state resizes its
-// badge, so the row is laid out again.
-func (rv *rowView) set(row model.Row, focused bool) {
+// set shows row, touching only what changed, and tells whether anything
+// did; a new state resizes its badge, so the row is laid out again.
+func (rv *rowView) set(row model.Row, focused bool) bool {
 	if rv.drawn && row == rv.shown && focused == rv.focused {
-		return
+		return false
 	}
 	old, first := rv.shown, !rv.drawn
 	rv.shown, rv.focused, rv.drawn = row, focused, true
@@ -258,6 +258,7 @@ func (rv *rowView) set(row model.Row, focused bool) {
 	if resized && !first {
 		rv.box.Refresh()
 	}
+	return true
 }
 
 // timeline draws a row's last hour as coloured segments over a track.
@@ -277,9 +278,10 @@ func newTimeline() *timeline {
 	return tl
 }
 
-func (tl *timeline) set(segs []model.Segment) {
+// set lays segs on the track, and tells whether they moved.
+func (tl *timeline) set(segs []model.Segment) bool {
 	if segmentsEqual(segs, tl.last) {
-		return
+		return false
 	}
 	tl.last = segs
 	objs := []fyne.CanvasObject{tl.track}
@@ -295,6 +297,21 @@ func (tl *timeline) set(segs []model.Segment) {
 	tl.layout.spans = spans
 	tl.box.Objects = objs
 	tl.box.Refresh()
+	return true
+}
+
+// reshaped tells whether segs differ from what is drawn in more than
+// where their ends fall: a segment came or went, or changed colour.
+func (tl *timeline) reshaped(segs []model.Segment) bool {
+	if len(segs) != len(tl.last) {
+		return true
+	}
+	for i := range segs {
+		if segs[i].Level != tl.last[i].Level || segs[i].Dot != tl.last[i].Dot {
+			return true
+		}
+	}
+	return false
 }
 
 func segmentsEqual(a, b []model.Segment) bool {

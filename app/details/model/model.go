@@ -164,12 +164,8 @@ func Build(msg wire.Message, now time.Time, window time.Duration) Model {
 		m.Headline = "" // the verdict says it already
 	}
 	m.Installed = installed
-	poll := msg.PollInterval()
-	if poll <= 0 {
-		poll = defaultPoll
-	}
 	clock := BuildClock(msg, now)
-	m.Stale, m.StaleText = clock.Stale, clock.StaleText
+	m.Checked, m.Stale, m.StaleText = clock.Checked, clock.Stale, clock.StaleText
 	m.Spend = spend(r, msg.Budget, msg.LastSpend, now)
 	if !m.Installed {
 		m.Missing = fmt.Sprintf("No Halton Meter install was found at %s.", r.HaltonHome)
@@ -188,6 +184,9 @@ func Build(msg wire.Message, now time.Time, window time.Duration) Model {
 }
 
 // BuildClock is the part of the window that moves with the clock alone.
+// The report reads "Checked just now" until the next sweep is overdue by
+// half an interval, so that at rest the line stays still (each change
+// repaints the whole window); a late sweep makes it count.
 func BuildClock(msg wire.Message, now time.Time) Clock {
 	c := Clock{Checked: present.Checked(msg.Report, now)}
 	if msg.Report == nil {
@@ -197,7 +196,11 @@ func BuildClock(msg wire.Message, now time.Time) Clock {
 	if poll <= 0 {
 		poll = defaultPoll
 	}
-	if age := now.Sub(msg.Report.CheckedAt); age > 2*poll {
+	age := now.Sub(msg.Report.CheckedAt)
+	if age >= 0 && age < poll*3/2 {
+		c.Checked = "Checked " + present.Ago(0)
+	}
+	if age > 2*poll {
 		c.Stale = true
 		c.StaleText = fmt.Sprintf("Stale: no sweep for %s (sweeps come every %s)", text.Duration(age), text.Duration(poll))
 	}
@@ -227,7 +230,7 @@ func SpendState(r *status.Report, now time.Time) string {
 			st = "Live: LLM traffic is being metered"
 		}
 		if m.LastRequestAt != nil {
-			st += " · last request " + present.Ago(now.Sub(*m.LastRequestAt))
+			st += " · last request " + agoMinutes(now.Sub(*m.LastRequestAt))
 		}
 		return st
 	case status.MeteringNot:
@@ -238,6 +241,15 @@ func SpendState(r *status.Report, now time.Time) string {
 		st += ": " + text.Safe(c.Detail)
 	}
 	return st
+}
+
+// agoMinutes is present.Ago in steps of a minute: the window shows it
+// beside figures that change once a minute at most.
+func agoMinutes(d time.Duration) string {
+	if d < time.Minute {
+		return present.Ago(0)
+	}
+	return present.Ago(d)
 }
 
 // spend builds the "Today" section from the report's metering.
