@@ -37,11 +37,25 @@ func startTray(t *testing.T, d *desktop, worldEnv []string, args ...string) *tra
 // startTrayFrom runs the tray binary at exe (a build, or inside a bundle).
 func startTrayFrom(t *testing.T, d *desktop, exe string, worldEnv []string, args ...string) *trayProc {
 	t.Helper()
+	return startTrayWith(t, d, exe, worldEnv, nil, args...)
+}
+
+// startTrayWith runs the tray binary at exe with settings.json holding
+// settings (none when nil).
+func startTrayWith(t *testing.T, d *desktop, exe string, worldEnv []string, settings map[string]any, args ...string) *trayProc {
+	t.Helper()
 	if runtime.GOOS != "linux" {
 		t.Skip("the tray is tested through its Linux D-Bus menu")
 	}
 	dir := t.TempDir()
 	p := &trayProc{t: t, d: d, config: filepath.Join(dir, "config"), opened: filepath.Join(dir, "opened.log"), stderr: &syncBuffer{}, exited: make(chan error, 1)}
+	if settings != nil {
+		b, _ := json.Marshal(settings)
+		os.MkdirAll(filepath.Join(p.config, "halton-meter-bar"), 0o700)
+		if err := os.WriteFile(filepath.Join(p.config, "halton-meter-bar", "settings.json"), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	opener := filepath.Join(dir, "opener")
 	// The opener seam: record every request, and what was copied.
 	os.WriteFile(opener, []byte(fmt.Sprintf("#!/bin/sh\necho \"$*\" >> %q\n[ \"$1\" = copy ] && cat > %q\nexit 0\n", p.opened, p.opened+".copied")), 0o755)
@@ -147,7 +161,8 @@ var rowOrder = []string{"install-mode", "daemon", "watchdog", "edge", "userenv",
 func TestTray(t *testing.T) {
 	d := startDesktop(t)
 	w := up(t, "apps")
-	p := startTray(t, d, w.env)
+	textfile := t.TempDir()
+	p := startTrayWith(t, d, bin("halton-meter-bar"), w.env, map[string]any{"prometheus_textfile_dir": textfile})
 
 	// The tray applies the actions last: waiting on one of them sees the
 	// whole menu updated, not a menu read half-way through an update.
@@ -197,6 +212,7 @@ func TestTray(t *testing.T) {
 	// The status files for fleet tools follow the report.
 	statusDir := filepath.Join(p.config, "halton-meter-bar")
 	waitStatusFile(t, statusDir, status.OverallHealthy)
+	waitTextfile(t, textfile, status.OverallHealthy)
 
 	// Past the quiet sweeps after launch, the daemon crashes.
 	w.fault("daemon-crash")
@@ -214,6 +230,7 @@ func TestTray(t *testing.T) {
 		return false
 	})
 	waitStatusFile(t, statusDir, status.OverallDegraded)
+	waitTextfile(t, textfile, status.OverallDegraded)
 	checkFleetQueries(t, statusDir, status.OverallDegraded)
 	testwait.For(t, "a notification", func() bool { return len(d.notes.all()) >= 1 })
 	time.Sleep(3 * time.Second) // many sweeps, still failing
@@ -435,4 +452,15 @@ func TestTrayStaleSocket(t *testing.T) {
 	if out, err := quit.CombinedOutput(); exitCode(err) != 1 || !strings.Contains(string(out), "no running menu-bar app answered") {
 		t.Errorf("--quit with none running: %v %q", err, out)
 	}
+}
+
+// waitTextfile waits for the halton_meter.prom the tray keeps in dir (the
+// settings' prometheus_textfile_dir) to give overall as the verdict.
+func waitTextfile(t *testing.T, dir, overall string) {
+	t.Helper()
+	want := `halton_meter_overall{verdict="` + overall + `"} 1`
+	testwait.For(t, "halton_meter.prom to say "+overall, func() bool {
+		b, _ := os.ReadFile(filepath.Join(dir, "halton_meter.prom"))
+		return strings.Contains(string(b), want)
+	})
 }

@@ -103,11 +103,7 @@ func (sv *spendView) set(s model.Spend) bool {
 	show(sv.asOf, s.AsOf != "")
 	values := map[string]string{"cost": s.Cost, "requests": s.Requests, "input": s.Input, "output": s.Output}
 	for key, l := range sv.figures {
-		v := values[key]
-		if !s.Known {
-			v = "—"
-		}
-		l.SetText(v)
+		l.SetText(values[key])
 	}
 	sv.figures["cost"].Importance = widget.MediumImportance
 	if s.Over {

@@ -89,13 +89,9 @@ func runTray(cfg status.Config, o cli.Options, stderr io.Writer) int {
 	}})
 	defer stopEvents()
 	// The status files, for fleet tools: status.json and status.plist
-	// beside the settings, and halton_meter.prom where the settings say.
-	settingsPath := filepath.Join(dir, "settings.json")
-	settings, err := desktop.LoadSettings(settingsPath)
-	if err != nil {
-		logger.Print(err)
-	}
-	exporter := &fleet.Exporter{Dir: dir, Textfile: settings.TextfileDir, Log: logger}
+	// beside the settings, and halton_meter.prom where the settings say
+	// (known once the monitor has read them, before its first report).
+	exporter := &fleet.Exporter{Dir: dir, Log: logger}
 	sweeper := &status.Sweeper{Cfg: cfg}
 	policy := monitor.DefaultPolicy
 	policy.Grace, policy.Settle = o.Tray.Grace, o.Tray.Settle
@@ -109,7 +105,7 @@ func runTray(cfg status.Config, o cli.Options, stderr io.Writer) int {
 		UnhealthyInterval: o.Tray.Unhealthy,
 		Policy:            policy,
 		Notifier:          tray.Notifier(),
-		SettingsPath:      settingsPath,
+		SettingsPath:      filepath.Join(dir, "settings.json"),
 		Log:               logger,
 		Deps: monitor.Deps{
 			Cfg: cfg, Launchctl: launchctl, UID: os.Getuid(),
@@ -120,6 +116,7 @@ func runTray(cfg status.Config, o cli.Options, stderr io.Writer) int {
 			return child.New(child.Options{Path: child.Beside(exe), Env: cfg.Environ(), Snapshot: snapshot, OnRequest: request, Log: logger})
 		},
 	})
+	exporter.Textfile = m.Settings().TextfileDir
 	inst.Serve(func(cmd string) error {
 		switch cmd {
 		case desktop.CmdOpen:

@@ -203,7 +203,7 @@ func (sv *supervisor) heal() error {
 	if err != nil {
 		return err
 	}
-	sv.stopThief()
+	sv.stopSidecar(sv.thiefSidecar())
 	for _, label := range labels {
 		sv.stopJob(label, syscall.SIGTERM)
 	}

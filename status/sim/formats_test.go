@@ -47,9 +47,10 @@ func TestListTableParses(t *testing.T) {
 	}
 }
 
-func TestListLabelParses(t *testing.T) {
-	dir := t.TempDir()
-	p := PathsFor(dir)
+// withPlists is a world's paths with the four LaunchAgent plists written.
+func withPlists(t *testing.T) Paths {
+	t.Helper()
+	p := PathsFor(t.TempDir())
 	os.MkdirAll(p.Agents, 0o755)
 	os.MkdirAll(p.MeterHome, 0o755)
 	for _, label := range status.Labels {
@@ -57,6 +58,11 @@ func TestListLabelParses(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	return p
+}
+
+func TestListLabelParses(t *testing.T) {
+	p := withPlists(t)
 	s := testState()
 	for label, want := range map[string]status.JobInfo{
 		status.LabelDaemon:  {PID: 0, Status: -9},
@@ -172,15 +178,7 @@ func TestParsePorts(t *testing.T) {
 }
 
 func TestPrintParses(t *testing.T) {
-	dir := t.TempDir()
-	p := PathsFor(dir)
-	os.MkdirAll(p.Agents, 0o755)
-	os.MkdirAll(p.MeterHome, 0o755)
-	for _, label := range status.Labels {
-		if err := writePlist(p, label); err != nil {
-			t.Fatal(err)
-		}
-	}
+	p := withPlists(t)
 	s := testState()
 	for label, want := range map[string]status.JobInfo{
 		status.LabelDaemon:   {Loaded: true, HasStatus: true, Status: -9},

@@ -293,8 +293,8 @@ func (sv *supervisor) teardown() {
 		go func() { defer wg.Done(); sv.stopJob(label, syscall.SIGTERM) }()
 	}
 	wg.Wait()
-	sv.stopThief()
-	sv.stopLLM()
+	sv.stopSidecar(sv.thiefSidecar())
+	sv.stopSidecar(sv.llmSidecar())
 	sv.mu.Lock()
 	for _, j := range sv.s.Jobs {
 		j.Loaded, j.PID = false, 0
@@ -398,66 +398,66 @@ func (sv *supervisor) proxiesOnEdge() error {
 	})
 }
 
-// startLLM starts the fake LLM API on the world's LLM port.
-func (sv *supervisor) startLLM() error {
-	if sv.s.Ports.LLM == 0 {
-		return nil
-	}
-	cmd := exec.Command(sv.self, "_llm", "--port", strconv.Itoa(sv.s.Ports.LLM))
+// sidecar is where the supervisor keeps one of its own helper processes
+// (the fake LLM API, a port thief): the running process, and its PID and
+// stamp in the world's state, for down to find after a crash.
+type sidecar struct {
+	proc  **proc
+	pid   *int
+	stamp *string
+}
+
+func (sv *supervisor) llmSidecar() sidecar {
+	return sidecar{proc: &sv.llm, pid: &sv.s.LLMPID, stamp: &sv.s.LLMStamp}
+}
+
+func (sv *supervisor) thiefSidecar() sidecar {
+	return sidecar{proc: &sv.thief, pid: &sv.s.ThiefPID, stamp: &sv.s.ThiefStamp}
+}
+
+// startSidecar runs `halton-meter-sim role --port port` into sc, saves the
+// state, and waits until the port accepts.
+func (sv *supervisor) startSidecar(sc sidecar, role string, port int, what string) error {
+	cmd := exec.Command(sv.self, role, "--port", strconv.Itoa(port))
 	cmd.SysProcAttr = jobAttr()
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start the fake LLM API: %w", err)
+		return fmt.Errorf("start %s: %w", what, err)
 	}
 	pr := &proc{cmd: cmd, exited: make(chan struct{})}
 	go func() { cmd.Wait(); close(pr.exited) }()
 	sv.mu.Lock()
-	sv.llm = pr
-	sv.s.LLMPID, sv.s.LLMStamp = cmd.Process.Pid, procStamp(cmd.Process.Pid)
-	err := sv.s.Save(sv.dir)
-	sv.mu.Unlock()
-	waitReady([]int{sv.s.Ports.LLM}, pr.exited)
-	return err
-}
-
-func (sv *supervisor) stopLLM() {
-	sv.mu.Lock()
-	pr := sv.llm
-	sv.llm = nil
-	sv.mu.Unlock()
-	if pr != nil {
-		pr.cmd.Process.Kill()
-		<-pr.exited
-	}
-}
-
-// startThief has another process take port, answering 404 to any request.
-func (sv *supervisor) startThief(port int) error {
-	cmd := exec.Command(sv.self, "_thief", "--port", strconv.Itoa(port))
-	cmd.SysProcAttr = jobAttr()
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start the port thief: %w", err)
-	}
-	pr := &proc{cmd: cmd, exited: make(chan struct{})}
-	go func() { cmd.Wait(); close(pr.exited) }()
-	sv.mu.Lock()
-	sv.thief = pr
-	sv.s.ThiefPID, sv.s.ThiefStamp = cmd.Process.Pid, procStamp(cmd.Process.Pid)
+	*sc.proc = pr
+	*sc.pid, *sc.stamp = cmd.Process.Pid, procStamp(cmd.Process.Pid)
 	err := sv.s.Save(sv.dir)
 	sv.mu.Unlock()
 	waitReady([]int{port}, pr.exited)
 	return err
 }
 
-func (sv *supervisor) stopThief() {
+// stopSidecar kills sc's process, if any, and forgets it.
+func (sv *supervisor) stopSidecar(sc sidecar) {
 	sv.mu.Lock()
-	pr := sv.thief
-	sv.thief = nil
-	sv.s.ThiefPID, sv.s.ThiefStamp = 0, ""
+	pr := *sc.proc
+	*sc.proc = nil
+	*sc.pid, *sc.stamp = 0, ""
 	sv.mu.Unlock()
 	if pr != nil {
 		pr.cmd.Process.Kill()
 		<-pr.exited
 	}
+}
+
+// startLLM starts the fake LLM API on the world's LLM port.
+func (sv *supervisor) startLLM() error {
+	if sv.s.Ports.LLM == 0 {
+		return nil
+	}
+	return sv.startSidecar(sv.llmSidecar(), "_llm", sv.s.Ports.LLM, "the fake LLM API")
+}
+
+// startThief has another process take port, answering 404 to any request.
+func (sv *supervisor) startThief(port int) error {
+	return sv.startSidecar(sv.thiefSidecar(), "_thief", port, "the port thief")
 }
 
 // waitReady waits until every port accepts, the process exits, or the

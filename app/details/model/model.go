@@ -53,10 +53,10 @@ type Spend struct {
 	Level    status.Level // the metering row's: colours State
 	Known    bool         // today's figures are there
 	AsOf     string       // "as of 10:42" when they are not this sweep's
-	Requests string       // "312"
-	Input    string       // "1,204,310"
-	Output   string       // "98,211"
-	Cost     string       // "$4.21"
+	Requests string       // "312"; "—" when not known
+	Input    string       // "1,204,310"; "—" when not known
+	Output   string       // "98,211"; "—" when not known
+	Cost     string       // "$4.21"; "—" when not known
 	Models   []ModelLine
 	// ModelsNote stands for Models when there are none: "none yet", or
 	// "not known" for figures the daemon gave without them.
@@ -268,6 +268,7 @@ func spend(r *status.Report, budget status.USD, last *wire.Spend, now time.Time)
 		t, at = &last.Today, &last.At
 	}
 	if t == nil {
+		s.Requests, s.Input, s.Output, s.Cost = "—", "—", "—", "—"
 		return s
 	}
 	s.Known = true
