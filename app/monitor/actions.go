@@ -70,10 +70,7 @@ func (m *Monitor) claim(id action.ID) bool {
 	}
 	m.busy[id] = true
 	m.mu.Unlock()
-	if action.Busy(id) != "" {
-		m.republish()
-		m.publishWindow()
-	}
+	m.showBusy(id)
 	return true
 }
 
@@ -84,6 +81,12 @@ func (m *Monitor) release(id action.ID) {
 	m.mu.Lock()
 	delete(m.busy, id)
 	m.mu.Unlock()
+	m.showBusy(id)
+}
+
+// showBusy redraws the menu and the window when id's title says whether
+// it runs ("Starting Daemon…").
+func (m *Monitor) showBusy(id action.ID) {
 	if action.Busy(id) != "" {
 		m.republish()
 		m.publishWindow()
@@ -255,11 +258,7 @@ func (m *Monitor) pause(until time.Time) error {
 
 // clearPause ends a pause: the next sweep announces what still stands.
 func (m *Monitor) clearPause() {
-	m.mu.Lock()
-	m.policy.Pause(time.Time{})
-	m.mu.Unlock()
-	signal(m.paused)
-	if err := m.changeSettings(func(s *desktop.Settings) { s.PausedUntil = time.Time{} }); err != nil {
+	if err := m.pause(time.Time{}); err != nil {
 		m.opts.Log.Print(err)
 	}
 }
