@@ -29,6 +29,3 @@ func Icon(s draw.State, px int, template bool) []byte { return read(draw.IconNam
 
 // Dot is a menu row's level dot at 16 or 32 px.
 func Dot(s draw.State, px int) []byte { return read(draw.DotName(s, px)) }
-
-// FS is every embedded icon, under icons/.
-func FS() embed.FS { return icons }

@@ -63,18 +63,6 @@ func loopbackListen(port int) (net.Listener, error) {
 	return net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
 }
 
-// acceptAndClose serves a listener that takes connections and closes them:
-// the mitm and edge ports need only be held.
-func acceptAndClose(ln net.Listener) {
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		c.Close()
-	}
-}
-
 // runDaemon holds the internal port and serves the API: GET /health and
 // GET /v1/daemon/status. A port it cannot bind makes it exit 1, as the
 // real daemon's start-up does.
