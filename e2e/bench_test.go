@@ -65,7 +65,6 @@ type benchReport struct {
 	idleAnon    int // kB
 	idleFile    int // kB
 	idleSpawns  int
-	idleSweeps  string
 	deadline    time.Duration
 	window      []windowRun // the details window at rest
 	floor       []windowRun // fyne's empty window
