@@ -119,9 +119,9 @@ golden:
 	fi
 
 ## fuzz: run each fuzz target for FUZZTIME (the parsers of the engine and
-## of the details window's protocol).
+## of the details window's protocol, money, and every output of a report).
 fuzz:
-	@for pkg in ./status/ ./app/details/wire/; do \
+	@for pkg in ./status/ ./app/details/wire/ ./app/fleet/; do \
 		for t in $$($(GO) test $$pkg -list '^Fuzz' | grep ^Fuzz); do \
 			echo "== $$pkg $$t"; $(GO) test $$pkg -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) || exit 1; \
 		done; \

@@ -400,17 +400,20 @@ func TestSwiftBarRecipe(t *testing.T) {
 	}
 }
 
-// waitStatusFile waits for the tray's status.json to say overall, and
-// checks it and status.plist: the schema, readable by all, a summary that
-// agrees.
+// waitStatusFile waits for the tray's status.json and status.plist to say
+// overall (the two are written one after the other), and checks them: the
+// schema, readable by all, a summary that agrees.
 func waitStatusFile(t *testing.T, dir, overall string) {
 	t.Helper()
 	path := filepath.Join(dir, "status.json")
 	var b []byte
-	testwait.For(t, "status.json to say "+overall, func() bool {
+	testwait.For(t, "status.json and status.plist to say "+overall, func() bool {
 		b, _ = os.ReadFile(path)
 		var r status.Report
-		return json.Unmarshal(b, &r) == nil && r.Overall == overall
+		p, _ := os.ReadFile(filepath.Join(dir, "status.plist"))
+		var summary map[string]string
+		_, err := plist.Unmarshal(p, &summary)
+		return json.Unmarshal(b, &r) == nil && r.Overall == overall && err == nil && summary["overall"] == overall
 	})
 	if err := statusSchema(t).Validate(b); err != nil {
 		t.Errorf("status.json does not fit the schema: %v", err)

@@ -145,7 +145,7 @@ func TestSimBadInput(t *testing.T) {
 		{[]string{"fault", "--dir", notWorld, "daemon-crash"}, "not a halton-meter-sim world"},
 		{[]string{"heal", "--dir", notWorld}, "not a halton-meter-sim world"},
 		{[]string{"down", "--dir", notWorld}, "not a halton-meter-sim world"},
-		{[]string{"up", "--dir", notWorld}, "not empty and not a halton-meter-sim world"},
+		{[]string{"up", "--dir", notWorld}, "refusing to touch it"},
 		{[]string{"up", "--dir", dir}, "already up"},
 		{[]string{"up", "--dir", filepath.Join(t.TempDir(), "x"), "--mode", "turbo"}, `unknown mode "turbo"`},
 		{[]string{"up", "--dir", filepath.Join(t.TempDir(), "x"), "--ports", "1,2"}, "want EDGE,INTERNAL,API"},

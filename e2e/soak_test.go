@@ -58,7 +58,7 @@ func TestSoak(t *testing.T) {
 			g0, h0 = stats()
 		}
 	}
-	time.Sleep(2 * time.Second) // anything late would show now
+	p.waitSweeps(10) // anything late would show now
 	rss1 := statusKB(t, pid, "VmRSS")
 	g1, h1 := stats()
 	notes := d.notes.all()

@@ -6,9 +6,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -148,6 +151,27 @@ func (p *trayProc) click(label string) {
 	}
 }
 
+// sweeps asks the tray for its figures (SIGUSR1) and returns how many
+// sweeps it has made.
+func (p *trayProc) sweeps() int {
+	p.t.Helper()
+	before := strings.Count(p.stderr.String(), "stats: ")
+	p.cmd.Process.Signal(syscall.SIGUSR1)
+	testwait.For(p.t, "the tray's figures", func() bool { return strings.Count(p.stderr.String(), "stats: ") > before })
+	m := regexp.MustCompile(`stats: .*, sweeps (\d+)`).FindAllStringSubmatch(p.stderr.String(), -1)
+	n, _ := strconv.Atoi(m[len(m)-1][1])
+	return n
+}
+
+// waitSweeps waits for the tray to make n more sweeps: time passing, as
+// the tray itself counts it, so that what did not happen meanwhile (a
+// second notification) can be told.
+func (p *trayProc) waitSweeps(n int) {
+	p.t.Helper()
+	target := p.sweeps() + n
+	testwait.For(p.t, fmt.Sprintf("%d more sweeps", n), func() bool { return p.sweeps() >= target })
+}
+
 func (p *trayProc) openerLog() string {
 	b, _ := os.ReadFile(p.opened)
 	return string(b)
@@ -233,7 +257,7 @@ func TestTray(t *testing.T) {
 	waitTextfile(t, textfile, status.OverallDegraded)
 	checkFleetQueries(t, statusDir, status.OverallDegraded)
 	testwait.For(t, "a notification", func() bool { return len(d.notes.all()) >= 1 })
-	time.Sleep(3 * time.Second) // many sweeps, still failing
+	p.waitSweeps(10) // many sweeps, still failing
 	notes := d.notes.all()
 	if len(notes) != 1 {
 		t.Fatalf("%d notifications for one crash: %+v", len(notes), notes)
@@ -250,7 +274,7 @@ func TestTray(t *testing.T) {
 		return by["All healthy"].label != "" && by["Open Dashboard"].enabled && by["Restart Daemon"].label != ""
 	})
 	testwait.For(t, "the recovery notification", func() bool { return len(d.notes.all()) >= 2 })
-	time.Sleep(2 * time.Second)
+	p.waitSweeps(6)
 	if notes := d.notes.all(); len(notes) != 2 || notes[1].summary != "Halton Meter recovered" {
 		t.Fatalf("notifications after recovery: %+v", notes)
 	}
@@ -377,7 +401,7 @@ func TestTrayCrashSoonAfterLaunch(t *testing.T) {
 		t.Errorf("announced %s after launch, inside the 6 s window", since)
 	}
 	// Long after, still one.
-	time.Sleep(3 * time.Second)
+	p.waitSweeps(10)
 	if notes := d.notes.all(); len(notes) != 1 || notes[0].summary != "Daemon stopped — not metering" {
 		t.Fatalf("notifications %+v", notes)
 	}
@@ -385,7 +409,7 @@ func TestTrayCrashSoonAfterLaunch(t *testing.T) {
 		t.Fatal(err)
 	}
 	testwait.For(t, "the recovery", func() bool { return len(d.notes.all()) >= 2 })
-	time.Sleep(2 * time.Second)
+	p.waitSweeps(6)
 	if notes := d.notes.all(); len(notes) != 2 || notes[1].summary != "Halton Meter recovered" {
 		t.Fatalf("notifications %+v", notes)
 	}
@@ -426,8 +450,9 @@ func TestTrayStaleSocket(t *testing.T) {
 		t.Errorf("a launch after the replacement: exit %d %q", code, out)
 	}
 
-	// --quit asks it to quit, through the same socket.
-	quit := exec.Command(bin("halton-meter-bar"), "--quit")
+	// --quit asks it to quit, through the same socket; halton-meter-tray
+	// takes the flags halton-meter-bar does.
+	quit := exec.Command(bin("halton-meter-tray"), "--quit")
 	quit.Env = p.env
 	out, err = quit.CombinedOutput()
 	if code := exitCode(err); code != 0 || !strings.Contains(string(out), fmt.Sprintf("(PID %d) to quit", next.Process.Pid)) {

@@ -64,7 +64,7 @@ func ParseLaunchAgent(b []byte) (LaunchAgent, error) {
 
 // ReadLaunchAgent reads and decodes a LaunchAgent plist.
 func ReadLaunchAgent(path string) (LaunchAgent, error) {
-	b, err := readBounded(path, maxAgentPlist)
+	b, err := ReadBounded(path, maxAgentPlist)
 	if err != nil {
 		return LaunchAgent{}, fmt.Errorf("read %s: %w", filepath.Base(path), err)
 	}

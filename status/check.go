@@ -46,8 +46,8 @@ type Sweeper struct {
 
 	mu      sync.Mutex
 	launchd *LaunchdFacts
-	// stats are the last /v1/stats figures; staleStats asks again at the
-	// next sweep whatever their age (Refresh Now).
+	// stats are the last /v1/stats answer, good or not; staleStats asks
+	// again at the next sweep whatever its age (Refresh Now).
 	stats      *StatsFacts
 	staleStats bool
 	// probes are the probes still running: a sweep returns at its
@@ -66,8 +66,8 @@ func (s *Sweeper) Invalidate() {
 	s.mu.Unlock()
 }
 
-// statsCache is what a sweep may reuse of /v1/stats: figures younger than
-// StatsEvery, unless invalidated.
+// statsCache is what a sweep may reuse of /v1/stats: an answer younger
+// than StatsEvery, unless invalidated.
 func (s *Sweeper) statsCache() *StatsFacts {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -78,11 +78,14 @@ func (s *Sweeper) statsCache() *StatsFacts {
 	return s.stats
 }
 
-// keep remembers what the next sweeps may reuse.
+// keep remembers what the next sweeps may reuse: /v1/stats's answer,
+// whatever it was. A failure is asked again no sooner than a good answer
+// (Refresh Now aside), so a daemon whose /v1/stats hangs or fails costs
+// its timeout once a minute, not at every sweep.
 func (s *Sweeper) keep(f Facts) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if st := f.Metering.Stats; st != nil && st.Problem == "" && !f.Metering.StatsCached {
+	if st := f.Metering.Stats; st != nil && !f.Metering.StatsCached {
 		s.stats = st
 	}
 }
@@ -166,7 +169,7 @@ func probe(ctx context.Context, cfg Config, reuse cache, probes *sync.WaitGroup)
 	internalCh := goProbe(probes, func() PortFacts { return probePort(ctx, f.Ports.Internal, connect) })
 	apiCh := goProbe(probes, func() PortFacts { return probePort(ctx, f.Ports.API, connect) })
 	healthCh := goProbe(probes, func() HealthFacts { return probeHealth(ctx, f.Ports.API, healthTimeout(deadline)) })
-	statusCh := goProbe(probes, func() StatusFacts { return probeDaemonStatus(ctx, f.Ports.API, healthTimeout(deadline)) })
+	statusCh := goProbe(probes, func() StatusFacts { return probeDaemonStatus(ctx, f.Ports.API, healthTimeout(deadline), f.CheckedAt) })
 	statsCh := goProbe(probes, func() *StatsFacts {
 		if reuse.stats != nil {
 			return reuse.stats
@@ -186,7 +189,7 @@ func probe(ctx context.Context, cfg Config, reuse cache, probes *sync.WaitGroup)
 	f.API = await(ctx, apiCh, func() PortFacts { return PortFacts{Port: f.Ports.API, Problem: late("connect")} })
 	f.Health = await(ctx, healthCh, func() HealthFacts { return HealthFacts{Problem: late("/health"), TimedOut: true} })
 	f.Metering.Status = await(ctx, statusCh, func() StatusFacts { return StatusFacts{Problem: late(pathDaemonStatus)} })
-	f.Metering.Stats = await(ctx, statsCh, func() *StatsFacts { return &StatsFacts{Problem: late(pathStats)} })
+	f.Metering.Stats = await(ctx, statsCh, func() *StatsFacts { return &StatsFacts{At: f.CheckedAt, Problem: late(pathStats)} })
 	f.Metering.StatsCached = reuse.stats != nil
 
 	// The version comes from the daemon's own /health; when it gives none,

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -44,11 +45,13 @@ type Runner interface {
 // ExecRunner runs real processes. It kills the whole process group when ctx
 // ends, so a hung tool cannot leave children behind, and counts its spawns.
 type ExecRunner struct {
-	// WaitDelay is how long, once the command has exited, its output may
-	// still take to drain (a loaded machine copies a long table slowly);
-	// past it, the output is Incomplete. Zero is a second. Launchers whose
-	// output does not matter (an opener leaving a browser running) want it
-	// short.
+	// WaitDelay is how long, once the command has exited while something
+	// it started still runs in its process group, that something may keep
+	// the output open; past it, the output is Incomplete. Zero is a
+	// second. Launchers whose output does not matter (an opener leaving a
+	// browser running) want it short. When nothing of the command's is
+	// left, its output is read to the end, within ctx, however slowly a
+	// loaded machine copies it.
 	WaitDelay time.Duration
 
 	spawned atomic.Int64
@@ -65,6 +68,10 @@ var (
 	ErrCancelled = errors.New("cancelled")
 )
 
+// drainCap bounds the reading of a finished command's output when ctx has
+// no deadline of its own.
+const drainCap = 30 * time.Second
+
 // Run implements Runner.
 func (r *ExecRunner) Run(ctx context.Context, path string, args ...string) (Result, error) {
 	return r.RunInput(ctx, nil, path, args...)
@@ -76,26 +83,35 @@ func (r *ExecRunner) RunInput(ctx context.Context, in io.Reader, path string, ar
 	cmd.Stdin = in
 	stdout := &limitedBuffer{max: maxCommandOutput}
 	stderr := &limitedBuffer{max: maxCommandOutput}
-	cmd.Stdout, cmd.Stderr = stdout, stderr
+	// The pipes are ours, not exec's: whether to wait for their end is
+	// decided below, by what is left of the command.
+	outputs, err := newOutputs(stdout, stderr)
+	if err != nil {
+		return Result{}, fmt.Errorf("%s: %w", path, err)
+	}
+	cmd.Stdout, cmd.Stderr = outputs.w[0], outputs.w[1]
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error {
 		// Negative PID: the whole group the command leads.
 		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}
-	// A grandchild holding the pipes open must not keep Wait waiting.
-	cmd.WaitDelay = r.WaitDelay
-	if cmd.WaitDelay <= 0 {
-		cmd.WaitDelay = time.Second
-	}
-	if err := cmd.Start(); err != nil {
+	// Only stdin goes through exec's own copying (when in is not a file):
+	// a child that left it open must not keep Wait waiting.
+	cmd.WaitDelay = r.waitDelay()
+	err = cmd.Start()
+	outputs.closeWriters()
+	if err != nil {
+		outputs.stop()
 		return Result{}, startError(path, err)
 	}
 	r.spawned.Add(1)
-	err := cmd.Wait()
+	err = cmd.Wait()
+	cutShort := outputs.drain(ctx, cmd.Process.Pid, r.waitDelay())
 	res := Result{
-		Stdout:    stdout.Bytes(),
-		Stderr:    stderr.Bytes(),
-		Truncated: stdout.over || stderr.over,
+		Stdout:     stdout.Bytes(),
+		Stderr:     stderr.Bytes(),
+		Truncated:  stdout.over || stderr.over,
+		Incomplete: cutShort,
 	}
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
@@ -105,20 +121,110 @@ func (r *ExecRunner) RunInput(ctx context.Context, in io.Reader, path string, ar
 	}
 	var exitErr *exec.ExitError
 	switch {
-	case err == nil:
+	case err == nil, errors.Is(err, exec.ErrWaitDelay): // exited; only stdin was left unread
 	case errors.As(err, &exitErr):
 		res.ExitCode = exitErr.ExitCode()
 		if ws, ok := exitErr.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 			return res, fmt.Errorf("killed by %s", SignalText(int(ws.Signal())))
 		}
-	case errors.Is(err, exec.ErrWaitDelay):
-		// Exited, but a leftover child kept the pipe open: what was read so
-		// far may not be all of it.
-		res.Incomplete = true
 	default:
 		return res, err
 	}
 	return res, nil
+}
+
+func (r *ExecRunner) waitDelay() time.Duration {
+	if r.WaitDelay <= 0 {
+		return time.Second
+	}
+	return r.WaitDelay
+}
+
+// outputs are a command's stdout and stderr pipes and their readers.
+type outputs struct {
+	r, w [2]*os.File
+	done chan struct{} // closed when both readers are at their end
+}
+
+func newOutputs(stdout, stderr io.Writer) (*outputs, error) {
+	o := &outputs{done: make(chan struct{})}
+	for i := range 2 {
+		var err error
+		if o.r[i], o.w[i], err = os.Pipe(); err != nil {
+			o.closeWriters()
+			o.stop()
+			return nil, fmt.Errorf("make a pipe: %w", err)
+		}
+	}
+	var wg sync.WaitGroup
+	for i, dst := range []io.Writer{stdout, stderr} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			io.Copy(dst, o.r[i])
+		}()
+	}
+	go func() { wg.Wait(); close(o.done) }()
+	return o, nil
+}
+
+// closeWriters closes this process's copies of the write ends, once the
+// command has its own.
+func (o *outputs) closeWriters() {
+	for _, w := range o.w {
+		if w != nil {
+			w.Close()
+		}
+	}
+}
+
+// stop closes the read ends, which ends the readers, and waits for them.
+func (o *outputs) stop() {
+	for _, r := range o.r {
+		if r != nil {
+			r.Close()
+		}
+	}
+	<-o.done
+}
+
+// drain reads what the exited command group pgid wrote, and tells whether
+// it may be cut short. With nothing of the group left, what remains is in
+// the pipes: it is read to the end, within ctx. With a member left (a
+// child in the background holding the pipes), the output is read for
+// delay at most, then given up as cut short.
+func (o *outputs) drain(ctx context.Context, pgid int, delay time.Duration) (cutShort bool) {
+	defer o.stop()
+	if ctx.Err() == nil && !groupAlive(pgid) {
+		bound := time.NewTimer(drainCap)
+		defer bound.Stop()
+		select {
+		case <-o.done:
+			return false
+		case <-ctx.Done():
+		case <-bound.C:
+		}
+		select { // a reader that finished in the same instant still counts
+		case <-o.done:
+			return false
+		default:
+			return true
+		}
+	}
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	select {
+	case <-o.done:
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// groupAlive reports whether process group pgid has a member left.
+func groupAlive(pgid int) bool {
+	err := syscall.Kill(-pgid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 func startError(path string, err error) error {

@@ -27,11 +27,11 @@ const (
 // errTooLarge marks a file past its read limit.
 var errTooLarge = errors.New("too large")
 
-// readBounded reads a regular file of at most max bytes. It opens without
-// blocking (a FIFO would otherwise hang the sweep), refuses anything that is
-// not a regular file after following links (a symlink to /dev/zero), and
-// never reads more than max+1 bytes.
-func readBounded(path string, max int) ([]byte, error) {
+// ReadBounded reads a regular file of at most max bytes. It opens without
+// blocking (a FIFO would otherwise hang the caller), refuses anything that
+// is not a regular file after following links (a symlink to /dev/zero),
+// and never reads more than max+1 bytes.
+func ReadBounded(path string, max int) ([]byte, error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
@@ -42,7 +42,7 @@ func readBounded(path string, max int) ([]byte, error) {
 		return nil, err
 	}
 	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("not a regular file (%s)", fileKind(st.Mode()))
+		return nil, fmt.Errorf("not a regular file (%s)", FileKind(st.Mode()))
 	}
 	if st.Size() > int64(max) {
 		return nil, fmt.Errorf("%w: %s, limit %s", errTooLarge, byteSize(st.Size()), byteSize(int64(max)))
@@ -57,7 +57,8 @@ func readBounded(path string, max int) ([]byte, error) {
 	return b, nil
 }
 
-func fileKind(m fs.FileMode) string {
+// FileKind names what a path that is not a regular file is, for a refusal.
+func FileKind(m fs.FileMode) string {
 	switch {
 	case m.IsDir():
 		return "a directory"
@@ -153,7 +154,7 @@ func probeInstall(cfg Config) InstallFacts {
 		f.Installed, f.Problem = true, fmt.Sprintf("%s is not a directory", cfg.Display(cfg.MeterHome))
 		return f
 	}
-	b, err := readBounded(f.ModePath, maxSentinel)
+	b, err := ReadBounded(f.ModePath, maxSentinel)
 	if errors.Is(err, fs.ErrNotExist) && len(f.Agents) == 0 {
 		return f
 	}
@@ -330,7 +331,7 @@ func collision(p Ports) string {
 func probePorts(cfg Config) Ports {
 	var problems []string
 	p, found := Ports{}, false
-	if b, err := readBounded(filepath.Join(cfg.MeterHome, "effective-ports.json"), maxSmallFile); err == nil {
+	if b, err := ReadBounded(filepath.Join(cfg.MeterHome, "effective-ports.json"), maxSmallFile); err == nil {
 		if ep, perr := ParseEffectivePorts(b); perr == nil {
 			p, found = ep, true
 		} else {
@@ -341,7 +342,7 @@ func probePorts(cfg Config) Ports {
 	}
 	if !found {
 		p = Ports{Edge: DefaultEdgePort, Internal: DefaultInternalPort, API: DefaultAPIPort, Source: PortsFromDefaults}
-		if b, err := readBounded(filepath.Join(cfg.MeterHome, "config.toml"), maxSmallFile); err == nil {
+		if b, err := ReadBounded(filepath.Join(cfg.MeterHome, "config.toml"), maxSmallFile); err == nil {
 			if cp, perr := ParseConfigPorts(b); perr == nil {
 				p = cp
 			} else {

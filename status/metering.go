@@ -9,12 +9,8 @@ import (
 	"io"
 	"net/http"
 	"slices"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
-
-	"github.com/haltonlabs/halton-meter-bar/internal/text"
 )
 
 // Metering states: is the user's LLM traffic being metered right now?
@@ -31,65 +27,6 @@ const (
 // LiveWindow is how recent the last request must be for "live", as the
 // vendor's dashboard counts it.
 const LiveWindow = 2 * time.Minute
-
-// USD is an amount of money in the daemon's minor units (1 USD = 100,000).
-// It writes itself in JSON as dollars, exactly: 421000 is 4.21.
-type USD int64
-
-// MinorPerDollar is the daemon's money unit.
-const MinorPerDollar = 100000
-
-// MarshalJSON writes the exact decimal number of dollars.
-func (u USD) MarshalJSON() ([]byte, error) { return []byte(u.Decimal()), nil }
-
-// UnmarshalJSON reads a number of dollars, to five decimals.
-func (u *USD) UnmarshalJSON(b []byte) error {
-	f, err := strconv.ParseFloat(string(b), 64)
-	if err != nil {
-		return fmt.Errorf("an amount of dollars: %w", err)
-	}
-	*u = USD(f*MinorPerDollar + copysign(0.5, f))
-	return nil
-}
-
-func copysign(x, sign float64) float64 {
-	if sign < 0 {
-		return -x
-	}
-	return x
-}
-
-// Decimal is the amount in dollars, with no trailing zeros: "4.21",
-// "0.01234", "12".
-func (u USD) Decimal() string {
-	sign := ""
-	n := int64(u)
-	if n < 0 {
-		sign, n = "-", -n
-	}
-	s := fmt.Sprintf("%s%d.%05d", sign, n/MinorPerDollar, n%MinorPerDollar)
-	return strings.TrimSuffix(strings.TrimRight(s, "0"), ".")
-}
-
-// String is the amount as the app shows it: US dollars with two decimals,
-// four below one dollar ($4.21, $0.0123, $1,234.50).
-func (u USD) String() string {
-	n, sign := int64(u), ""
-	if n == 0 {
-		return "$0.00"
-	}
-	if n < 0 {
-		n, sign = -n, "-"
-	}
-	if tenths := (n + 5) / 10; tenths < 10000 { // in 1/10,000 of a dollar
-		return fmt.Sprintf("%s$0.%04d", sign, tenths)
-	}
-	cents := (n + 500) / 1000
-	return fmt.Sprintf("%s$%s.%02d", sign, text.Count(int(cents/100)), cents%100)
-}
-
-// Dollars is the amount as a float, for arithmetic that needs no exactness.
-func (u USD) Dollars() float64 { return float64(u) / MinorPerDollar }
 
 // Today is what the daemon metered since local midnight.
 type Today struct {
@@ -132,6 +69,9 @@ type Metering struct {
 	TopModels []ModelCost `json:"top_models,omitempty"`
 	// StatsAt is when Today was read, when not in this sweep.
 	StatsAt *time.Time `json:"stats_at,omitempty"`
+	// TodayProblem says why Today is null while the daemon runs: what
+	// /v1/stats answered, or which of its figures was out of range.
+	TodayProblem string `json:"today_problem,omitempty"`
 }
 
 // The daemon's API, as its dashboard reads it.
@@ -149,7 +89,8 @@ type StatusFacts struct {
 	LastHour int
 	// Missing: 404, an older daemon without the API.
 	Missing bool
-	// Problem says why there was no usable answer.
+	// Problem says why there was no usable answer: none came, or a figure
+	// in it is out of range.
 	Problem string
 }
 
@@ -158,10 +99,17 @@ type StatsFacts struct {
 	Today     Today
 	Week      []DayCost
 	TopModels []ModelCost
-	At        time.Time // when it was read
+	At        time.Time // when it was asked
 	Missing   bool
-	Problem   string
+	// Problem says why Today is not known: no usable answer, or a figure
+	// of today's out of range.
+	Problem string
+	// Notes say why the week or the models are missing while Today is known.
+	Notes []string
 }
+
+// Known reports whether s holds today's figures.
+func (s *StatsFacts) Known() bool { return s != nil && s.Problem == "" && !s.Missing }
 
 // MeteringFacts is what the daemon's API says of the metering.
 type MeteringFacts struct {
@@ -208,28 +156,96 @@ func getJSON(ctx context.Context, port int, path string, limit int64, v any) (st
 	return resp.StatusCode, ""
 }
 
-// ParseDaemonStatus reads /v1/daemon/status: {last_seen_at, request_count_last_hour}.
-func ParseDaemonStatus(b []byte) (StatusFacts, error) {
-	var raw struct {
-		LastSeen *string `json:"last_seen_at"`
-		LastHour *int    `json:"request_count_last_hour"`
+// Bounds of the daemon's figures, checked where they enter: past them a
+// figure is not believed, and what rests on it is unknown, with the reason.
+const (
+	// MaxCount bounds a count of requests or of tokens.
+	MaxCount = 1_000_000_000_000
+	// FutureSlack is how far ahead of the sweep a time the daemon gives may
+	// be: its clock is this machine's.
+	FutureSlack = 5 * time.Minute
+)
+
+// EarliestMetered is before any request Halton Meter could have metered.
+var EarliestMetered = time.Date(2024, time.January, 1, 0, 0, 0, 0, time.UTC)
+
+// countProblem says what is wrong with a count of what ("request",
+// "input token"), or "".
+func countProblem(what string, n int64) string {
+	switch {
+	case n < 0:
+		return "a negative " + what + " count"
+	case n > MaxCount:
+		return "a " + what + " count over 10^12"
 	}
+	return ""
+}
+
+// costProblem says what is wrong with a day's cost, or "".
+func costProblem(minor int64) string {
+	switch {
+	case minor < 0:
+		return "a negative cost"
+	case USD(minor) > MaxDayCost:
+		return "a day's cost over " + MaxDayCost.String()
+	}
+	return ""
+}
+
+// timeProblem says what is wrong with a time the daemon gives, seen at
+// now, or "".
+func timeProblem(what string, t, now time.Time) string {
+	switch {
+	case t.After(now.Add(FutureSlack)):
+		return what + " is in the future"
+	case t.Before(EarliestMetered):
+		return what + " is before " + EarliestMetered.Format("2006")
+	}
+	return ""
+}
+
+// firstProblem is the first non-empty problem.
+func firstProblem(problems ...string) string {
+	for _, p := range problems {
+		if p != "" {
+			return p
+		}
+	}
+	return ""
+}
+
+// statusAnswer is GET /v1/daemon/status.
+type statusAnswer struct {
+	LastSeen *string `json:"last_seen_at"`
+	LastHour *int64  `json:"request_count_last_hour"`
+}
+
+// ParseDaemonStatus reads /v1/daemon/status, seen at now: {last_seen_at,
+// request_count_last_hour}, each in range.
+func ParseDaemonStatus(b []byte, now time.Time) (StatusFacts, error) {
+	var raw statusAnswer
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return StatusFacts{}, errors.New("not the JSON expected")
 	}
-	return statusFrom(raw.LastSeen, raw.LastHour)
+	return statusFrom(raw, now)
 }
 
-func statusFrom(lastSeen *string, lastHour *int) (StatusFacts, error) {
+func statusFrom(raw statusAnswer, now time.Time) (StatusFacts, error) {
 	var f StatusFacts
-	if lastHour == nil || *lastHour < 0 {
+	if raw.LastHour == nil {
 		return f, errors.New("no request_count_last_hour")
 	}
-	f.LastHour = *lastHour
-	if lastSeen != nil && *lastSeen != "" {
-		t, err := time.Parse(time.RFC3339Nano, *lastSeen)
+	if p := countProblem("last hour's request", *raw.LastHour); p != "" {
+		return f, errors.New(p)
+	}
+	f.LastHour = int(*raw.LastHour)
+	if raw.LastSeen != nil && *raw.LastSeen != "" {
+		t, err := time.Parse(time.RFC3339Nano, *raw.LastSeen)
 		if err != nil {
 			return f, errors.New("last_seen_at is not a time")
+		}
+		if p := timeProblem("last_seen_at", t, now); p != "" {
+			return f, errors.New(p)
 		}
 		f.LastSeen = &t
 	}
@@ -237,13 +253,10 @@ func statusFrom(lastSeen *string, lastHour *int) (StatusFacts, error) {
 }
 
 // probeDaemonStatus asks /v1/daemon/status.
-func probeDaemonStatus(ctx context.Context, port int, timeout time.Duration) StatusFacts {
+func probeDaemonStatus(ctx context.Context, port int, timeout time.Duration, now time.Time) StatusFacts {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	var raw struct {
-		LastSeen *string `json:"last_seen_at"`
-		LastHour *int    `json:"request_count_last_hour"`
-	}
+	var raw statusAnswer
 	code, problem := getJSON(ctx, port, pathDaemonStatus, maxHealthBody, &raw)
 	switch {
 	case code == http.StatusNotFound:
@@ -251,64 +264,113 @@ func probeDaemonStatus(ctx context.Context, port int, timeout time.Duration) Sta
 	case problem != "":
 		return StatusFacts{Problem: pathDaemonStatus + " " + problem}
 	}
-	f, err := statusFrom(raw.LastSeen, raw.LastHour)
+	f, err := statusFrom(raw, now)
 	if err != nil {
 		return StatusFacts{Problem: pathDaemonStatus + ": " + err.Error()}
 	}
 	return f
 }
 
-// statsAnswer is the part of /v1/stats the monitor reads.
+// statsAnswer is the part of /v1/stats the monitor reads. Figures are
+// int64, so that any a daemon may send is read, then checked.
 type statsAnswer struct {
 	Summary struct {
-		Requests     *int  `json:"total_requests"`
-		InputTokens  int   `json:"total_input_tokens"`
-		OutputTokens int   `json:"total_output_tokens"`
-		CostMinor    int64 `json:"total_cost_usd_minor_units"`
+		Requests     *int64 `json:"total_requests"`
+		InputTokens  int64  `json:"total_input_tokens"`
+		OutputTokens int64  `json:"total_output_tokens"`
+		CostMinor    int64  `json:"total_cost_usd_minor_units"`
 	} `json:"summary"`
 	ByDay []struct {
 		Date      string `json:"date"`
-		Requests  int    `json:"requests"`
+		Requests  int64  `json:"requests"`
 		CostMinor int64  `json:"cost_usd_minor_units"`
 	} `json:"by_day"`
 	ByModel []struct {
 		Provider     string `json:"provider"`
 		Model        string `json:"model"`
-		Requests     int    `json:"requests"`
-		InputTokens  int    `json:"input_tokens"`
-		OutputTokens int    `json:"output_tokens"`
+		Requests     int64  `json:"requests"`
+		InputTokens  int64  `json:"input_tokens"`
+		OutputTokens int64  `json:"output_tokens"`
 		CostMinor    int64  `json:"cost_usd_minor_units"`
 	} `json:"by_model"`
 }
 
-// ParseStats reads a /v1/stats answer: the summary and by_model of today,
-// or by_day of the week.
-func ParseStats(b []byte) (Today, []DayCost, []ModelCost, error) {
-	var a statsAnswer
-	if err := json.Unmarshal(b, &a); err != nil {
-		return Today{}, nil, nil, errors.New("not the JSON expected")
+// today is the summary, every figure in range, or why not.
+func (a *statsAnswer) today() (Today, string) {
+	s := a.Summary
+	if s.Requests == nil {
+		return Today{}, "no summary"
 	}
-	return statsFrom(a)
+	if p := firstProblem(countProblem("request", *s.Requests), countProblem("input token", s.InputTokens),
+		countProblem("output token", s.OutputTokens), costProblem(s.CostMinor)); p != "" {
+		return Today{}, p
+	}
+	return Today{Requests: int(*s.Requests), CostUSD: USD(s.CostMinor), InputTokens: int(s.InputTokens), OutputTokens: int(s.OutputTokens)}, ""
 }
 
-func statsFrom(a statsAnswer) (Today, []DayCost, []ModelCost, error) {
-	if a.Summary.Requests == nil {
-		return Today{}, nil, nil, errors.New("no summary")
-	}
-	t := Today{Requests: *a.Summary.Requests, CostUSD: USD(a.Summary.CostMinor), InputTokens: a.Summary.InputTokens, OutputTokens: a.Summary.OutputTokens}
+// days are by_day, every figure in range, or why not.
+func (a *statsAnswer) days() ([]DayCost, string) {
 	var days []DayCost
 	for _, d := range a.ByDay {
 		if _, err := time.Parse(time.DateOnly, d.Date); err != nil {
-			return Today{}, nil, nil, errors.New("by_day has a date that is not YYYY-MM-DD")
+			return nil, "by_day has a date that is not YYYY-MM-DD"
 		}
-		days = append(days, DayCost{Date: d.Date, Requests: d.Requests, CostUSD: USD(d.CostMinor)})
+		if p := firstProblem(countProblem("request", d.Requests), costProblem(d.CostMinor)); p != "" {
+			return nil, "by_day has " + p
+		}
+		days = append(days, DayCost{Date: d.Date, Requests: int(d.Requests), CostUSD: USD(d.CostMinor)})
 	}
+	return days, ""
+}
+
+// models are by_model, every figure in range, or why not.
+func (a *statsAnswer) models() ([]ModelCost, string) {
 	var models []ModelCost
 	for _, m := range a.ByModel {
-		models = append(models, ModelCost{Provider: m.Provider, Model: m.Model, Requests: m.Requests,
-			InputTokens: m.InputTokens, OutputTokens: m.OutputTokens, CostUSD: USD(m.CostMinor)})
+		if p := firstProblem(countProblem("request", m.Requests), countProblem("input token", m.InputTokens),
+			countProblem("output token", m.OutputTokens), costProblem(m.CostMinor)); p != "" {
+			return nil, "by_model has " + p
+		}
+		models = append(models, ModelCost{Provider: m.Provider, Model: m.Model, Requests: int(m.Requests),
+			InputTokens: int(m.InputTokens), OutputTokens: int(m.OutputTokens), CostUSD: USD(m.CostMinor)})
 	}
-	return t, days, models, nil
+	return models, ""
+}
+
+// ParseStats reads one /v1/stats answer asked at now: today's summary and
+// costliest models, and the days it lists as the week. A figure out of
+// range makes its part unknown, with the reason (Problem for today, Notes
+// for the rest); an answer that does not parse leaves all unknown.
+func ParseStats(b []byte, now time.Time) StatsFacts {
+	var a statsAnswer
+	if err := json.Unmarshal(b, &a); err != nil {
+		return StatsFacts{At: now, Problem: pathStats + ": not the JSON expected"}
+	}
+	return statsFacts(&a, &a, now)
+}
+
+// statsFacts reads today's answer and the week's, asked at now.
+func statsFacts(day, week *statsAnswer, now time.Time) StatsFacts {
+	f := StatsFacts{At: now}
+	var p string
+	if f.Today, p = day.today(); p != "" {
+		f.Problem = pathStats + ": " + p
+		return f
+	}
+	if f.TopModels, p = day.models(); p != "" {
+		f.Notes = append(f.Notes, "the costliest models unknown: "+pathStats+": "+p)
+	}
+	slices.SortStableFunc(f.TopModels, func(a, b ModelCost) int { return cmp.Compare(b.CostUSD, a.CostUSD) })
+	f.TopModels = f.TopModels[:min(3, len(f.TopModels))]
+	if week != nil {
+		days, p := week.days()
+		if p != "" {
+			f.Notes = append(f.Notes, "the week unknown: "+pathStats+": "+p)
+		} else {
+			f.Week = lastWeek(days, now)
+		}
+	}
+	return f
 }
 
 // probeStats asks /v1/stats for today (since local midnight) and for the
@@ -323,37 +385,30 @@ func probeStats(ctx context.Context, port int, timeout time.Duration, now time.T
 		code    int
 		problem string
 	}
-	week := make(chan answer, 1)
+	weekCh := make(chan answer, 1)
 	go func() {
 		var x answer
 		x.code, x.problem = getJSON(ctx, port, pathStats+"?since="+weekAgo, maxStatsBody, &x.a)
-		week <- x
+		weekCh <- x
 	}()
 	var day answer
 	day.code, day.problem = getJSON(ctx, port, pathStats+"?since="+today, maxStatsBody, &day.a)
-	w := <-week
-	f := &StatsFacts{At: now}
+	week := <-weekCh
 	switch {
 	case day.code == http.StatusNotFound:
-		f.Missing = true
-		return f
+		return &StatsFacts{At: now, Missing: true}
 	case day.problem != "":
-		f.Problem = pathStats + " " + day.problem
-		return f
+		return &StatsFacts{At: now, Problem: pathStats + " " + day.problem}
 	}
-	var err error
-	if f.Today, _, f.TopModels, err = statsFrom(day.a); err != nil {
-		f.Problem = pathStats + ": " + err.Error()
-		return f
+	var weekAnswer *statsAnswer
+	if week.problem == "" {
+		weekAnswer = &week.a
 	}
-	slices.SortStableFunc(f.TopModels, func(a, b ModelCost) int { return cmp.Compare(b.CostUSD, a.CostUSD) })
-	f.TopModels = f.TopModels[:min(3, len(f.TopModels))]
-	if w.problem == "" {
-		if _, days, _, err := statsFrom(w.a); err == nil {
-			f.Week = lastWeek(days, now)
-		}
+	f := statsFacts(&day.a, weekAnswer, now)
+	if week.problem != "" {
+		f.Notes = append(f.Notes, "the week unknown: "+pathStats+" "+week.problem)
 	}
-	return f
+	return &f
 }
 
 // lastWeek is the seven days up to today, oldest first, a day with no
@@ -370,36 +425,4 @@ func lastWeek(days []DayCost, now time.Time) []DayCost {
 		out[i].Date = date
 	}
 	return out
-}
-
-// MaxBudget bounds a daily budget: a million dollars a day is surely a typo.
-const MaxBudget = USD(1_000_000 * MinorPerDollar)
-
-// ParseDollars reads an amount of dollars as a person types it: "5",
-// "4.50", "$0.25", "1,000"; "" and "0" are zero. At most five decimals.
-func ParseDollars(s string) (USD, error) {
-	if s = strings.TrimSpace(s); s == "" {
-		return 0, nil
-	}
-	s = strings.ReplaceAll(strings.TrimPrefix(s, "$"), ",", "")
-	if s == "" || s == "." {
-		return 0, errors.New("not an amount of dollars such as 5 or 4.50")
-	}
-	whole, frac, _ := strings.Cut(s, ".")
-	if whole == "" {
-		whole = "0"
-	}
-	if len(frac) > 5 || strings.ContainsAny(whole+frac, "+-") {
-		return 0, errors.New("not an amount of dollars such as 5 or 4.50")
-	}
-	w, err1 := strconv.ParseInt(whole, 10, 64)
-	f, err2 := strconv.ParseInt(frac+strings.Repeat("0", 5-len(frac)), 10, 64)
-	if err1 != nil || err2 != nil || w > int64(MaxBudget/MinorPerDollar) {
-		return 0, errors.New("not an amount of dollars such as 5 or 4.50")
-	}
-	u := USD(w*MinorPerDollar + f)
-	if u > MaxBudget {
-		return 0, errors.New("more than $1,000,000")
-	}
-	return u, nil
 }

@@ -87,14 +87,19 @@ func ParseHealthBody(b []byte) (status, version string, err error) {
 }
 
 // healthClient follows no redirect, uses no proxy (the user's HTTPS_PROXY
-// may point at the very edge being checked) and keeps no connection between
-// sweeps.
+// may point at the very edge being checked), keeps no connection between
+// sweeps, and reads at most maxResponseHeader of headers (net/http's own
+// default is 1 MB).
+// maxResponseHeader bounds the headers of an answer from the daemon's API.
+const maxResponseHeader = 64 << 10
+
 var healthClient = &http.Client{
 	Transport: &http.Transport{
-		Proxy:              nil,
-		DisableKeepAlives:  true,
-		DisableCompression: true,
-		DialContext:        (&net.Dialer{}).DialContext,
+		Proxy:                  nil,
+		DisableKeepAlives:      true,
+		DisableCompression:     true,
+		MaxResponseHeaderBytes: maxResponseHeader,
+		DialContext:            (&net.Dialer{}).DialContext,
 	},
 	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 }

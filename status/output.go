@@ -1,30 +1,48 @@
 package status
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"unicode/utf8"
 )
 
-// WriteJSON writes the report as one indented JSON object.
-func WriteJSON(w io.Writer, r Report) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
+// ErrEncode marks a report that could not be encoded, as opposed to an
+// output that could not be written: a writer of many reports skips the
+// one and goes on, where a closed output ends it.
+var ErrEncode = errors.New("encode report")
+
+// MarshalJSON encodes the report as JSON: indented, or on one line; with
+// a newline at the end either way.
+func MarshalJSON(r Report, indent bool) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	if indent {
+		enc.SetIndent("", "  ")
+	}
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(r); err != nil {
-		return fmt.Errorf("encode report: %w", err)
+		return nil, fmt.Errorf("%w: %v", ErrEncode, err)
 	}
-	return nil
+	return b.Bytes(), nil
 }
 
+// WriteJSON writes the report as one indented JSON object.
+func WriteJSON(w io.Writer, r Report) error { return writeJSON(w, r, true) }
+
 // WriteJSONLine writes r as one line of JSON: a line of --watch's NDJSON.
-func WriteJSONLine(w io.Writer, r Report) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(r); err != nil {
-		return fmt.Errorf("encode report: %w", err)
+func WriteJSONLine(w io.Writer, r Report) error { return writeJSON(w, r, false) }
+
+func writeJSON(w io.Writer, r Report, indent bool) error {
+	b, err := MarshalJSON(r, indent)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(b); err != nil {
+		return fmt.Errorf("write report: %w", err)
 	}
 	return nil
 }

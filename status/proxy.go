@@ -247,7 +247,7 @@ type ProxyFacts struct {
 // probeProxy reads the proxies from preferences.plist, with no process
 // spawned; when that file cannot be used it asks networksetup.
 func probeProxy(ctx context.Context, cfg Config, r Runner, timeout time.Duration) ProxyFacts {
-	b, err := readBounded(cfg.Preferences, maxPrefsPlist)
+	b, err := ReadBounded(cfg.Preferences, maxPrefsPlist)
 	if err == nil {
 		services, perr := ParsePreferences(b)
 		if perr == nil {

@@ -179,6 +179,7 @@ func Evaluate(f Facts) Report {
 	if f.Proxy.SourceNote != "" && f.Proxy.Problem == "" {
 		r.Warnings = append(r.Warnings, f.Proxy.SourceNote+"; read with networksetup")
 	}
+	r.Warnings = append(r.Warnings, e.meteringWarnings()...)
 
 	r.Overall = e.overall(r.Components)
 	r.Level = overallLevel(r.Overall)
@@ -572,12 +573,18 @@ func (e *evaluation) meteringRow() Component {
 	case st.Problem != "":
 		return e.row(CompMetering, StateUnknown, LevelOK, st.Problem)
 	}
-	spend := ""
-	if s := e.f.Metering.Stats; s != nil && s.Problem == "" && !s.Missing {
+	spend, missing := "", e.statsGaps()
+	if s := e.f.Metering.Stats; s.Known() {
 		spend = fmt.Sprintf("%s today, %s requests · ", s.Today.CostUSD, text.Count(s.Today.Requests))
 	}
+	row := func(state, last string) Component {
+		if len(missing) > 0 {
+			last += " · " + strings.Join(missing, " · ")
+		}
+		return e.row(CompMetering, state, LevelOK, spend+last)
+	}
 	if st.LastSeen == nil {
-		return e.row(CompMetering, MeteringIdle, LevelOK, spend+"no request metered yet")
+		return row(MeteringIdle, "no request metered yet")
 	}
 	ago := e.f.CheckedAt.Sub(*st.LastSeen)
 	last := "last request just now"
@@ -585,9 +592,52 @@ func (e *evaluation) meteringRow() Component {
 		last = "last request " + text.Duration(ago) + " ago"
 	}
 	if ago < LiveWindow {
-		return e.row(CompMetering, MeteringLive, LevelOK, spend+last)
+		return row(MeteringLive, last)
 	}
-	return e.row(CompMetering, MeteringIdle, LevelOK, spend+last)
+	return row(MeteringIdle, last)
+}
+
+// todayProblem says why today's figures are missing, or "".
+func (e *evaluation) todayProblem() string {
+	switch s := e.f.Metering.Stats; {
+	case s == nil:
+		return ""
+	case s.Missing:
+		return "this daemon has no " + pathStats
+	default:
+		return s.Problem
+	}
+}
+
+// statsGaps say which of /v1/stats's figures are missing, and why: the
+// metering row keeps what /v1/daemon/status proves (live or idle), and
+// says why today's figures are not there.
+func (e *evaluation) statsGaps() []string {
+	if p := e.todayProblem(); p != "" {
+		return []string{"today's figures unknown: " + p}
+	}
+	if s := e.f.Metering.Stats; s != nil {
+		return s.Notes
+	}
+	return nil
+}
+
+// meteringWarnings say what the daemon's API did not answer, or answered
+// out of range, while the daemon runs: the figures that are missing.
+func (e *evaluation) meteringWarnings() []string {
+	if e.daemonDown() {
+		return nil
+	}
+	var w []string
+	if p := e.f.Metering.Status.Problem; p != "" {
+		w = append(w, p)
+	}
+	if s := e.f.Metering.Stats; s != nil && s.Problem != "" {
+		w = append(w, s.Problem)
+	} else if s != nil {
+		w = append(w, s.Notes...)
+	}
+	return w
 }
 
 // metering is the metering part of the JSON.
@@ -601,7 +651,7 @@ func (e *evaluation) metering(state string) Metering {
 		m.RequestsLastHour = &n
 		from = append(from, pathDaemonStatus)
 	}
-	if s := mf.Stats; s != nil && s.Problem == "" && !s.Missing {
+	if s := mf.Stats; s.Known() {
 		today := s.Today
 		m.Today, m.Week, m.TopModels = &today, s.Week, s.TopModels
 		from = append(from, pathStats)
@@ -611,6 +661,9 @@ func (e *evaluation) metering(state string) Metering {
 		}
 	}
 	m.Source = strings.Join(from, ", ")
+	if m.Today == nil && !e.daemonDown() {
+		m.TodayProblem = e.todayProblem()
+	}
 	return m
 }
 

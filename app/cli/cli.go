@@ -91,6 +91,31 @@ func (t *TrayOptions) validate() error {
 	return nil
 }
 
+// Main is the command line both programs share: it parses the flags and
+// carries out what needs no menu bar (--help, --version, --quit, the
+// headless outputs). For the menu-bar app it calls tray, which
+// halton-meter-bar answers by becoming halton-meter-tray, and
+// halton-meter-tray by running it: the two programs take the same flags
+// and mean the same by them.
+func Main(args []string, version string, stdout, stderr io.Writer, tray func(Options, status.Config) int) int {
+	o, code, done := Parse(args, version, stderr)
+	if done {
+		return code
+	}
+	if o.Quit {
+		return Quit(stdout, stderr)
+	}
+	cfg, err := o.Config(version)
+	if err != nil {
+		fmt.Fprintf(stderr, "halton-meter-bar: %v\n", err)
+		return ExitUsage
+	}
+	if o.Headless() {
+		return Headless(o, cfg, stdout, stderr)
+	}
+	return tray(o, cfg)
+}
+
 // Parse reads the command line. done is set when the program should exit
 // with code (help, version, a usage error).
 func Parse(args []string, version string, stderr io.Writer) (o Options, code int, done bool) {
@@ -242,37 +267,55 @@ func (o Options) Config(version string) (status.Config, error) {
 // Headless carries out a headless run: --watch until stopped, or one
 // sweep printed in o.Format and written to o.Textfile. It returns the exit
 // status: the verdict's, but for jamf (0: the answer is in <result>), a
-// textfile alone (0 when written) and --watch (0 when stopped).
+// textfile alone (0 when written) and --watch (0 when stopped). The two
+// outputs are apart: one that fails does not keep the other from being
+// made, and the failure is the exit status (3, or 1 where the verdict is
+// not the status).
 func Headless(o Options, cfg status.Config, stdout, stderr io.Writer) int {
 	if o.Watch {
 		return Watch(context.Background(), cfg, o, stdout, stderr)
 	}
 	r := status.Check(context.Background(), cfg)
-	var err error
-	switch o.Format {
-	case FormatJSON:
-		err = status.WriteJSON(stdout, r)
-	case FormatTable:
-		err = status.WriteTable(stdout, r, ColourWanted(stdout))
-	case FormatPrometheus:
-		err = fleet.Prometheus(stdout, r)
-	case FormatJamf:
-		err = fleet.Jamf(stdout, r)
-	}
-	if err == nil && o.Textfile != "" {
-		err = fleet.WriteTextfile(o.Textfile, r)
-	}
-	if err != nil {
+	failed := false
+	fail := func(err error) {
 		fmt.Fprintf(stderr, "halton-meter-bar: %v\n", err)
-		if o.Format == "" || o.Format == FormatJamf {
-			return 1
-		}
-		return 3
+		failed = true
 	}
-	if o.Format == "" || o.Format == FormatJamf {
+	if o.Format != "" {
+		if err := WriteFormat(stdout, o.Format, r); err != nil {
+			fail(err)
+		}
+	}
+	if o.Textfile != "" {
+		if err := fleet.WriteTextfile(o.Textfile, r); err != nil {
+			fail(err)
+		}
+	}
+	verdictless := o.Format == "" || o.Format == FormatJamf
+	switch {
+	case failed && verdictless:
+		return 1
+	case failed:
+		return 3
+	case verdictless:
 		return 0
 	}
 	return r.ExitCode()
+}
+
+// WriteFormat prints r in one of the output formats.
+func WriteFormat(w io.Writer, format string, r status.Report) error {
+	switch format {
+	case FormatJSON:
+		return status.WriteJSON(w, r)
+	case FormatTable:
+		return status.WriteTable(w, r, ColourWanted(w))
+	case FormatPrometheus:
+		return fleet.Prometheus(w, r)
+	case FormatJamf:
+		return fleet.Jamf(w, r)
+	}
+	return fmt.Errorf("unknown format %q", format)
 }
 
 // ColourWanted: colour on a terminal unless NO_COLOR is set or TERM is dumb.

@@ -77,7 +77,7 @@ func Watch(ctx context.Context, cfg status.Config, o Options, stdout, stderr io.
 	exporter := &fleet.Exporter{Textfile: textfile, Log: logger}
 
 	var mu sync.Mutex
-	var last string
+	var last, unencoded string
 	var failed error
 	m := monitor.New(monitor.Options{
 		Sweep: sweeper.Full, Light: sweeper.Light, Watcher: watcher,
@@ -93,10 +93,19 @@ func Watch(ctx context.Context, cfg status.Config, o Options, stdout, stderr io.
 			if key == last || failed != nil {
 				return
 			}
-			last = key
-			if err := status.WriteJSONLine(stdout, r); err != nil {
+			err := status.WriteJSONLine(stdout, r)
+			switch {
+			case errors.Is(err, status.ErrEncode):
+				// This report is skipped, said once; the next is tried.
+				if err.Error() != unencoded {
+					unencoded = err.Error()
+					fmt.Fprintf(stderr, "halton-meter-bar: --watch: %v\n", err)
+				}
+			case err != nil:
 				failed = err
 				cancel()
+			default:
+				last = key
 			}
 		},
 	})

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -59,24 +58,22 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 // maxSettings bounds what is read of settings.json: it is a few lines.
 const maxSettings = 64 << 10
 
-// LoadSettings reads settings.json; a missing or unreadable file gives the
-// defaults (and the reason, for the log).
+// MinReminder is the shortest reminder interval: a reminder is never one
+// per poll. "0s" turns reminders off.
+const MinReminder = 15 * time.Minute
+
+// LoadSettings reads settings.json; a missing file gives the defaults. A
+// file that cannot be used gives the defaults too, and the reason: it is
+// read without blocking and only when it is a regular file (a FIFO of that
+// name would hang the app before it shows), and at most maxSettings.
 func LoadSettings(path string) (Settings, error) {
 	s := DefaultSettings
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	b, err := status.ReadBounded(path, maxSettings)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return s, nil
-	}
-	if err != nil {
-		return s, fmt.Errorf("read settings: %w", err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxSettings+1))
-	if err != nil {
-		return s, fmt.Errorf("read settings: %w", err)
-	}
-	if len(b) > maxSettings {
-		return DefaultSettings, fmt.Errorf("read settings %s: over %d bytes; using the defaults", path, maxSettings)
+	case err != nil:
+		return s, fmt.Errorf("read settings %s: %w; using the defaults", path, err)
 	}
 	if err := json.Unmarshal(b, &s); err != nil {
 		return DefaultSettings, fmt.Errorf("read settings %s: %w; using the defaults", path, err)
@@ -86,6 +83,23 @@ func LoadSettings(path string) (Settings, error) {
 		return s, fmt.Errorf("read settings %s: daily_budget_usd out of range; budget off", path)
 	}
 	return s, nil
+}
+
+// Bounded keeps s within what the app offers, at now: a reminder of
+// MinReminder at least (or off), a pause that ends by longestPause (the
+// longest the menu offers) at the latest. It says what it changed, and why.
+func (s Settings) Bounded(now, longestPause time.Time) (Settings, []string) {
+	var changed []string
+	if r := s.Reminder.Duration; r > 0 && r < MinReminder {
+		s.Reminder.Duration = MinReminder
+		changed = append(changed, fmt.Sprintf("reminder %s is shorter than %s; using %s", r, MinReminder, MinReminder))
+	}
+	if s.PausedUntil.After(longestPause) {
+		changed = append(changed, fmt.Sprintf("paused_until %s is past the longest pause the menu offers; pausing until %s",
+			s.PausedUntil.Format(time.RFC3339), longestPause.Format(time.RFC3339)))
+		s.PausedUntil = longestPause
+	}
+	return s, changed
 }
 
 // Save writes settings.json atomically.

@@ -21,7 +21,7 @@ import (
 type spendView struct {
 	box     *fyne.Container
 	state   *widget.Label
-	asOf    *widget.Label
+	note    *widget.Label
 	figures map[string]*widget.Label // requests, input, output, cost
 	models  *fyne.Container
 	chart   *barChart
@@ -46,8 +46,8 @@ func newSpendView(onBudget func(value string), typing func() bool) *spendView {
 	sv := &spendView{figures: make(map[string]*widget.Label), typing: typing}
 	sv.state = widget.NewLabel("")
 	sv.state.Wrapping = fyne.TextWrapWord
-	sv.asOf = widget.NewLabel("")
-	sv.asOf.SizeName = theme.SizeNameCaptionText
+	sv.note = widget.NewLabel("")
+	sv.note.SizeName = theme.SizeNameCaptionText
 	figures := container.New(rows{})
 	for _, f := range figureNames {
 		value := widget.NewLabelWithStyle("", fyne.TextAlignTrailing, fyne.TextStyle{Bold: f.key == "cost"})
@@ -66,7 +66,7 @@ func newSpendView(onBudget func(value string), typing func() bool) *spendView {
 	sv.used = widget.NewLabel("")
 	budgetRow := container.NewHBox(widget.NewLabel("Daily budget $"), container.NewGridWrap(fyne.NewSize(110, 36), sv.budget), sv.setBtn, sv.used)
 
-	left := container.NewVBox(sv.state, sv.asOf, sv.grid, budgetRow)
+	left := container.NewVBox(sv.state, sv.note, sv.grid, budgetRow)
 	sv.week = container.NewVBox(captionBold("Last 7 days"), sv.chart.box)
 	sv.box = container.New(&columns{widths: []float32{0, 330}}, left, sv.week)
 	return sv
@@ -99,8 +99,8 @@ func (sv *spendView) set(s model.Spend) bool {
 	sv.shown, sv.drawn = s, true
 	show(sv.grid, s.Known) // nothing known: the state line says why
 	show(sv.week, s.Known && len(s.Days) > 0)
-	sv.asOf.SetText(s.AsOf)
-	show(sv.asOf, s.AsOf != "")
+	sv.note.SetText(s.Note)
+	show(sv.note, s.Note != "")
 	values := map[string]string{"cost": s.Cost, "requests": s.Requests, "input": s.Input, "output": s.Output}
 	for key, l := range sv.figures {
 		l.SetText(values[key])

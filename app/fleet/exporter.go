@@ -14,7 +14,9 @@ const DefaultEvery = 5 * time.Minute
 
 // Exporter keeps the status files (status.json, status.plist) and the
 // Prometheus textfile up to date from a stream of reports: written at the
-// first report, at each change (Key), and at least every Every.
+// first report, at each change (Key), and at least every Every. Each file
+// is written on its own: one that cannot be written never keeps the
+// others from being kept.
 type Exporter struct {
 	// Dir takes status.json and status.plist; "" writes none.
 	Dir string
@@ -22,14 +24,14 @@ type Exporter struct {
 	Textfile string
 	// Every is the longest time between writes; 0 is DefaultEvery.
 	Every time.Duration
-	// Log says what could not be written, once per new failure.
+	// Log says what could not be written, once per new failure of a file.
 	Log *log.Logger
 
 	mu      sync.Mutex
 	key     string
 	at      time.Time
 	written bool
-	failed  string
+	failed  map[string]string // the last failure of each file
 }
 
 // Report takes a new report and writes the files when it is due.
@@ -44,24 +46,35 @@ func (e *Exporter) Report(r status.Report) {
 	if e.written && key == e.key && r.CheckedAt.Sub(e.at) < every {
 		return
 	}
-	var errs []error
+	ok := true
 	if e.Dir != "" {
-		if err := WriteStatus(e.Dir, r); err != nil {
-			errs = append(errs, err)
-		}
+		ok = e.write(StatusJSON, func() error { return writeStatusJSON(e.Dir, r) }) && ok
+		ok = e.write(StatusPlist, func() error { return writeStatusPlist(e.Dir, r) }) && ok
 	}
 	if e.Textfile != "" {
-		if err := WriteTextfile(e.Textfile, r); err != nil {
-			errs = append(errs, err)
-		}
+		ok = e.write(Textfile, func() error { return WriteTextfile(e.Textfile, r) }) && ok
 	}
-	if len(errs) > 0 {
-		// Tried again at the next report; said once until it changes.
-		if msg := errs[0].Error(); msg != e.failed && e.Log != nil {
+	if ok {
+		e.key, e.at, e.written = key, r.CheckedAt, true
+	}
+	// Otherwise each file is tried again at the next report.
+}
+
+// write writes one file, and says a failure once until it changes.
+func (e *Exporter) write(name string, fn func() error) bool {
+	err := fn()
+	if e.failed == nil {
+		e.failed = make(map[string]string)
+	}
+	if err == nil {
+		delete(e.failed, name)
+		return true
+	}
+	if msg := err.Error(); msg != e.failed[name] {
+		e.failed[name] = msg
+		if e.Log != nil {
 			e.Log.Printf("status files: %s", msg)
-			e.failed = msg
 		}
-		return
 	}
-	e.key, e.at, e.written, e.failed = key, r.CheckedAt, true, ""
+	return false
 }

@@ -7,6 +7,7 @@ package fleet
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -48,18 +49,24 @@ func Key(r status.Report) string {
 
 // WriteStatus writes status.json (the --json object) and status.plist (a
 // flat summary) into dir, readable by every user: a fleet agent runs as
-// root or as another user.
+// root or as another user. The two are written apart: one failing does
+// not keep the other from being written.
 func WriteStatus(dir string, r status.Report) error {
-	var j bytes.Buffer
-	if err := status.WriteJSON(&j, r); err != nil {
-		return err
+	return errors.Join(writeStatusJSON(dir, r), writeStatusPlist(dir, r))
+}
+
+func writeStatusJSON(dir string, r status.Report) error {
+	j, err := status.MarshalJSON(r, true)
+	if err != nil {
+		return fmt.Errorf("%s: %w", StatusJSON, err)
 	}
-	if err := atomicfile.Write(filepath.Join(dir, StatusJSON), j.Bytes(), 0o644); err != nil {
-		return err
-	}
+	return atomicfile.Write(filepath.Join(dir, StatusJSON), j, 0o644)
+}
+
+func writeStatusPlist(dir string, r status.Report) error {
 	p, err := plist.MarshalIndent(Summary(r), plist.XMLFormat, "\t")
 	if err != nil {
-		return fmt.Errorf("encode status.plist: %w", err)
+		return fmt.Errorf("encode %s: %w", StatusPlist, err)
 	}
 	return atomicfile.Write(filepath.Join(dir, StatusPlist), p, 0o644)
 }

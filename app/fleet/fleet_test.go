@@ -261,20 +261,42 @@ func TestExporter(t *testing.T) {
 		t.Error("not rewritten at a change")
 	}
 
-	// A folder that went away: said once, written again once it is back.
+	// A folder that went away: said once a file, written again once it is back.
 	os.RemoveAll(dir)
 	for range 3 {
 		r.CheckedAt = r.CheckedAt.Add(time.Second)
 		e.Report(r)
 	}
-	if n := strings.Count(logged.String(), "status files:"); n != 1 {
-		t.Errorf("%d log lines for one failure:\n%s", n, logged.String())
+	if n := strings.Count(logged.String(), "status files:"); n != 3 {
+		t.Errorf("%d log lines for one failure of three files, three times:\n%s", n, logged.String())
 	}
 	os.MkdirAll(dir, 0o755)
 	r.CheckedAt = r.CheckedAt.Add(time.Second)
 	e.Report(r)
 	if overall() != status.OverallHealthy {
 		t.Error("not written again once the folder was back")
+	}
+}
+
+// TestExporterFilesApart: a file that cannot be written never keeps the
+// others from being kept.
+func TestExporterFilesApart(t *testing.T) {
+	dir, textfile := t.TempDir(), t.TempDir()
+	// status.json cannot be replaced: a folder with something in it.
+	if err := os.MkdirAll(filepath.Join(dir, StatusJSON, "x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var logged bytes.Buffer
+	e := &Exporter{Dir: dir, Textfile: textfile, Log: newLogger(&logged)}
+	e.Report(report(status.OverallDegraded))
+	if _, err := os.Stat(filepath.Join(dir, StatusPlist)); err != nil {
+		t.Errorf("status.plist not written beside a status.json that cannot be: %v", err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(textfile, Textfile)); !strings.Contains(string(b), `halton_meter_overall{verdict="degraded"} 1`) {
+		t.Errorf("textfile not written beside a status.json that cannot be:\n%s", b)
+	}
+	if !strings.Contains(logged.String(), "status.json") {
+		t.Errorf("the failure was not said: %q", logged.String())
 	}
 }
 

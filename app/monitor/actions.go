@@ -51,10 +51,16 @@ func (m *Monitor) Do(ctx context.Context, id action.ID) error {
 	}
 	defer m.release(id)
 	err := m.do(ctx, id)
-	if err != nil {
+	if err != nil && !m.ending(err) {
 		m.notify(Notification{Kind: KindAction, Title: failureTitle[id], Body: err.Error()})
 	}
 	return err
+}
+
+// ending reports whether err is an action cut off because the app is
+// quitting: no failure to announce.
+func (m *Monitor) ending(err error) bool {
+	return m.life.Err() != nil && (errors.Is(err, status.ErrCancelled) || errors.Is(err, context.Canceled))
 }
 
 // claim marks an action as running; false when it already is. Refresh and
@@ -119,9 +125,9 @@ func (m *Monitor) Request(req wire.Request) {
 	if req.Request == action.SetBudget {
 		err = m.setBudget(req.Value)
 	} else {
-		err = m.Do(context.Background(), req.Request)
+		err = m.Do(m.life, req.Request)
 	}
-	if err != nil && !errors.Is(err, context.Canceled) {
+	if err != nil && !m.ending(err) {
 		m.opts.Log.Printf("details window asked for %s: %v", req.Request, err)
 	}
 }

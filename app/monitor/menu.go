@@ -204,8 +204,11 @@ func spendLine(r *status.Report, last *wire.Spend, now time.Time) string {
 		if !live {
 			parts = append(parts, "Idle")
 		}
-		if m.Today != nil && (live || m.Today.Requests > 0) {
+		switch {
+		case m.Today != nil && (live || m.Today.Requests > 0):
 			parts = append(parts, "Today "+m.Today.CostUSD.String(), plural(m.Today.Requests, "request"))
+		case m.Today == nil && m.TodayProblem != "":
+			parts = append(parts, "Today's figures unknown") // the metering row's tooltip says why
 		}
 		switch {
 		case m.LastRequestAt != nil && live:

@@ -159,7 +159,8 @@ func TestSpendLine(t *testing.T) {
 		{"not metering, with the last figures", with(daemonStopped, status.Metering{State: status.MeteringNot}), last, "Not metering — daemon stopped · $4.00 as of 10:42"},
 		{"not metering, the stats of a minute ago", with(daemonStopped, status.Metering{State: status.MeteringNot, Today: today}), last, "Not metering — daemon stopped · $4.00 as of 10:42"},
 		{"not metering, yesterday's figures", with(daemonStopped, status.Metering{State: status.MeteringNot}), &wire.Spend{Today: last.Today, At: now.Add(-30 * time.Hour)}, "Not metering — daemon stopped"},
-		{"the stats unanswered", with(healthy, status.Metering{State: status.MeteringLive, LastRequestAt: seen(25 * time.Second)}), last, "last 20 s ago · $4.00 as of 10:42"},
+		{"the stats unanswered", with(healthy, status.Metering{State: status.MeteringLive, LastRequestAt: seen(25 * time.Second), TodayProblem: "/v1/stats answered 500"}), last, "Today's figures unknown · last 20 s ago · $4.00 as of 10:42"},
+		{"the stats out of range, idle", with(healthy, status.Metering{State: status.MeteringIdle, LastRequestAt: seen(3 * time.Hour), TodayProblem: "/v1/stats: a negative cost"}), nil, "Idle · Today's figures unknown · last request 3 h ago"},
 		{"an older daemon", with(healthy, status.Metering{State: status.StateUnknown}), last, ""},
 	}
 	for _, tt := range tests {

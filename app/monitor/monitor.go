@@ -153,6 +153,8 @@ type Monitor struct {
 	// hand the tray an older menu after a newer one, and the menu would
 	// stay wrong until the next change. Taken before mu.
 	pubMu sync.Mutex
+	// saveMu orders the settings' changes and their saves. Taken before mu.
+	saveMu sync.Mutex
 
 	mu          sync.Mutex
 	report      *status.Report
@@ -165,6 +167,11 @@ type Monitor struct {
 	published   Menu
 	start       time.Time
 	interval    time.Duration // until the next timed sweep
+
+	// life ends when Run does: what the details window asks for runs
+	// under it, so quitting cuts it off.
+	life    context.Context
+	endLife context.CancelFunc
 }
 
 // New makes a Monitor; Run starts it.
@@ -181,11 +188,16 @@ func New(opts Options) *Monitor {
 		busy:    make(map[action.ID]bool),
 		start:   time.Now(),
 	}
+	m.life, m.endLife = context.WithCancel(context.Background())
 	m.settings = desktop.DefaultSettings
 	if opts.SettingsPath != "" {
 		s, err := desktop.LoadSettings(opts.SettingsPath)
 		if err != nil {
 			opts.Log.Print(err)
+		}
+		s, changed := s.Bounded(m.start, PauseEnd(action.PauseTomorrow, m.start))
+		for _, c := range changed {
+			opts.Log.Printf("settings %s: %s", opts.SettingsPath, c)
 		}
 		m.settings = s
 		opts.Policy.Reminder = s.Reminder.Duration
@@ -237,11 +249,18 @@ func (m *Monitor) Menu() Menu {
 	return m.published
 }
 
+// Sweeps is how many sweeps were made so far.
+func (m *Monitor) Sweeps() int { return int(m.sweeps.Load()) }
+
 // Dropped is how many notifications were never delivered.
 func (m *Monitor) Dropped() int { return int(m.dropped.Load()) }
 
 // changeSettings applies fn to the settings, saves them and republishes.
+// Changes are saved in the order they were made (saveMu spans the change
+// and its save): two clicks at once never leave the older on disk.
 func (m *Monitor) changeSettings(fn func(s *desktop.Settings)) error {
+	m.saveMu.Lock()
+	defer m.saveMu.Unlock()
 	m.mu.Lock()
 	fn(&m.settings)
 	s := m.settings
@@ -272,6 +291,9 @@ func (m *Monitor) Snapshot() wire.Message {
 
 // Run sweeps until ctx ends, then closes the details window.
 func (m *Monitor) Run(ctx context.Context) {
+	defer m.endLife()
+	stop := context.AfterFunc(ctx, m.endLife)
+	defer stop()
 	if m.window != nil {
 		defer m.window.Close()
 	}

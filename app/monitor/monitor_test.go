@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -957,4 +958,86 @@ func TestOnReport(t *testing.T) {
 	if n := sweeps(m); n < len(got) {
 		t.Errorf("%d reports for %d sweeps", len(got), n)
 	}
+}
+
+// TestSettingsSavedInOrder: two clicks at once (Notifications and a
+// pause) never leave an older copy of the settings on disk than the one
+// the app goes by.
+func TestSettingsSavedInOrder(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "settings.json")
+	f := &fakes{}
+	m := New(Options{Sweep: func(context.Context) status.Report { return report(healthy) }, SettingsPath: path,
+		Notifier: f, Deps: Deps{Opener: f}})
+	for i := range 40 {
+		pause := action.PauseHour
+		if i%2 == 1 {
+			pause = action.Resume
+		}
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); m.Do(context.Background(), action.Notifications) }()
+		go func() { defer wg.Done(); m.Do(context.Background(), pause) }()
+		wg.Wait()
+		disk, err := desktop.LoadSettings(path)
+		mem := m.Settings()
+		if err != nil || disk.Notifications != mem.Notifications || !disk.PausedUntil.Equal(mem.PausedUntil) {
+			t.Fatalf("round %d: on disk %+v (%v), in the app %+v", i, disk, err, mem)
+		}
+	}
+}
+
+// TestQuitCutsOffTheWindowsRequests: what the details window asked for
+// runs under the app's life: quitting cuts a hung launchctl off, and that
+// is no failure to announce.
+func TestQuitCutsOffTheWindowsRequests(t *testing.T) {
+	w := statustest.New(t, "apps")
+	started := filepath.Join(w.Dir, "kickstart.started")
+	w.Tool("launchctl", `[ "$1" = kickstart ] && { touch `+started+`; exec sleep 3600; }
+[ "$1" = list ] && [ -z "$2" ] && { printf 'PID\tStatus\tLabel\n-\t-9\tcom.haltonlabs.meter\n4003\t0\tcom.haltonlabs.meter.watchdog\n4001\t0\tcom.haltonlabs.meter.edge\n-\t0\tcom.haltonlabs.meter.userenv\n'; exit 0; }
+exit 0`)
+	cfg := status.ConfigFromEnviron(w.Env())
+	f := &fakes{}
+	var logged syncLog
+	deps := actionDeps(cfg, f)
+	deps.Launchctl.Timeout = time.Hour // only quitting can end it
+	m := New(Options{Sweep: func(ctx context.Context) status.Report { return status.Check(ctx, cfg) }, Deps: deps,
+		Notifier: f, NewWindow: f.window, HealthyInterval: time.Hour, UnhealthyInterval: time.Hour, Log: log.New(&logged, "", 0)})
+	ctx, cancel := context.WithCancel(context.Background())
+	runDone := make(chan struct{})
+	go func() { m.Run(ctx); close(runDone) }()
+	testwait.For(t, "the first sweep", func() bool { _, ok := m.Report(); return ok })
+	asked := make(chan struct{})
+	go func() { m.Request(wire.Request{Request: action.StartDaemon}); close(asked) }()
+	testwait.For(t, "launchctl kickstart to start", func() bool { _, err := os.Stat(started); return err == nil })
+	cancel()
+	<-runDone
+	select {
+	case <-asked:
+	case <-time.After(testwait.Bound):
+		t.Fatal("the window's request outlived the app")
+	}
+	if n := f.notifications(); len(n) != 0 || len(m.notes) != 0 {
+		t.Errorf("quitting was announced: %q, %d queued", n, len(m.notes))
+	}
+	if s := logged.String(); strings.Contains(s, "asked for") {
+		t.Errorf("quitting was logged as a failure: %q", s)
+	}
+}
+
+// syncLog is a log's writer that tests may read while it is written.
+type syncLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncLog) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncLog) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

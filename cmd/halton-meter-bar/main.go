@@ -20,6 +20,7 @@ import (
 	"syscall"
 
 	"github.com/haltonlabs/halton-meter-bar/app/cli"
+	"github.com/haltonlabs/halton-meter-bar/status"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -30,22 +31,9 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	o, code, done := cli.Parse(args, version, stderr)
-	if done {
-		return code
-	}
-	if o.Headless() {
-		cfg, err := o.Config(version)
-		if err != nil {
-			fmt.Fprintf(stderr, "halton-meter-bar: %v\n", err)
-			return cli.ExitUsage
-		}
-		return cli.Headless(o, cfg, stdout, stderr)
-	}
-	if o.Quit {
-		return cli.Quit(stdout, stderr)
-	}
-	return execTray(args, stderr)
+	return cli.Main(args, version, stdout, stderr, func(cli.Options, status.Config) int {
+		return execTray(args, stderr)
+	})
 }
 
 // execTray becomes halton-meter-tray, found beside this binary (in the

@@ -31,19 +31,9 @@ import (
 var version = "dev"
 
 func main() {
-	o, code, done := cli.Parse(os.Args[1:], version, os.Stderr)
-	if done {
-		os.Exit(code)
-	}
-	cfg, err := o.Config(version)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "halton-meter-bar: %v\n", err)
-		os.Exit(cli.ExitUsage)
-	}
-	if o.Headless() {
-		os.Exit(cli.Headless(o, cfg, os.Stdout, os.Stderr))
-	}
-	os.Exit(runTray(cfg, o, os.Stderr))
+	os.Exit(cli.Main(os.Args[1:], version, os.Stdout, os.Stderr, func(o cli.Options, cfg status.Config) int {
+		return runTray(cfg, o, os.Stderr)
+	}))
 }
 
 // runTray runs the menu-bar app: one instance at a time. Launched again,
@@ -93,6 +83,7 @@ func runTray(cfg status.Config, o cli.Options, stderr io.Writer) int {
 	// (known once the monitor has read them, before its first report).
 	exporter := &fleet.Exporter{Dir: dir, Log: logger}
 	sweeper := &status.Sweeper{Cfg: cfg}
+	defer sweeper.Wait() // no tool a sweep started outlives the app
 	policy := monitor.DefaultPolicy
 	policy.Grace, policy.Settle = o.Tray.Grace, o.Tray.Settle
 	m := monitor.New(monitor.Options{
@@ -136,7 +127,8 @@ func runTray(cfg status.Config, o cli.Options, stderr io.Writer) int {
 }
 
 // reportStats logs the tray's own figures on SIGUSR1: what a soak test
-// (make soak) reads to see that nothing grows.
+// (make soak) reads to see that nothing grows, and how many sweeps were
+// made, which the end-to-end tests wait on rather than on time.
 func reportStats(m *monitor.Monitor, logger *log.Logger) {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGUSR1)
@@ -144,8 +136,8 @@ func reportStats(m *monitor.Monitor, logger *log.Logger) {
 		for range sig {
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
-			logger.Printf("stats: goroutines %d, heap %d KB, notifications not delivered %d",
-				runtime.NumGoroutine(), ms.HeapAlloc>>10, m.Dropped())
+			logger.Printf("stats: goroutines %d, heap %d KB, notifications not delivered %d, sweeps %d",
+				runtime.NumGoroutine(), ms.HeapAlloc>>10, m.Dropped(), m.Sweeps())
 		}
 	}()
 }

@@ -89,18 +89,21 @@ func Duration(d time.Duration) string {
 
 // Count writes n with thousands separators: 1,234,567.
 func Count(n int) string {
-	s := strconv.Itoa(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
+	if n < 0 {
+		return "-" + CountUint(uint64(^n)+1) // exact for the smallest int
+	}
+	return CountUint(uint64(n))
+}
+
+// CountUint is Count for a uint64.
+func CountUint(n uint64) string {
+	s := strconv.FormatUint(n, 10)
 	var b strings.Builder
 	for i, c := range s {
 		if i > 0 && (len(s)-i)%3 == 0 {
 			b.WriteByte(',')
 		}
 		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
 	}
 	return b.String()
 }

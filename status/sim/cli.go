@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -288,31 +289,25 @@ func worldOp(dir, op string, args []string) error {
 // worldEntries are what up creates in DIR, and all it may remove.
 var worldEntries = []string{"world.json", "bin", "home", "venv", "prefs", "run"}
 
-// Up builds a world in dir and starts it. It refuses a folder that holds
-// anything but a world, and a world that is already up; should anything
-// fail, it stops what it started and removes what it wrote.
+// worldMarker is the file up writes first in a world's folder, holding
+// the world's id (State.WorldID): only a folder whose marker and
+// world.json agree is a world up may clear.
+const worldMarker = ".halton-meter-sim-world"
+
+// Up builds a world in dir and starts it. It takes a new or empty folder,
+// or one holding a world it made (down, or left by a crash); it refuses
+// anything else, a world that is already up too, and touches nothing in
+// what it refuses. Should anything fail, it stops what it started and
+// removes what it wrote.
 func Up(dir, mode string, ports Ports, owner int) (err error) {
 	switch mode {
 	case status.ModeEnvOnly, status.ModeApps, status.ModeFull:
 	default:
 		return fmt.Errorf("unknown mode %q (env-only, apps or full)", mode)
 	}
-	created := false
-	if old, lerr := LoadState(dir); lerr == nil {
-		if ours(old.Supervisor.PID, old.Supervisor.Stamp) {
-			return fmt.Errorf("the world in %s is already up (supervisor PID %d); run down first", dir, old.Supervisor.PID)
-		}
-	} else if entries, rerr := os.ReadDir(dir); rerr == nil {
-		if len(entries) > 0 {
-			return fmt.Errorf("%s is not empty and not a halton-meter-sim world", dir)
-		}
-	} else if errors.Is(rerr, os.ErrNotExist) {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return fmt.Errorf("create %s: %w", dir, err)
-		}
-		created = true
-	} else {
-		return fmt.Errorf("read %s: %w", dir, rerr)
+	id, created, err := claimFolder(dir)
+	if err != nil {
+		return err
 	}
 	removeWorld(dir)
 
@@ -328,6 +323,7 @@ func Up(dir, mode string, ports Ports, owner int) (err error) {
 		}
 		removeWorld(dir)
 		if created {
+			os.Remove(filepath.Join(dir, worldMarker))
 			os.Remove(dir)
 		}
 	}()
@@ -356,7 +352,7 @@ func Up(dir, mode string, ports Ports, owner int) (err error) {
 		return fmt.Errorf("find the sim binary: %w", err)
 	}
 	s := &State{Mode: mode, Ports: ports, HaltonVersion: HaltonVersion, UID: os.Getuid(), Token: newToken(),
-		Jobs: make(map[string]*Job), Services: defaultServices()}
+		Jobs: make(map[string]*Job), Services: defaultServices(), WorldID: id}
 	if mode == status.ModeFull {
 		for i := range s.Services {
 			if s.Services[i].Enabled {
@@ -398,6 +394,65 @@ func Up(dir, mode string, ports Ports, owner int) (err error) {
 			return nil
 		}
 	}
+}
+
+// claimFolder makes dir a world's folder and returns the world's id: a
+// new or empty folder gets a marker with a fresh id; a folder holding a
+// world up made (its marker and its world.json agree, and nothing else is
+// there) keeps its id. Anything else is refused, untouched.
+func claimFolder(dir string) (id string, created bool, err error) {
+	entries, err := os.ReadDir(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return "", false, fmt.Errorf("create %s: %w", dir, err)
+		}
+		created = true
+	case err != nil:
+		return "", false, fmt.Errorf("read %s: %w", dir, err)
+	}
+	if len(entries) == 0 {
+		id, err = markFolder(dir)
+		return id, created, err
+	}
+	for _, e := range entries {
+		if e.Name() != worldMarker && !slices.Contains(worldEntries, e.Name()) {
+			return "", false, fmt.Errorf("%s holds %s, which no halton-meter-sim world has: refusing to touch it", dir, e.Name())
+		}
+	}
+	old, err := loadMarked(dir)
+	switch {
+	case err != nil:
+		return "", false, err
+	case ours(old.Supervisor.PID, old.Supervisor.Stamp):
+		return "", false, fmt.Errorf("the world in %s is already up (supervisor PID %d); run down first", dir, old.Supervisor.PID)
+	}
+	return old.WorldID, false, nil
+}
+
+// markFolder writes a new world's marker into the empty folder dir.
+func markFolder(dir string) (id string, err error) {
+	id = newToken()
+	if err := os.WriteFile(filepath.Join(dir, worldMarker), []byte(id+"\n"), 0o644); err != nil {
+		return "", fmt.Errorf("mark %s as a world: %w", dir, err)
+	}
+	return id, nil
+}
+
+// loadMarked reads the state of a world this tool made: one whose marker
+// names the id its world.json holds. A world.json anyone could have
+// written names processes to signal and folders to clear: without the
+// marker it is not believed.
+func loadMarked(dir string) (*State, error) {
+	marker, merr := status.ReadBounded(filepath.Join(dir, worldMarker), 128)
+	s, err := LoadState(dir)
+	switch {
+	case err != nil:
+		return nil, err
+	case merr != nil || s.WorldID == "" || strings.TrimSpace(string(marker)) != s.WorldID:
+		return nil, fmt.Errorf("%s is not a world halton-meter-sim made (no marker, or one its world.json does not name): refusing to touch it", dir)
+	}
+	return s, nil
 }
 
 // removeWorld deletes what up creates, and nothing else.
@@ -451,7 +506,7 @@ func waitGone(pid int, timeout time.Duration) bool {
 // Down stops a world: every job, the thief and the supervisor. It checks
 // that no process of the world is left and that its ports are free.
 func Down(dir string) error {
-	s, err := LoadState(dir)
+	s, err := loadMarked(dir)
 	if err != nil {
 		return err
 	}

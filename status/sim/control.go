@@ -1,18 +1,17 @@
 package sim
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"net"
 	"time"
 )
 
-// Request is one line sent to the supervisor's control port.
+// Request is what is sent to the supervisor's control port, on the line
+// after the world's token.
 type Request struct {
-	Token string   `json:"token"`
-	Op    string   `json:"op"`
-	Args  []string `json:"args,omitempty"`
+	Op   string   `json:"op"`
+	Args []string `json:"args,omitempty"`
 }
 
 // Response is the supervisor's answer. For the fake tools' operations it
@@ -35,6 +34,9 @@ const (
 	opProxyOn      = "proxy-on"
 )
 
+// maxResponse bounds the supervisor's answer: what a fake tool prints.
+const maxResponse = 8 << 20
+
 // call sends one request to the world's supervisor and waits for its answer.
 func call(dir string, op string, args []string, timeout time.Duration) (Response, error) {
 	s, err := LoadState(dir)
@@ -50,10 +52,15 @@ func call(dir string, op string, args []string, timeout time.Duration) (Response
 	}
 	defer conn.Close()
 	conn.SetDeadline(time.Now().Add(timeout))
-	if err := json.NewEncoder(conn).Encode(Request{Token: s.Token, Op: op, Args: args}); err != nil {
+	// The token on a line of its own first: the supervisor reads nothing
+	// more from whoever does not know it.
+	if _, err := fmt.Fprintf(conn, "%s\n", s.Token); err != nil {
 		return Response{}, fmt.Errorf("send %s: %w", op, err)
 	}
-	line, err := bufio.NewReader(conn).ReadBytes('\n')
+	if err := json.NewEncoder(conn).Encode(Request{Op: op, Args: args}); err != nil {
+		return Response{}, fmt.Errorf("send %s: %w", op, err)
+	}
+	line, err := boundedLine(conn, maxResponse)
 	if err != nil {
 		return Response{}, fmt.Errorf("read the answer to %s: %w", op, err)
 	}

@@ -366,15 +366,22 @@ func readRecords(dir string) []record {
 	}
 }
 
-// daemonStatus is /v1/daemon/status from the records.
+// daemonStatus is /v1/daemon/status from the records: the last request is
+// the latest one, whatever order back-dated calls were metered in.
 func daemonStatus(records []record, now time.Time) map[string]any {
-	var last *string
+	var latest time.Time
 	hour := 0
 	for _, r := range records {
 		if now.Sub(r.At) < time.Hour {
 			hour++
 		}
-		at := r.At.Format(time.RFC3339)
+		if r.At.After(latest) {
+			latest = r.At
+		}
+	}
+	var last *string
+	if !latest.IsZero() {
+		at := latest.Format(time.RFC3339)
 		last = &at
 	}
 	return map[string]any{"last_seen_at": last, "request_count_last_hour": hour}

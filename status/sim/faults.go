@@ -23,6 +23,8 @@ const (
 	FaultPortSteal         = "port-steal"
 	FaultHealthHang        = "health-hang"
 	FaultHealth500         = "health-500"
+	FaultStats500          = "stats-500"
+	FaultStatsHostile      = "stats-hostile"
 	FaultSentinelFlip      = "sentinel-flip"
 	FaultModeMismatch      = "mode-mismatch"
 	FaultProxyOn           = "proxy-on"
@@ -51,6 +53,8 @@ var Faults = map[string]string{
 	FaultPortSteal:         "another process takes the internal port; the daemon, restarted, exits 1",
 	FaultHealthHang:        "the daemon's /health accepts and never answers",
 	FaultHealth500:         "the daemon's /health answers 500",
+	FaultStats500:          "the daemon's /v1/stats answers 500 (its database locked)",
+	FaultStatsHostile:      "the daemon's /v1/stats answers figures no day can have: a cost of -2^63, negative counts",
 	FaultSentinelFlip:      "flip the sentinel the mode depends on (apps-managed, or proxy-managed in full mode)",
 	FaultModeMismatch:      "install-mode names another mode than the sentinels and the system proxy",
 	FaultProxyOn:           "point every enabled service's proxies at the edge",

@@ -49,10 +49,15 @@ func Host(dir, home, mode string, w io.Writer) (err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create %s: %w", dir, err)
 	}
+	id, err := markFolder(dir)
+	if err != nil {
+		return err
+	}
 	defer func() {
 		if err != nil {
 			Unhost(dir, home)
 			removeWorld(dir)
+			os.Remove(filepath.Join(dir, worldMarker))
 		}
 	}()
 	ports, err := freePorts()
@@ -67,7 +72,7 @@ func Host(dir, home, mode string, w io.Writer) (err error) {
 		return fmt.Errorf("find the sim binary: %w", err)
 	}
 	s := &State{Mode: mode, Ports: ports, HaltonVersion: HaltonVersion, UID: os.Getuid(), Token: newToken(),
-		Jobs: make(map[string]*Job), Services: defaultServices()}
+		Jobs: make(map[string]*Job), Services: defaultServices(), WorldID: id}
 	p := PathsFor(dir)
 	if err := buildFiles(p, s, self); err != nil {
 		return err

@@ -93,10 +93,23 @@ func runDaemon(dir string, s *State) int {
 		fmt.Fprintf(w, `{"status":"ok","version":%q}`, s.HaltonVersion)
 	})
 	mux.HandleFunc("GET /v1/daemon/status", func(w http.ResponseWriter, r *http.Request) {
+		logEvent(os.Stderr, "daemon.status.request") // one per sweep of a monitor: the tests count them
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(daemonStatus(readRecords(dir), time.Now()))
 	})
 	mux.HandleFunc("GET /v1/stats", func(w http.ResponseWriter, r *http.Request) {
+		// Each ask is logged: the tests count them.
+		logEvent(os.Stderr, "daemon.stats.request", "query", strconv.Quote(r.URL.RawQuery))
+		cur, err := LoadState(dir)
+		if err == nil && cur.HasFault(FaultStats500) {
+			http.Error(w, `{"detail":"database is locked"}`, http.StatusInternalServerError)
+			return
+		}
+		if err == nil && cur.HasFault(FaultStatsHostile) {
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, hostileStats)
+			return
+		}
 		since := r.URL.Query().Get("since")
 		if since == "" {
 			since = "0000-00-00"
@@ -124,6 +137,13 @@ func runDaemon(dir string, s *State) int {
 	srv.Shutdown(ctx)
 	return 0
 }
+
+// hostileStats is a /v1/stats answer no day can have: what stats-hostile
+// serves, for the tests that every output survives it.
+const hostileStats = `{"summary":{"total_requests":-1,"total_input_tokens":-5,"total_output_tokens":9223372036854775807,` +
+	`"total_cost_usd_minor_units":-9223372036854775808},` +
+	`"by_day":[{"date":"2026-01-01","requests":-1,"cost_usd_minor_units":9223372036854775807}],` +
+	`"by_model":[{"provider":"\u001b[31mevil","model":"m\u0007","requests":-3,"cost_usd_minor_units":-9223372036854775808}]}`
 
 // Watchdog timing, as the vendor documents it.
 const (

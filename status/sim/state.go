@@ -144,6 +144,8 @@ type State struct {
 	ThiefStamp    string          `json:"thief_stamp,omitempty"`
 	LLMPID        int             `json:"llm_pid,omitempty"`
 	LLMStamp      string          `json:"llm_stamp,omitempty"`
+	// WorldID is the id up wrote in the folder's marker.
+	WorldID string `json:"world_id,omitempty"`
 }
 
 // HasFault reports whether fault name is active.
@@ -160,9 +162,12 @@ func (s *State) Job(label string) Job {
 // errNotWorld marks a folder without a world.json.
 var errNotWorld = errors.New("not a halton-meter-sim world")
 
+// maxState bounds world.json: a few jobs and services.
+const maxState = 1 << 20
+
 // LoadState reads a world's state.
 func LoadState(dir string) (*State, error) {
-	b, err := os.ReadFile(PathsFor(dir).State)
+	b, err := status.ReadBounded(PathsFor(dir).State, maxState)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%s is %w (no world.json)", dir, errNotWorld)
 	}

@@ -2,9 +2,12 @@ package sim
 
 import (
 	"bufio"
+	"bytes"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"os"
@@ -317,17 +320,33 @@ func (sv *supervisor) serve(ln net.Listener) {
 	}
 }
 
+// maxRequest bounds a control request once its sender is known: an
+// operation and a few arguments.
+const maxRequest = 64 << 10
+
+// handle answers one control connection: the world's token on a line of
+// its own, then the request. Nothing but the token's length is read from
+// a sender who does not know it, and the request is bounded too, so no
+// local user can grow the supervisor by sending it a line without end.
 func (sv *supervisor) handle(conn net.Conn) {
 	defer conn.Close()
 	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	line, err := bufio.NewReader(conn).ReadBytes('\n')
+	refuse := func() { json.NewEncoder(conn).Encode(Response{Error: "refused", Exit: 1}) }
+	token := []byte(sv.s.Token)
+	got, err := boundedLine(conn, len(token)+1)
+	if err != nil || subtle.ConstantTimeCompare(got, token) != 1 {
+		refuse()
+		return
+	}
+	line, err := boundedLine(conn, maxRequest)
 	if err != nil {
+		refuse()
 		return
 	}
 	conn.SetReadDeadline(time.Time{})
 	var req Request
-	if err := json.Unmarshal(line, &req); err != nil || req.Token != sv.s.Token {
-		json.NewEncoder(conn).Encode(Response{Error: "refused", Exit: 1})
+	if err := json.Unmarshal(line, &req); err != nil {
+		refuse()
 		return
 	}
 	resp := sv.do(req)
@@ -335,6 +354,17 @@ func (sv *supervisor) handle(conn net.Conn) {
 	if req.Op == opDown {
 		sv.teardown()
 	}
+}
+
+// boundedLine reads one line of at most limit bytes (its newline
+// included) and returns it without the newline; a longer one is an error,
+// and nothing past limit is read.
+func boundedLine(r io.Reader, limit int) ([]byte, error) {
+	line, err := bufio.NewReaderSize(io.LimitReader(r, int64(limit)), 16).ReadBytes('\n')
+	if err != nil {
+		return nil, fmt.Errorf("no line within %d bytes: %w", limit, err)
+	}
+	return bytes.TrimSuffix(line, []byte("\n")), nil
 }
 
 func (sv *supervisor) do(req Request) Response {

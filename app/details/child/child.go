@@ -218,10 +218,12 @@ func (p *proc) take() []wire.Message {
 }
 
 // write sends the outbox to the window until stop; what was posted before
-// stop still goes out, then stdin closes, which closes the window.
+// stop still goes out, then stdin closes, which closes the window. A
+// message that cannot be encoded is skipped (said once), never the end of
+// the window: only a window that stopped reading ends the writing.
 func (p *proc) write(stdin io.WriteCloser, logf func(string, ...any)) {
 	defer stdin.Close()
-	enc := json.NewEncoder(stdin)
+	unencoded := ""
 	for {
 		quit := false
 		select {
@@ -230,7 +232,15 @@ func (p *proc) write(stdin io.WriteCloser, logf func(string, ...any)) {
 		case <-p.ready:
 		}
 		for _, msg := range p.take() {
-			if err := enc.Encode(msg); err != nil {
+			line, err := json.Marshal(msg)
+			if err != nil {
+				if err.Error() != unencoded {
+					unencoded = err.Error()
+					logf("details window: skipping a %s that cannot be encoded: %v", msg.Type, err)
+				}
+				continue
+			}
+			if _, err := stdin.Write(append(line, '\n')); err != nil {
 				logf("details window: %v", err)
 				return
 			}

@@ -48,15 +48,17 @@ type Clock struct {
 // Spend is the window's "Today" section: is the traffic metered, what it
 // cost today, on which models, the last seven days, and the budget.
 type Spend struct {
-	Shown    bool         // a report of an install
-	State    string       // "Live · last request 40 s ago", "Not metering: the daemon is not running"
-	Level    status.Level // the metering row's: colours State
-	Known    bool         // today's figures are there
-	AsOf     string       // "as of 10:42" when they are not this sweep's
-	Requests string       // "312"; "—" when not known
-	Input    string       // "1,204,310"; "—" when not known
-	Output   string       // "98,211"; "—" when not known
-	Cost     string       // "$4.21"; "—" when not known
+	Shown bool         // a report of an install
+	State string       // "Live · last request 40 s ago", "Not metering: the daemon is not running"
+	Level status.Level // the metering row's: colours State
+	Known bool         // today's figures are there
+	// Note is "as of 10:42" when the figures are not this sweep's, or why
+	// they are missing ("Today's figures unknown: /v1/stats answered 500").
+	Note     string
+	Requests string // "312"; "—" when not known
+	Input    string // "1,204,310"; "—" when not known
+	Output   string // "98,211"; "—" when not known
+	Cost     string // "$4.21"; "—" when not known
 	Models   []ModelLine
 	// ModelsNote stands for Models when there are none: "none yet", or
 	// "not known" for figures the daemon gave without them.
@@ -127,6 +129,10 @@ type Button struct {
 	Enabled bool
 	Visible bool
 }
+
+// maxModelName clips a model's or a provider's name from the daemon: the
+// column is a few words wide.
+const maxModelName = 40
 
 // defaultPoll is assumed when a message does not say how often the tray polls.
 const defaultPoll = 15 * time.Second
@@ -269,21 +275,24 @@ func spend(r *status.Report, budget status.USD, last *wire.Spend, now time.Time)
 	}
 	if t == nil {
 		s.Requests, s.Input, s.Output, s.Cost = "—", "—", "—", "—"
+		if m.TodayProblem != "" {
+			s.Note = "Today's figures unknown: " + text.Safe(m.TodayProblem)
+		}
 		return s
 	}
 	s.Known = true
 	s.Requests, s.Input, s.Output, s.Cost = text.Count(t.Requests), text.Count(t.InputTokens), text.Count(t.OutputTokens), t.CostUSD.String()
 	if at != nil {
-		s.AsOf = "as of " + at.Local().Format("15:04")
+		s.Note = "as of " + at.Local().Format("15:04")
 	}
 	s.ModelsNote = "none yet"
 	if t.Requests > 0 {
 		s.ModelsNote = "not known"
 	}
 	for _, mc := range m.TopModels {
-		name := text.Safe(mc.Model)
+		name := text.Safe(text.Clip(mc.Model, maxModelName))
 		if mc.Provider != "" {
-			name += " (" + text.Safe(mc.Provider) + ")"
+			name += " (" + text.Safe(text.Clip(mc.Provider, maxModelName)) + ")"
 		}
 		s.Models = append(s.Models, ModelLine{Name: name, Requests: text.Count(mc.Requests), Cost: mc.CostUSD.String()})
 	}
@@ -306,7 +315,9 @@ func spend(r *status.Report, budget status.USD, last *wire.Spend, now time.Time)
 	if budget > 0 {
 		s.BudgetAt = float64(budget) / float64(max(top, 1))
 		s.Over = t.CostUSD >= budget
-		s.BudgetText = fmt.Sprintf("%d %% of the %s daily budget", int(100*t.CostUSD/budget), budget)
+		if pct, ok := status.Percent(t.CostUSD, budget); ok {
+			s.BudgetText = text.CountUint(pct) + " % of the " + budget.String() + " daily budget"
+		}
 	}
 	return s
 }

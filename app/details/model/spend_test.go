@@ -1,6 +1,7 @@
 package model
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -47,7 +48,7 @@ func TestSpend(t *testing.T) {
 			if s.State != "Live: LLM traffic is being metered · last request 1 min ago" || !s.Known || s.Level != status.LevelOK {
 				t.Errorf("state %q known %v level %q", s.State, s.Known, s.Level)
 			}
-			if s.Requests != "1,312" || s.Input != "1,204,310" || s.Output != "98,211" || s.Cost != "$4.21" || s.AsOf != "" {
+			if s.Requests != "1,312" || s.Input != "1,204,310" || s.Output != "98,211" || s.Cost != "$4.21" || s.Note != "" {
 				t.Errorf("figures %+v", s)
 			}
 			if len(s.Models) != 1 || s.Models[0] != (ModelLine{Name: "claude-sonnet-4 (anthropic)", Requests: "1,000", Cost: "$3.00"}) {
@@ -77,7 +78,7 @@ func TestSpend(t *testing.T) {
 		{"idle, figures of an earlier sweep", meteredReport("idle", status.LevelOK, status.Metering{
 			State: status.MeteringIdle, Today: today, StatsAt: &statsAt,
 		}), 0, nil, func(t *testing.T, s Spend) {
-			if s.State != "Idle: nothing metered lately" || s.AsOf != "as of 14:27" || s.Budget != "" || s.BudgetText != "" || s.BudgetAt != 0 {
+			if s.State != "Idle: nothing metered lately" || s.Note != "as of 14:27" || s.Budget != "" || s.BudgetText != "" || s.BudgetAt != 0 {
 				t.Errorf("%+v", s)
 			}
 		}},
@@ -110,7 +111,7 @@ func TestSpend(t *testing.T) {
 		}},
 		{"not metering: the last figures, as of when", meteredReport("not-metering", status.LevelWarn, status.Metering{State: status.MeteringNot}), 0,
 			&wire.Spend{Today: status.Today{Requests: 40, CostUSD: 123400}, At: now.Add(-20 * time.Minute)}, func(t *testing.T, s Spend) {
-				if !s.Known || s.Cost != "$1.23" || s.Requests != "40" || s.AsOf != "as of 14:10" || len(s.Days) != 0 || s.ModelsNote != "not known" {
+				if !s.Known || s.Cost != "$1.23" || s.Requests != "40" || s.Note != "as of 14:10" || len(s.Days) != 0 || s.ModelsNote != "not known" {
 					t.Errorf("%+v", s)
 				}
 			}},
@@ -120,6 +121,28 @@ func TestSpend(t *testing.T) {
 					t.Errorf("%+v", s)
 				}
 			}},
+		{"today's figures missing say why", meteredReport("live", status.LevelOK, status.Metering{
+			State: status.MeteringLive, LastRequestAt: &last, TodayProblem: "/v1/stats answered 500",
+		}), 500000, nil, func(t *testing.T, s Spend) {
+			if s.Known || s.Cost != "—" || s.Note != "Today's figures unknown: /v1/stats answered 500" || s.BudgetText != "" {
+				t.Errorf("%+v", s)
+			}
+		}},
+		{"a budget far below today: exact, never wrapped", meteredReport("live", status.LevelOK, status.Metering{
+			State: status.MeteringLive, Today: &status.Today{Requests: 1, CostUSD: status.MaxDayCost},
+		}), 1, nil, func(t *testing.T, s Spend) {
+			if !s.Over || s.BudgetText != "10,000,000,000,000 % of the $0.0000 daily budget" {
+				t.Errorf("over %v %q", s.Over, s.BudgetText)
+			}
+		}},
+		{"a long model name is clipped", meteredReport("live", status.LevelOK, status.Metering{
+			State: status.MeteringLive, Today: today,
+			TopModels: []status.ModelCost{{Provider: "p", Model: strings.Repeat("m", 500), Requests: 1, CostUSD: 1}},
+		}), 0, nil, func(t *testing.T, s Spend) {
+			if n := len([]rune(s.Models[0].Name)); n > 2*maxModelName {
+				t.Errorf("a name of %d runes: %q", n, s.Models[0].Name)
+			}
+		}},
 		{"not installed: no section", &status.Report{Overall: status.OverallNotInstalled}, 0, nil, func(t *testing.T, s Spend) {
 			if s.Shown {
 				t.Error("shown without an install")
