@@ -18,7 +18,7 @@ BENCH_IDLE ?= 10m
 
 ACTIONLINT ?= v1.7.12
 
-.PHONY: all build deps run demo screenshots app notarize dmg zip cask split-check lint test check vet fmt-check darwin-check unit race golden schema fuzz bench soak clean
+.PHONY: all build deps run demo screenshots app notarize dmg zip cask split-check lint test check vet fmt-check darwin-check unit race fonts golden schema fuzz bench soak clean
 
 all: build
 
@@ -40,7 +40,7 @@ demo: build
 	@./scripts/demo.sh $(ARGS)
 
 ## test: everything CI runs.
-test: deps check unit race
+test: deps check unit race fonts
 
 check: fmt-check vet darwin-check split-check lint
 
@@ -85,6 +85,15 @@ unit:
 
 race:
 	$(GO) test -count=1 -race $(PURE_PKGS)
+
+## fonts: the details window's rendering, once more with every system font
+## hidden (Linux: an empty tmpfs over each font folder, in a mount namespace
+## of its own): it must draw with its own font alone, as on any Mac.
+fonts:
+	@if [ "$$(uname -s)" = Linux ]; then \
+		./scripts/without-system-fonts.sh $(GO) test -count=1 ./app/details/ -run '^(TestRendering|TestWindowDrawsWithItsOwnFont)$$' && \
+		echo "fonts: the window renders the same with no system font"; \
+	else echo "fonts: system fonts are hidden on Linux only; the unit run checked the rendering"; fi
 
 ## schema: rewrite docs/status.schema.json from the Go types (status.Report)
 ## after an intended change, and show what changed. Within v1 the tests

@@ -331,14 +331,17 @@ func TestHostForRealLaunchd(t *testing.T) {
 	}
 }
 
-// TestMacE2EElsewhere: scripts/mac-e2e.sh, which the macos workflow runs
-// against the real launchd, says it is for macOS and succeeds elsewhere.
+// TestMacE2EElsewhere: the macos workflow's scripts (mac-e2e.sh against
+// the real launchd, mac-bundle.sh, mac-collect.sh) say they are for macOS
+// and succeed elsewhere.
 func TestMacE2EElsewhere(t *testing.T) {
 	if runtime.GOOS == "darwin" {
-		t.Skip("on a Mac the macos workflow runs it for real")
+		t.Skip("on a Mac the macos workflow runs them for real")
 	}
-	out, err := exec.Command("../scripts/mac-e2e.sh").CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "macOS only") {
-		t.Errorf("mac-e2e.sh: %v %q", err, out)
+	for _, script := range []string{"mac-e2e.sh", "mac-bundle.sh", "mac-collect.sh"} {
+		out, err := exec.Command("../scripts/"+script, "app", t.TempDir()).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "macOS only") {
+			t.Errorf("%s: %v %q", script, err, out)
+		}
 	}
 }

@@ -106,6 +106,16 @@ func TestAssemble(t *testing.T) {
 		}
 	}
 
+	// Run Doctor opens a .command file in Terminal (app/desktop): no Apple
+	// Event, so no usage description, and no automation entitlement when
+	// signed with the hardened runtime (release.sh signs with none).
+	if _, ok := info["NSAppleEventsUsageDescription"]; ok {
+		t.Error("Info.plist declares Apple Events, which nothing sends")
+	}
+	if script, err := os.ReadFile("release.sh"); err != nil || strings.Contains(string(script), "--entitlements") {
+		t.Errorf("release.sh signs with entitlements (%v)", err)
+	}
+
 	f, err := os.Open(filepath.Join(app, "Contents", "Resources", "AppIcon.icns"))
 	if err != nil {
 		t.Fatal(err)

@@ -109,7 +109,16 @@ dmg)
 	trap 'rm -rf "$stage"' EXIT
 	ditto "$APP" "$stage/Halton Meter Bar.app"
 	ln -s /Applications "$stage/Applications"
-	hdiutil create -volname "Halton Meter Bar" -srcfolder "$stage" -ov -format UDZO "$out"
+	# hdiutil create fails now and then on hosted runners with "Resource
+	# busy" (something still holds the staged folder): tried again.
+	for attempt in 1 2 3 4 5; do
+		if hdiutil create -volname "Halton Meter Bar" -srcfolder "$stage" -ov -format UDZO "$out"; then
+			break
+		fi
+		[ "$attempt" -lt 5 ] || { echo "dmg: hdiutil create failed $attempt times" >&2; exit 1; }
+		echo "dmg: hdiutil create failed (attempt $attempt); trying again in $((attempt * 5)) s" >&2
+		sleep $((attempt * 5))
+	done
 	if [ -n "${SIGN_IDENTITY:-}" ]; then
 		codesign --force --timestamp --sign "$SIGN_IDENTITY" "$out"
 	fi

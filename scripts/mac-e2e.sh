@@ -9,13 +9,26 @@
 #
 # It refuses to run where Halton Meter is installed. Run it on a Mac after
 # `make build` (the macos workflow does); on Linux it says so and exits 0.
-# MAC_REPORT names a Markdown file it appends its figures to.
-set -euo pipefail
+# MAC_REPORT names a Markdown file it appends its figures to, whatever
+# happens; MAC_LOGS a folder the simulated install's logs are kept in.
+# A step that fails is counted and said, never the end of the script: the
+# report is written and everything is removed on the way out.
+set -uo pipefail
 if [ "$(uname -s)" != Darwin ]; then
 	echo "mac-e2e: macOS only (this is $(uname -s)): nothing to do"
 	exit 0
 fi
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
+
+# The LaunchAgents go into gui/<uid>, which only a process of the logged-in
+# GUI session (launchd's Aqua session) reaches: from anywhere else,
+# bootstrap fails with "5: Input/output error".
+session=$(launchctl managername 2>&1)
+echo "mac-e2e: launchctl managername: $session"
+if [ "$session" != Aqua ]; then
+	echo "mac-e2e: this runs in launchd's $session session, not the logged-in GUI session (Aqua): gui/$(id -u) cannot be reached from here; run it from Terminal, or a runner that logs in" >&2
+	exit 1
+fi
 bar=$PWD/bin/halton-meter-bar
 sim=$PWD/bin/halton-meter-sim
 report=${MAC_REPORT:-/dev/null}
@@ -37,21 +50,46 @@ done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/mac-e2e.XXXXXX")
 world=$work/world
-cleanup() {
+failures=0
+median=n/a
+finish() {
+	{
+		echo "## Real launchd (scripts/mac-e2e.sh)"
+		echo
+		echo "| | |"
+		echo "|---|---|"
+		echo "| macOS | $(sw_vers -productVersion) ($(uname -m)), launchd session $session |"
+		echo "| \`--json\` against the real launchctl, median of 11 | ${median} ms |"
+		echo "| over ssh (check 5) | ${ssh_check:-not reached} |"
+		echo "| checks failed | ${failures} |"
+		echo
+	} >>"$report"
+	# The install's logs outlive it, for whoever reads why a check failed.
+	if [ -n "${MAC_LOGS:-}" ]; then
+		mkdir -p "$MAC_LOGS"
+		cp "$HOME"/.halton-meter/*.log "$world"/run/*.log "$MAC_LOGS/" 2>/dev/null
+	fi
 	for label in "${labels[@]}"; do
-		launchctl enable "$domain/$label" 2>/dev/null || true
-		launchctl bootout "$domain/$label" 2>/dev/null || true
+		launchctl enable "$domain/$label" 2>/dev/null
+		launchctl bootout "$domain/$label" 2>/dev/null
 	done
-	"$sim" unhost --dir "$world" --home "$HOME" || true
+	"$sim" unhost --dir "$world" --home "$HOME" || echo "mac-e2e: unhost failed: look in $HOME/Library/LaunchAgents" >&2
 	rm -rf "$work"
 }
-trap cleanup EXIT
+trap finish EXIT
 
-failures=0
 pass() { echo "mac-e2e: ok: $*"; }
 fail() {
 	echo "mac-e2e: FAIL: $*" >&2
 	failures=$((failures + 1))
+}
+# lc runs launchctl, and counts its failure as a failed check.
+lc() {
+	local out
+	if ! out=$(launchctl "$@" 2>&1); then
+		fail "launchctl $*: $out"
+		return 1
+	fi
 }
 json() { "$bar" --json --timeout 5s >"$work/last.json" || true; cat "$work/last.json"; }
 row() { jq -r --arg c "$1" '.components[] | select(.component == $c) | "\(.state) \(.level) \(.detail)"' "$work/last.json"; }
@@ -66,12 +104,15 @@ until_report() {
 	return 1
 }
 
-"$sim" host --dir "$world" --home "$HOME" --mode apps
+if ! "$sim" host --dir "$world" --home "$HOME" --mode apps; then
+	fail "halton-meter-sim host"
+	exit 1
+fi
 for label in "${labels[@]}"; do
-	launchctl bootstrap "$domain" "$HOME/Library/LaunchAgents/$label.plist"
+	lc bootstrap "$domain" "$HOME/Library/LaunchAgents/$label.plist"
 done
-launchctl kickstart "$domain/com.haltonlabs.meter"
-launchctl kickstart "$domain/com.haltonlabs.meter.watchdog"
+lc kickstart "$domain/com.haltonlabs.meter"
+lc kickstart "$domain/com.haltonlabs.meter.watchdog"
 
 # 1. Healthy, from the real launchctl list and preferences.plist.
 if until_report 30 '.overall == "healthy"'; then
@@ -103,7 +144,7 @@ median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 6p)
 pass "--json takes ${median} ms (median of 11, real launchctl)"
 
 # 2. The daemon killed by launchd: degraded, the signal in the detail.
-launchctl kill SIGKILL "$domain/com.haltonlabs.meter"
+lc kill SIGKILL "$domain/com.haltonlabs.meter"
 if until_report 15 '.overall == "degraded"'; then
 	case "$(row daemon)" in
 	*"signal 9"*) pass "daemon killed: $(row daemon)" ;;
@@ -114,7 +155,7 @@ else
 fi
 
 # 3. Booted out: not loaded.
-launchctl bootout "$domain/com.haltonlabs.meter"
+lc bootout "$domain/com.haltonlabs.meter"
 if until_report 15 '[.components[] | select(.component == "daemon") | .detail | startswith("not loaded")] | any'; then
 	pass "booted out: $(row daemon)"
 else
@@ -122,13 +163,13 @@ else
 fi
 
 # 4. Disabled (Login Items, launchctl disable): said, and how to undo it.
-launchctl disable "$domain/com.haltonlabs.meter"
+lc disable "$domain/com.haltonlabs.meter"
 if until_report 15 '[.components[] | select(.component == "daemon") | .detail | contains("disabled")] | any'; then
 	pass "disabled: $(row daemon) → $(jq -r '.components[] | select(.component == "daemon") | .next_step' "$work/last.json")"
 else
 	fail "disabled, but: $(row daemon)"
 fi
-launchctl enable "$domain/com.haltonlabs.meter"
+lc enable "$domain/com.haltonlabs.meter"
 
 # 5. Over ssh: a Background session, where launchctl list sees no agents;
 # the engine asks launchctl print instead. Only where Remote Login is on.
@@ -136,23 +177,15 @@ if ssh -o BatchMode=yes -o ConnectTimeout=5 -o StrictHostKeyChecking=accept-new 
 	over=$(ssh -o BatchMode=yes localhost "'$bar' --json --timeout 5s" || true)
 	if jq -e '.launchd.source == "print" and ([.components[] | select(.component == "edge") | .state] == ["healthy"])' <<<"$over" >/dev/null; then
 		pass "over ssh: launchd asked with print; the edge healthy"
+		ssh_check=passed
 	else
 		fail "over ssh: $(jq -c '.launchd, [.components[] | {c: .component, s: .state}]' <<<"$over")"
+		ssh_check=failed
 	fi
 else
+	ssh_check="skipped: ssh localhost is closed"
 	echo "mac-e2e: skipped: ssh localhost is closed here (System Settings → General → Sharing → Remote Login)"
 fi
-
-{
-	echo "## Real launchd (scripts/mac-e2e.sh)"
-	echo
-	echo "| | |"
-	echo "|---|---|"
-	echo "| macOS | $(sw_vers -productVersion) ($(uname -m)) |"
-	echo "| \`--json\` against the real launchctl, median of 11 | ${median} ms |"
-	echo "| checks failed | ${failures} |"
-	echo
-} >>"$report"
 
 if [ "$failures" -gt 0 ]; then
 	echo "mac-e2e: $failures check(s) failed" >&2

@@ -98,7 +98,7 @@ func (t *TrayOptions) validate() error {
 // halton-meter-tray by running it: the two programs take the same flags
 // and mean the same by them.
 func Main(args []string, version string, stdout, stderr io.Writer, tray func(Options, status.Config) int) int {
-	o, code, done := Parse(args, version, stderr)
+	o, code, done := Parse(WithoutLaunchArgs(args), version, stderr)
 	if done {
 		return code
 	}
@@ -114,6 +114,20 @@ func Main(args []string, version string, stdout, stderr io.Writer, tray func(Opt
 		return Headless(o, cfg, stdout, stderr)
 	}
 	return tray(o, cfg)
+}
+
+// WithoutLaunchArgs drops what macOS's Launch Services adds to an app's
+// command line, which no user typed: the process serial number
+// ("-psn_0_1234567") it may pass an app opened from the Finder, notably
+// at its first launch after Gatekeeper approved it.
+func WithoutLaunchArgs(args []string) []string {
+	out := make([]string, 0, len(args))
+	for _, a := range args {
+		if !strings.HasPrefix(a, "-psn_") {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // Parse reads the command line. done is set when the program should exit

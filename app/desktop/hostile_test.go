@@ -5,6 +5,7 @@ import (
 	"log"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -252,5 +253,35 @@ func TestLockRefusesALink(t *testing.T) {
 	}
 	if _, err := Claim(dir, nil); err == nil {
 		t.Error("claimed through a linked lock")
+	}
+}
+
+// TestTerminalScript: the file Terminal is asked to open runs the command
+// as given (spaces and quotes kept), from a folder of the user's alone,
+// and removes itself and its folder.
+func TestTerminalScript(t *testing.T) {
+	parent := t.TempDir()
+	out := filepath.Join(parent, "ran")
+	argv := []string{"/bin/sh", "-c", `printf '%s|%s' "$0" "$1" > "$2"`, "it's doctor", "a b", out}
+	path, err := WriteTerminalScript(parent, argv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	folder := filepath.Dir(path)
+	if st, err := os.Stat(folder); err != nil || st.Mode().Perm() != 0o700 {
+		t.Fatalf("folder %v %v", st, err)
+	}
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o700 || !strings.HasSuffix(path, ".command") {
+		t.Fatalf("script %s %v %v", path, st, err)
+	}
+	// What Terminal does with a .command file: runs it.
+	if b, err := exec.Command(path).CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, b)
+	}
+	if b, _ := os.ReadFile(out); string(b) != "it's doctor|a b" {
+		t.Errorf("ran %q", b)
+	}
+	if _, err := os.Stat(folder); !os.IsNotExist(err) {
+		t.Errorf("the script's folder is left: %v", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
@@ -87,12 +88,19 @@ func openWith(target string) error {
 	return run(nil, "xdg-open", target)
 }
 
-// RunInTerminal implements Opener.
+// RunInTerminal implements Opener. On macOS it has Terminal open a small
+// .command file (`open -a Terminal FILE`), which asks for no permission:
+// telling Terminal what to run (`osascript`, `do script`) is an Apple
+// Event, which macOS lets an app send only once the user allowed it to
+// control Terminal, and which waits out its timeout where nobody can.
 func (System) RunInTerminal(argv []string) error {
 	line := shellQuote(argv)
 	if runtime.GOOS == "darwin" {
-		script := fmt.Sprintf("tell application \"Terminal\"\n  do script %s\n  activate\nend tell", AppleScriptString(line))
-		return run(nil, "/usr/bin/osascript", "-e", script)
+		path, err := WriteTerminalScript("", argv)
+		if err != nil {
+			return err
+		}
+		return run(nil, "/usr/bin/open", "-a", "Terminal", path)
 	}
 	// The terminal lives as long as the user keeps it: started, not waited
 	// for, in a process group of its own, and reaped when it ends.
@@ -107,6 +115,29 @@ func (System) RunInTerminal(argv []string) error {
 	}
 	go cmd.Wait()
 	return nil
+}
+
+// TerminalScript is the .command file Terminal runs for argv: it removes
+// itself and its folder first (it has been read by then), then runs argv.
+func TerminalScript(argv []string) []byte {
+	return []byte("#!/bin/sh\n# Halton Meter Bar: run in Terminal, then removed.\n" +
+		"rm -f \"$0\"; rmdir \"$(dirname \"$0\")\" 2>/dev/null\n" + shellQuote(argv) + "\n")
+}
+
+// WriteTerminalScript writes argv's TerminalScript into a new folder of
+// this user's alone (mode 0700) under dir ("" for the temporary folder),
+// executable by the user alone, and returns its path.
+func WriteTerminalScript(dir string, argv []string) (string, error) {
+	folder, err := os.MkdirTemp(dir, "halton-meter-bar-")
+	if err != nil {
+		return "", fmt.Errorf("write the script for Terminal: %w", err)
+	}
+	path := filepath.Join(folder, "halton-meter.command")
+	if err := os.WriteFile(path, TerminalScript(argv), 0o700); err != nil {
+		os.RemoveAll(folder)
+		return "", fmt.Errorf("write the script for Terminal: %w", err)
+	}
+	return path, nil
 }
 
 // shellQuote joins argv for a POSIX shell.

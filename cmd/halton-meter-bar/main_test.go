@@ -28,6 +28,8 @@ func TestUsage(t *testing.T) {
 		{[]string{"--help"}, 0, "Usage: halton-meter-bar"},
 		{[]string{"-h"}, 0, "Exit status"},
 		{[]string{"--version"}, 0, "halton-meter-bar dev"},
+		{[]string{"-psn_0_1234567", "--version"}, 0, "halton-meter-bar dev"}, // Launch Services' own
+		{[]string{"--version", "-psn_0_42"}, 0, "halton-meter-bar dev"},
 		{[]string{"--bogus"}, cli.ExitUsage, "flag provided but not defined"},
 		{[]string{"--json", "extra"}, cli.ExitUsage, `unexpected argument "extra"`},
 		{[]string{"--json", "--table"}, cli.ExitUsage, "exclude each other"},

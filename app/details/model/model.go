@@ -165,7 +165,7 @@ func Build(msg wire.Message, now time.Time, window time.Duration) Model {
 	}
 	safe := status.Printable(*r) // the tray sends printable text; a window never trusts it
 	r = &safe
-	m.Verdict, m.Icon, m.Headline = present.Verdict(r.Overall), present.Icon(r.Overall), r.Headline
+	m.Verdict, m.Icon, m.Headline = present.Verdict(r.Overall), present.Icon(r.Overall), Screen(r.Headline)
 	if r.Overall == status.OverallHealthy || r.Overall == status.OverallNotInstalled {
 		m.Headline = "" // the verdict says it already
 	}
@@ -174,12 +174,12 @@ func Build(msg wire.Message, now time.Time, window time.Duration) Model {
 	m.Checked, m.Stale, m.StaleText = clock.Checked, clock.Stale, clock.StaleText
 	m.Spend = spend(r, msg.Budget, msg.LastSpend, now)
 	if !m.Installed {
-		m.Missing = fmt.Sprintf("No Halton Meter install was found at %s.", r.HaltonHome)
+		m.Missing = Screen(fmt.Sprintf("No Halton Meter install was found at %s.", r.HaltonHome))
 	}
-	m.Summary = summary(r)
+	m.Summary = Screen(summary(r))
 
 	for _, c := range r.Components {
-		row := Row{Component: c.Name, State: c.State, Level: c.Level, Dot: present.Dot(c.Level), Detail: c.Detail, NextStep: c.NextStep}
+		row := Row{Component: c.Name, State: Screen(c.State), Level: c.Level, Dot: present.Dot(c.Level), Detail: Screen(c.Detail), NextStep: Screen(c.NextStep)}
 		if pts := msg.History[c.Name]; len(pts) > 0 {
 			row.Since = "since " + pts[len(pts)-1].At.Local().Format("15:04")
 		}
@@ -244,7 +244,7 @@ func SpendState(r *status.Report, now time.Time) string {
 	}
 	st := "Metering cannot be told"
 	if c, ok := r.Row(status.CompMetering); ok && c.Detail != "" {
-		st += ": " + text.Safe(c.Detail)
+		st += ": " + Screen(text.Safe(c.Detail))
 	}
 	return st
 }
@@ -276,7 +276,7 @@ func spend(r *status.Report, budget status.USD, last *wire.Spend, now time.Time)
 	if t == nil {
 		s.Requests, s.Input, s.Output, s.Cost = "—", "—", "—", "—"
 		if m.TodayProblem != "" {
-			s.Note = "Today's figures unknown: " + text.Safe(m.TodayProblem)
+			s.Note = "Today's figures unknown: " + Screen(text.Safe(m.TodayProblem))
 		}
 		return s
 	}
@@ -364,13 +364,13 @@ func segments(pts []wire.Point, start, now time.Time) []Segment {
 		if to <= from {
 			continue
 		}
-		label := fmt.Sprintf("%s from %s", text.Safe(p.State), p.At.Local().Format("15:04:05"))
+		label := fmt.Sprintf("%s from %s", Screen(text.Safe(p.State)), p.At.Local().Format("15:04:05"))
 		out = append(out, Segment{From: from, To: to, Level: p.Level, Dot: present.Dot(p.Level), Label: label})
 	}
 	return out
 }
 
-// axis ticks the window every quarter: "−60 min" … "now".
+// axis ticks the window every quarter: "–60 min" … "now".
 func axis(window time.Duration) []AxisLabel {
 	var out []AxisLabel
 	for i := 0; i <= 4; i++ {
@@ -378,7 +378,7 @@ func axis(window time.Duration) []AxisLabel {
 		left := window - time.Duration(float64(window)*at)
 		text := "now"
 		if left > 0 {
-			text = fmt.Sprintf("−%d min", int(left.Minutes()))
+			text = fmt.Sprintf("–%d min", int(left.Minutes()))
 		}
 		out = append(out, AxisLabel{At: at, Text: text})
 	}

@@ -70,7 +70,7 @@ func TestBuild(t *testing.T) {
 	if s := m.Timelines[0].Segments; len(s) != 1 || s[0].Label != "no data" {
 		t.Errorf("row with no history %+v", s)
 	}
-	if len(m.Axis) != 5 || m.Axis[0].Text != "−60 min" || m.Axis[2].Text != "−30 min" || m.Axis[4].Text != "now" {
+	if len(m.Axis) != 5 || m.Axis[0].Text != "–60 min" || m.Axis[2].Text != "–30 min" || m.Axis[4].Text != "now" {
 		t.Errorf("axis %+v", m.Axis)
 	}
 	buttons := map[action.ID]Button{}
