@@ -9,9 +9,9 @@ BIN     := bin
 
 # Packages that must build for macOS without cgo (DESIGN.md §1): all but
 # the two GUI glues (app/tray, app/details) and their commands.
-PURE_PKGS := ./status/... ./internal/... ./app/monitor/... ./app/cli/... ./app/action/... ./app/present/... ./app/fleet/... \
-	./app/desktop/... ./app/details/wire/... ./app/details/model/... ./app/details/child/... \
-	./assets/... ./cmd/halton-meter-bar/... ./cmd/halton-meter-sim/...
+PURE_PKGS := ./status/... ./internal/... ./app/scheduler/... ./app/monitor/... ./app/history/... ./app/cli/... ./app/action/... \
+	./app/present/... ./app/fleet/... ./app/desktop/... ./app/details/wire/... ./app/details/model/... ./app/details/child/... \
+	./app/details/standalone/... ./assets/... ./cmd/halton-meter-bar/... ./cmd/halton-meter-sim/...
 
 FUZZTIME ?= 20s
 BENCH_IDLE ?= 10m
@@ -46,18 +46,21 @@ check: fmt-check vet darwin-check split-check lint
 
 ## split-check: the tray never links fyne, the details window never links
 ## getlantern/systray: they cannot share a macOS process (DESIGN.md §1);
-## halton-meter-bar, which runs --json, links neither; and the details
-## window links none of our file and process watchers (app/monitor/watch;
-## halton-meter-bar does, for --watch).
+## halton-meter-bar, which runs --json and --watch, links neither, nor the
+## tray's brain (app/monitor: the policy and the menu model), the actions
+## (app/action) or the icons' drawing (assets/draw): it runs the scheduler
+## alone; the details window links none of our file and process watchers
+## (app/monitor/watch), nor the tray's brain.
 ## (fyne's own app package links fsnotify to follow its settings file.)
 split-check:
 	@for c in halton-meter-bar:'^fyne.io/' halton-meter-tray:'^fyne.io/' \
 		halton-meter-details:'^github.com/getlantern/systray' halton-meter-bar:'^github.com/getlantern/systray' \
-		halton-meter-details:'/app/monitor/watch$$'; do \
+		halton-meter-bar:'/app/monitor$$' halton-meter-bar:'/app/action$$' halton-meter-bar:'/assets/draw$$' \
+		halton-meter-details:'/app/monitor/watch$$' halton-meter-details:'/app/monitor$$'; do \
 		cmd=$${c%%:*}; pat=$${c#*:}; \
 		if $(GO) list -deps ./cmd/$$cmd | grep -q "$$pat"; then echo "cmd/$$cmd depends on $$pat"; exit 1; fi; \
 	done
-	@echo "split-check: no fyne in halton-meter-bar or halton-meter-tray; no systray in halton-meter-bar or halton-meter-details; no watcher in halton-meter-details"
+	@echo "split-check: no fyne in halton-meter-bar or halton-meter-tray; no systray in halton-meter-bar or halton-meter-details; no policy, menu model, actions or drawing in halton-meter-bar; no watcher or policy in halton-meter-details"
 
 ## lint: the CI workflows (actionlint, which also runs shellcheck on their
 ## steps) and the shell scripts (shellcheck, where it is installed).
@@ -151,6 +154,7 @@ app notarize dmg zip cask:
 ## bench: measure everything docs/performance.md reports, and write it
 ## (about 12 minutes: the tray runs idle for BENCH_IDLE, 10m by default).
 bench: build
+	@./scripts/deps.sh bench
 	HALTON_BENCH=1 BENCH_IDLE=$(BENCH_IDLE) $(GO) test ./e2e/ -run '^TestBenchReport$$' -count=1 -timeout 60m -v
 	@echo "bench: wrote docs/performance.md"
 

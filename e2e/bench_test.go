@@ -38,6 +38,7 @@ func TestBenchReport(t *testing.T) {
 	r.engine(t)
 	r.spawnsPerSweep(t)
 	r.versusByHand(t, 31)
+	r.startup(t, 31)
 	r.hungProbes(t, 5)
 	r.detection(t, 20)
 	r.idleCost(t, idle)
@@ -66,8 +67,10 @@ type benchReport struct {
 	idleFile    int // kB
 	idleSpawns  int
 	deadline    time.Duration
-	window      []windowRun // the details window at rest
-	floor       []windowRun // fyne's empty window
+	window      []windowRun  // the details window at rest
+	floor       []windowRun  // fyne's empty window
+	startups    []startupRun // this tree, beforeFleet, startupBaseline
+	startupRuns int
 	windowSpan  time.Duration
 }
 
@@ -181,8 +184,8 @@ func (r *benchReport) hungProbes(t *testing.T, runs int) {
 			rep, _ := w.check()
 			walls = append(walls, time.Since(start))
 			res.engineMax = max(res.engineMax, rep.Sweep.DurationMS)
-			c, _ := rep.Row(tc.row)
-			res.state = c.State + ": " + c.Detail
+			c, _ := rep.Row(status.ComponentName(tc.row))
+			res.state = string(c.State) + ": " + c.Detail
 		}
 		res.wallMedian = median(walls)
 		sort.Slice(walls, func(i, j int) bool { return walls[i] < walls[j] })
@@ -333,6 +336,7 @@ func (r *benchReport) markdown() string {
 		ours, floor := medianRun(r.window), medianRun(r.floor)
 		fmt.Fprintf(&b, "| details window at rest under 2 %% of one core | %.2f %% (fyne's empty window: %.2f %%) | %s |\n", ours.cpu, floor.cpu, mark(ours.cpu < 2))
 	}
+	b.WriteString(r.startupTargets())
 	b.WriteString("\n")
 
 	b.WriteString("## 1. The engine's sweep\n\n`go test ./status -bench . -benchmem -benchtime 2s`: a full sweep of a healthy apps-mode install (`BenchmarkSweep`: `launchctl` is a real process, a shell script; the listeners and `/health` are real loopback servers), the engine alone (`BenchmarkSweepInstantProbes`: `launchctl` answered from memory), and the rules alone (`BenchmarkEvaluate`).\n\n```\n")
@@ -357,6 +361,7 @@ func (r *benchReport) markdown() string {
 		r.idleFor.Round(time.Second), r.idleCPU, float64(r.idleRSS)/1024, float64(r.idleAnon)/1024, float64(r.idleFile)/1024, float64(r.idleHWM)/1024, r.idleSpawns, perMinute)
 	b.WriteString("\n" + r.windowMarkdown())
 	b.WriteString(soakMarkdown())
+	b.WriteString(r.startupMarkdown())
 	return b.String()
 }
 

@@ -262,15 +262,15 @@ func TestScenarios(t *testing.T) {
 				w.fault(f)
 			}
 			r, code := w.check()
-			if r.Overall != tt.overall || code != tt.code {
+			if string(r.Overall) != tt.overall || code != tt.code {
 				t.Errorf("overall %s exit %d, want %s exit %d (%s)", r.Overall, code, tt.overall, tt.code, r.Headline)
 			}
 			for _, c := range r.Components {
-				want, named := tt.rows[c.Name]
+				want, named := tt.rows[string(c.Name)]
 				if !named {
-					want = c.State + "/ok"
+					want = string(c.State) + "/ok"
 				}
-				if got := c.State + "/" + string(c.Level); got != want {
+				if got := string(c.State) + "/" + string(c.Level); got != want {
 					t.Errorf("%s = %s, want %s (%s)", c.Name, got, want, c.Detail)
 				}
 			}

@@ -403,17 +403,18 @@ func TestSwiftBarRecipe(t *testing.T) {
 // waitStatusFile waits for the tray's status.json and status.plist to say
 // overall (the two are written one after the other), and checks them: the
 // schema, readable by all, a summary that agrees.
-func waitStatusFile(t *testing.T, dir, overall string) {
+func waitStatusFile(t *testing.T, dir string, overall status.Overall) {
 	t.Helper()
+	verdict := string(overall)
 	path := filepath.Join(dir, "status.json")
 	var b []byte
-	testwait.For(t, "status.json and status.plist to say "+overall, func() bool {
+	testwait.For(t, "status.json and status.plist to say "+verdict, func() bool {
 		b, _ = os.ReadFile(path)
 		var r status.Report
 		p, _ := os.ReadFile(filepath.Join(dir, "status.plist"))
 		var summary map[string]string
 		_, err := plist.Unmarshal(p, &summary)
-		return json.Unmarshal(b, &r) == nil && r.Overall == overall && err == nil && summary["overall"] == overall
+		return json.Unmarshal(b, &r) == nil && string(r.Overall) == verdict && err == nil && summary["overall"] == verdict
 	})
 	if err := statusSchema(t).Validate(b); err != nil {
 		t.Errorf("status.json does not fit the schema: %v", err)
@@ -425,7 +426,7 @@ func waitStatusFile(t *testing.T, dir, overall string) {
 	}
 	p, _ := os.ReadFile(filepath.Join(dir, "status.plist"))
 	var summary map[string]string
-	if _, err := plist.Unmarshal(p, &summary); err != nil || summary["overall"] != overall || summary["schema"] != status.Schema {
+	if _, err := plist.Unmarshal(p, &summary); err != nil || summary["overall"] != verdict || summary["schema"] != status.Schema {
 		t.Errorf("status.plist: %v %v", err, summary)
 	}
 }
@@ -434,8 +435,9 @@ func waitStatusFile(t *testing.T, dir, overall string) {
 // over tables shaped as theirs, filled from the tray's real files: osquery's
 // plist (path, key, value) from status.plist, Kolide's kolide_json (path,
 // fullkey, value) from status.json, flattened as Kolide flattens.
-func checkFleetQueries(t *testing.T, dir, overall string) {
+func checkFleetQueries(t *testing.T, dir string, overall status.Overall) {
 	t.Helper()
+	verdict := string(overall)
 	if _, err := exec.LookPath("sqlite3"); err != nil {
 		t.Fatal("sqlite3 is missing: run make deps (scripts/deps.sh)")
 	}
@@ -473,8 +475,8 @@ func checkFleetQueries(t *testing.T, dir, overall string) {
 	}
 	flatten("", doc)
 	for _, q := range []struct{ file, want string }{
-		{"osquery.sql", "jdoe|overall|" + overall},
-		{"kolide.sql", appDir + "status.json|overall|" + overall},
+		{"osquery.sql", "jdoe|overall|" + verdict},
+		{"kolide.sql", appDir + "status.json|overall|" + verdict},
 	} {
 		query, err := os.ReadFile(recipe(q.file))
 		if err != nil {

@@ -481,10 +481,10 @@ func TestTrayStaleSocket(t *testing.T) {
 
 // waitTextfile waits for the halton_meter.prom the tray keeps in dir (the
 // settings' prometheus_textfile_dir) to give overall as the verdict.
-func waitTextfile(t *testing.T, dir, overall string) {
+func waitTextfile(t *testing.T, dir string, overall status.Overall) {
 	t.Helper()
-	want := `halton_meter_overall{verdict="` + overall + `"} 1`
-	testwait.For(t, "halton_meter.prom to say "+overall, func() bool {
+	want := `halton_meter_overall{verdict="` + string(overall) + `"} 1`
+	testwait.For(t, "halton_meter.prom to say "+string(overall), func() bool {
 		b, _ := os.ReadFile(filepath.Join(dir, "halton_meter.prom"))
 		return strings.Contains(string(b), want)
 	})

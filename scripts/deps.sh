@@ -33,9 +33,11 @@ packages=(
 )
 
 # `deps.sh screenshots` adds what make screenshots needs.
-if [ "${1:-}" = screenshots ]; then
-	packages+=(xdotool trayer x11-xserver-utils)
-fi
+# `deps.sh bench` adds valgrind (callgrind counts start-up's instructions).
+case "${1:-}" in
+screenshots) packages+=(xdotool trayer x11-xserver-utils) ;;
+bench) packages+=(valgrind) ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

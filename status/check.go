@@ -123,7 +123,7 @@ func (s *Sweeper) Light(ctx context.Context) (Report, bool) {
 
 // probe gathers the facts of one sweep. Its probes run concurrently and
 // are counted in probes, when given.
-func probe(ctx context.Context, cfg Config, reuse cache, probes *sync.WaitGroup) Facts {
+func probe(ctx context.Context, cfg Config, reuse cache, probes *sync.WaitGroup) (f Facts) {
 	if probes == nil {
 		probes = &sync.WaitGroup{}
 	}
@@ -135,61 +135,27 @@ func probe(ctx context.Context, cfg Config, reuse cache, probes *sync.WaitGroup)
 	if runner == nil {
 		runner = &ExecRunner{}
 	}
-	spawnedBefore := 0
-	if c, ok := runner.(spawnCounter); ok {
-		spawnedBefore = c.Spawned()
-	}
-
-	f := Facts{Home: cfg.Home, MeterHome: cfg.MeterHome, Deadline: deadline, BarVersion: cfg.BarVersion,
+	spawnedBefore := spawned(runner)
+	f = Facts{Home: cfg.Home, MeterHome: cfg.MeterHome, Deadline: deadline, BarVersion: cfg.BarVersion,
 		UID: cfg.UID, User: cfg.User, Problem: cfg.Problem}
+	defer func() {
+		f.Spawned = spawned(runner) - spawnedBefore
+		f.Duration = time.Since(start)
+	}()
 	if f.Problem != "" {
 		f.CheckedAt = cfg.now()
-		f.Duration = time.Since(start)
 		return f
 	}
 	f.Install = probeInstall(cfg)
 	f.Ports = probePorts(cfg)
 	f.CheckedAt = cfg.now()
 	if !f.Install.Installed {
-		f.Duration = time.Since(start)
 		return f
 	}
-
 	// The slow probes start first; the file reads below overlap with them.
-	tools := toolTimeout(deadline)
-	launchdCh := goProbe(probes, func() LaunchdFacts {
-		if reuse.launchd != nil {
-			return *reuse.launchd
-		}
-		return probeLaunchd(ctx, runner, cfg, tools, f.Install.Agents)
-	})
-	proxyCh := goProbe(probes, func() ProxyFacts { return probeProxy(ctx, cfg, runner, tools) })
-	connect := connectTimeout(deadline)
-	edgeCh := goProbe(probes, func() PortFacts { return probePort(ctx, f.Ports.Edge, connect) })
-	internalCh := goProbe(probes, func() PortFacts { return probePort(ctx, f.Ports.Internal, connect) })
-	apiCh := goProbe(probes, func() PortFacts { return probePort(ctx, f.Ports.API, connect) })
-	healthCh := goProbe(probes, func() HealthFacts { return probeHealth(ctx, f.Ports.API, healthTimeout(deadline)) })
-	statusCh := goProbe(probes, func() StatusFacts { return probeDaemonStatus(ctx, f.Ports.API, healthTimeout(deadline), f.CheckedAt) })
-	statsCh := goProbe(probes, func() *StatsFacts {
-		if reuse.stats != nil {
-			return reuse.stats
-		}
-		return probeStats(ctx, f.Ports.API, healthTimeout(deadline), f.CheckedAt)
-	})
-
+	running := startProbes(ctx, cfg, runner, f, reuse, probes)
 	f.Sentinels = probeSentinels(cfg)
-
-	late := func(what string) string {
-		return fmt.Sprintf("%s did not answer within the %s deadline", what, fmtDuration(deadline))
-	}
-	f.Launchd = await(ctx, launchdCh, func() LaunchdFacts { return LaunchdFacts{Problem: late("launchctl")} })
-	f.Proxy = await(ctx, proxyCh, func() ProxyFacts { return ProxyFacts{Problem: late("system proxy probe")} })
-	f.Edge = await(ctx, edgeCh, func() PortFacts { return PortFacts{Port: f.Ports.Edge, Problem: late("connect")} })
-	f.Internal = await(ctx, internalCh, func() PortFacts { return PortFacts{Port: f.Ports.Internal, Problem: late("connect")} })
-	f.API = await(ctx, apiCh, func() PortFacts { return PortFacts{Port: f.Ports.API, Problem: late("connect")} })
-	f.Health = await(ctx, healthCh, func() HealthFacts { return HealthFacts{Problem: late("/health"), TimedOut: true} })
-	f.Metering.Status = await(ctx, statusCh, func() StatusFacts { return StatusFacts{Problem: late(pathDaemonStatus)} })
-	f.Metering.Stats = await(ctx, statsCh, func() *StatsFacts { return &StatsFacts{At: f.CheckedAt, Problem: late(pathStats)} })
+	running.collect(ctx, &f)
 	f.Metering.StatsCached = reuse.stats != nil
 
 	// The version comes from the daemon's own /health; when it gives none,
@@ -199,11 +165,73 @@ func probe(ctx context.Context, cfg Config, reuse cache, probes *sync.WaitGroup)
 		distCh := goProbe(probes, func() string { return daemonVersion(cfg) })
 		f.DistVersion = await(ctx, distCh, func() string { return "" })
 	}
-	if c, ok := runner.(spawnCounter); ok {
-		f.Spawned = c.Spawned() - spawnedBefore
-	}
-	f.Duration = time.Since(start)
 	return f
+}
+
+// spawned is how many processes r has started, where it counts them.
+func spawned(r Runner) int {
+	if c, ok := r.(spawnCounter); ok {
+		return c.Spawned()
+	}
+	return 0
+}
+
+// running are the probes of a sweep under way: each answers on its channel.
+type running struct {
+	deadline            time.Duration
+	launchd             <-chan LaunchdFacts
+	proxy               <-chan ProxyFacts
+	edge, internal, api <-chan PortFacts
+	health              <-chan HealthFacts
+	status              <-chan StatusFacts
+	stats               <-chan *StatsFacts
+	ports               Ports
+}
+
+// startProbes starts the probes that wait on a process or a listener, each
+// with its own timeout within the sweep's: launchd (unless reuse has its
+// answer), the system proxy, the three ports, /health and the daemon's API.
+func startProbes(ctx context.Context, cfg Config, runner Runner, f Facts, reuse cache, probes *sync.WaitGroup) *running {
+	deadline := cfg.timeout()
+	tools, connect, api := toolTimeout(deadline), connectTimeout(deadline), healthTimeout(deadline)
+	ports := f.Ports
+	return &running{
+		deadline: deadline, ports: ports,
+		launchd: goProbe(probes, func() LaunchdFacts {
+			if reuse.launchd != nil {
+				return *reuse.launchd
+			}
+			return probeLaunchd(ctx, runner, cfg, tools, f.Install.Agents)
+		}),
+		proxy:    goProbe(probes, func() ProxyFacts { return probeProxy(ctx, cfg, runner, tools) }),
+		edge:     goProbe(probes, func() PortFacts { return probePort(ctx, ports.Edge, connect) }),
+		internal: goProbe(probes, func() PortFacts { return probePort(ctx, ports.Internal, connect) }),
+		api:      goProbe(probes, func() PortFacts { return probePort(ctx, ports.API, connect) }),
+		health:   goProbe(probes, func() HealthFacts { return probeHealth(ctx, ports.API, api) }),
+		status:   goProbe(probes, func() StatusFacts { return probeDaemonStatus(ctx, ports.API, api, f.CheckedAt) }),
+		stats: goProbe(probes, func() *StatsFacts {
+			if reuse.stats != nil {
+				return reuse.stats
+			}
+			return probeStats(ctx, ports.API, api, f.CheckedAt)
+		}),
+	}
+}
+
+// collect takes every probe's answer into f; one that has not answered by
+// the sweep's deadline is unknown, saying so.
+func (p *running) collect(ctx context.Context, f *Facts) {
+	late := func(what string) string {
+		return fmt.Sprintf("%s did not answer within the %s deadline", what, fmtDuration(p.deadline))
+	}
+	f.Launchd = await(ctx, p.launchd, func() LaunchdFacts { return LaunchdFacts{Problem: late("launchctl")} })
+	f.Proxy = await(ctx, p.proxy, func() ProxyFacts { return ProxyFacts{Problem: late("system proxy probe")} })
+	f.Edge = await(ctx, p.edge, func() PortFacts { return PortFacts{Port: p.ports.Edge, Problem: late("connect")} })
+	f.Internal = await(ctx, p.internal, func() PortFacts { return PortFacts{Port: p.ports.Internal, Problem: late("connect")} })
+	f.API = await(ctx, p.api, func() PortFacts { return PortFacts{Port: p.ports.API, Problem: late("connect")} })
+	f.Health = await(ctx, p.health, func() HealthFacts { return HealthFacts{Problem: late("/health"), TimedOut: true} })
+	f.Metering.Status = await(ctx, p.status, func() StatusFacts { return StatusFacts{Problem: late(pathDaemonStatus)} })
+	f.Metering.Stats = await(ctx, p.stats, func() *StatsFacts { return &StatsFacts{At: f.CheckedAt, Problem: late(pathStats)} })
 }
 
 // daemonVersion reads the version from the daemon plist's venv, or "".

@@ -55,7 +55,7 @@ func (w *testWorld) check() Report {
 	return Report{}
 }
 
-func row(t *testing.T, r Report, name string) Component {
+func row(t *testing.T, r Report, name ComponentName) Component {
 	t.Helper()
 	c, ok := r.Row(name)
 	if !ok {
@@ -65,7 +65,7 @@ func row(t *testing.T, r Report, name string) Component {
 }
 
 // expectRow checks a row's state, level and that its detail contains substr.
-func expectRow(t *testing.T, r Report, name, state string, level Level, substr string) {
+func expectRow(t *testing.T, r Report, name ComponentName, state State, level Level, substr string) {
 	t.Helper()
 	c := row(t, r, name)
 	if c.State != state || c.Level != level || !strings.Contains(c.Detail, substr) {
@@ -214,7 +214,7 @@ func TestCheckLaunchctlBadInput(t *testing.T) {
 	tests := []struct {
 		name    string
 		script  string
-		overall string
+		overall Overall
 		detail  string
 	}{
 		{"missing", "", OverallUnknown, "launchctl not found at"},
@@ -282,7 +282,7 @@ func TestCheckNetworksetupFallback(t *testing.T) {
 		name   string
 		prefs  func(w *testWorld)
 		script string
-		state  string
+		state  State
 		level  Level
 		detail string
 	}{
@@ -336,7 +336,7 @@ func TestCheckHealthBadInput(t *testing.T) {
 	tests := []struct {
 		name    string
 		handler http.HandlerFunc
-		state   string
+		state   State
 		level   Level
 		detail  string
 	}{
@@ -445,7 +445,7 @@ func TestCheckDeadline(t *testing.T) {
 	if len(r.Components) != len(ComponentOrder) || r.Overall != OverallUnknown {
 		t.Fatalf("overall %s, %d rows", r.Overall, len(r.Components))
 	}
-	for _, name := range []string{CompDaemon, CompFastAPI, CompSystemProxy} {
+	for _, name := range []ComponentName{CompDaemon, CompFastAPI, CompSystemProxy} {
 		if c := row(t, r, name); c.State != StateUnknown || !strings.Contains(c.Detail, "timed out") {
 			t.Errorf("%s: %s %q", name, c.State, c.Detail)
 		}

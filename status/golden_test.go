@@ -69,11 +69,11 @@ func TestGolden(t *testing.T) {
 		"unknown-apps":  unknown,
 		"not-installed": notInstalled,
 	}
-	verdicts := map[string]bool{}
+	verdicts := map[Overall]bool{}
 	for name, f := range cases {
 		r := Evaluate(f)
 		verdicts[r.Overall] = true
-		if want := strings.SplitN(name, "-", 2)[0]; want != "not" && r.Overall != want {
+		if want := strings.SplitN(name, "-", 2)[0]; want != "not" && r.Overall != Overall(want) {
 			t.Errorf("%s: overall %s", name, r.Overall)
 		}
 		var js, table, colour bytes.Buffer
@@ -86,7 +86,7 @@ func TestGolden(t *testing.T) {
 		compareGolden(t, name+".table.txt", table.Bytes())
 		compareGolden(t, name+".table.ansi", colour.Bytes())
 	}
-	for _, v := range []string{OverallHealthy, OverallDegraded, OverallDown, OverallUnknown, OverallNotInstalled} {
+	for _, v := range []Overall{OverallHealthy, OverallDegraded, OverallDown, OverallUnknown, OverallNotInstalled} {
 		if !verdicts[v] {
 			t.Errorf("no golden file for the verdict %s", v)
 		}
@@ -142,7 +142,7 @@ func TestJSONKeepsTheSeedShape(t *testing.T) {
 				t.Errorf("component %d: %q is %T", i, k, m[k])
 			}
 		}
-		if m["component"] != ComponentOrder[i] {
+		if m["component"] != string(ComponentOrder[i]) {
 			t.Errorf("component %d is %v", i, m["component"])
 		}
 	}

@@ -16,12 +16,12 @@ import (
 // Metering states: is the user's LLM traffic being metered right now?
 const (
 	// MeteringLive: the daemon saw a request in the last LiveWindow.
-	MeteringLive = "live"
+	MeteringLive State = "live"
 	// MeteringIdle: it meters, and has seen nothing lately; a user not
 	// calling an LLM is no fault.
-	MeteringIdle = "idle"
+	MeteringIdle State = "idle"
 	// MeteringNot: the daemon is down: traffic passes the edge unmetered.
-	MeteringNot = "not-metering"
+	MeteringNot State = "not-metering"
 )
 
 // LiveWindow is how recent the last request must be for "live", as the
@@ -56,7 +56,7 @@ type ModelCost struct {
 // Metering is the metering part of the JSON: is traffic metered, and what
 // has it cost today.
 type Metering struct {
-	State            string     `json:"state"`
+	State            State      `json:"state"`
 	LastRequestAt    *time.Time `json:"last_request_at"`
 	RequestsLastHour *int       `json:"requests_last_hour"`
 	Today            *Today     `json:"today"`

@@ -89,7 +89,7 @@ func TestMeteringStates(t *testing.T) {
 	tests := []struct {
 		name    string
 		api     *apiServer
-		state   string
+		state   State
 		detail  string
 		today   bool
 		warning string

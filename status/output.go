@@ -93,13 +93,13 @@ func WriteTable(w io.Writer, r Report, colour bool) error {
 		return strings.Replace(pad(word, colState), word, paint(levelColour[level], word), 1)
 	}
 	for _, c := range r.Components {
-		fmt.Fprintf(&b, "%s%s%s\n", pad(c.Name, colComponent), cell(c.State, c.Level), c.Detail)
+		fmt.Fprintf(&b, "%s%s%s\n", pad(string(c.Name), colComponent), cell(string(c.State), c.Level), c.Detail)
 		if c.NextStep != "" {
 			fmt.Fprintf(&b, "%s%s\n", strings.Repeat(" ", colComponent), paint(ansiDim, "→ "+c.NextStep))
 		}
 	}
 	b.WriteString(strings.Repeat("─", ruleWidth) + "\n")
-	fmt.Fprintf(&b, "%s%s%s\n", pad("overall", colComponent), cell(r.Overall, r.Level), r.Headline)
+	fmt.Fprintf(&b, "%s%s%s\n", pad("overall", colComponent), cell(string(r.Overall), r.Level), r.Headline)
 	for _, warning := range r.Warnings {
 		fmt.Fprintf(&b, "%s\n", paint(levelColour[LevelWarn], "warning: "+warning))
 	}

@@ -18,7 +18,7 @@ func Printable(r Report) Report {
 	r.VersionSource, r.HaltonHome, r.BarVersion = s(r.VersionSource), s(r.HaltonHome), s(r.BarVersion)
 	r.Components = slices.Clone(r.Components)
 	for i, c := range r.Components {
-		c.Name, c.State, c.Detail, c.NextStep, c.CausedBy = s(c.Name), s(c.State), s(c.Detail), s(c.NextStep), s(c.CausedBy)
+		c.Name, c.State, c.Detail, c.NextStep, c.CausedBy = safe(c.Name), safe(c.State), s(c.Detail), s(c.NextStep), safe(c.CausedBy)
 		r.Components[i] = c
 	}
 	r.Warnings = slices.Clone(r.Warnings)
@@ -44,3 +44,6 @@ func Printable(r Report) Report {
 	}
 	return r
 }
+
+// safe is text.Safe for a string of the engine's own types.
+func safe[T ~string](v T) T { return T(text.Safe(string(v))) }

@@ -6,46 +6,53 @@ import (
 	"time"
 )
 
-// Component names, in table order. They are the row names of the vendor's
-// `halton-meter status` table and part of the JSON contract.
+// ComponentName names a row: the row names of the vendor's `halton-meter
+// status` table, part of the JSON contract ("component").
+type ComponentName string
+
+// Component names, in table order.
 const (
-	CompInstallMode = "install-mode"
-	CompDaemon      = "daemon"
-	CompWatchdog    = "watchdog"
-	CompEdge        = "edge"
-	CompUserenv     = "userenv"
-	CompMitmproxy   = "mitmproxy listener"
-	CompFastAPI     = "fastapi listener"
-	CompMetering    = "metering"
-	CompSystemProxy = "system-proxy"
-	CompSentinels   = "sentinels"
+	CompInstallMode ComponentName = "install-mode"
+	CompDaemon      ComponentName = "daemon"
+	CompWatchdog    ComponentName = "watchdog"
+	CompEdge        ComponentName = "edge"
+	CompUserenv     ComponentName = "userenv"
+	CompMitmproxy   ComponentName = "mitmproxy listener"
+	CompFastAPI     ComponentName = "fastapi listener"
+	CompMetering    ComponentName = "metering"
+	CompSystemProxy ComponentName = "system-proxy"
+	CompSentinels   ComponentName = "sentinels"
 )
 
 // ComponentOrder is the table order of the rows: the vendor's nine, and
 // metering after the daemon's API, which answers for it.
-var ComponentOrder = []string{
+var ComponentOrder = []ComponentName{
 	CompInstallMode, CompDaemon, CompWatchdog, CompEdge, CompUserenv,
 	CompMitmproxy, CompFastAPI, CompMetering, CompSystemProxy, CompSentinels,
 }
 
+// State is a row's state word (and a job's, a listener's, the system
+// proxy's, the sentinels', the metering's), as the vendor's table writes it.
+type State string
+
 // State words. The first group is the vendor's; the second the positive
 // words of single rows; the mode names are states of the install-mode row.
 const (
-	StateHealthy      = "healthy"
-	StateStopped      = "stopped"
-	StateUnbound      = "unbound"
-	StateInconsistent = "inconsistent"
-	StateUnknown      = "unknown"
+	StateHealthy      State = "healthy"
+	StateStopped      State = "stopped"
+	StateUnbound      State = "unbound"
+	StateInconsistent State = "inconsistent"
+	StateUnknown      State = "unknown"
 
-	StateApplied    = "applied"
-	StateBound      = "bound"
-	StateOff        = "off"
-	StateOn         = "on"
-	StateConsistent = "consistent"
+	StateApplied    State = "applied"
+	StateBound      State = "bound"
+	StateOff        State = "off"
+	StateOn         State = "on"
+	StateConsistent State = "consistent"
 
 	// StateNotInstalled is the install-mode row's state when no install is
 	// found; every other row is then unknown.
-	StateNotInstalled = "not-installed"
+	StateNotInstalled State = "not-installed"
 )
 
 // Install modes, as written in ~/.halton-meter/install-mode.
@@ -67,24 +74,27 @@ const (
 	LevelUnknown Level = "unknown"
 )
 
+// Overall is a report's verdict.
+type Overall string
+
 // Overall verdicts.
 const (
-	OverallHealthy      = "healthy"
-	OverallDegraded     = "degraded"
-	OverallDown         = "down"
-	OverallUnknown      = "unknown"
-	OverallNotInstalled = "not-installed"
+	OverallHealthy      Overall = "healthy"
+	OverallDegraded     Overall = "degraded"
+	OverallDown         Overall = "down"
+	OverallUnknown      Overall = "unknown"
+	OverallNotInstalled Overall = "not-installed"
 )
 
 // Verdicts are every overall verdict, best first.
-var Verdicts = []string{OverallHealthy, OverallDegraded, OverallDown, OverallUnknown, OverallNotInstalled}
+var Verdicts = []Overall{OverallHealthy, OverallDegraded, OverallDown, OverallUnknown, OverallNotInstalled}
 
 // Levels are every level, in the order of Verdicts' colours.
 var Levels = []Level{LevelOK, LevelWarn, LevelCrit, LevelUnknown}
 
 // RowStates are every state a row can be in: the vendor's words, the
 // positive words of single rows, the install modes and the metering states.
-var RowStates = []string{
+var RowStates = []State{
 	StateHealthy, StateStopped, StateUnbound, StateInconsistent, StateUnknown,
 	StateApplied, StateBound, StateOff, StateOn, StateConsistent, StateNotInstalled,
 	ModeEnvOnly, ModeApps, ModeFull,
@@ -111,14 +121,14 @@ const (
 
 // Component is one row of the report.
 type Component struct {
-	Name     string `json:"component"`
-	State    string `json:"state"`
-	Level    Level  `json:"level"`
-	Detail   string `json:"detail"`
-	NextStep string `json:"next_step"`
+	Name     ComponentName `json:"component"`
+	State    State         `json:"state"`
+	Level    Level         `json:"level"`
+	Detail   string        `json:"detail"`
+	NextStep string        `json:"next_step"`
 	// CausedBy names the row whose failure explains this one (the daemon
 	// for its two listeners), so that a notifier can group them.
-	CausedBy string `json:"caused_by,omitempty"`
+	CausedBy ComponentName `json:"caused_by,omitempty"`
 }
 
 // Healthy reports whether the row is in its expected state.
@@ -126,7 +136,7 @@ func (c Component) Healthy() bool { return c.Level == LevelOK }
 
 // Job is the launchd part of the JSON: the seed's {state, pid, label}.
 type Job struct {
-	State string `json:"state"`
+	State State  `json:"state"`
 	PID   *int   `json:"pid"`
 	Label string `json:"label"`
 	// LastExit is launchd's last exit status in the table's convention:
@@ -184,7 +194,7 @@ const (
 
 // SystemProxy is the system-proxy part of the JSON.
 type SystemProxy struct {
-	State      string         `json:"state"`
+	State      State          `json:"state"`
 	Source     string         `json:"source"`
 	SourceNote string         `json:"source_note,omitempty"`
 	Services   []ProxyService `json:"services"`
@@ -192,14 +202,14 @@ type SystemProxy struct {
 
 // Sentinels is the sentinels part of the JSON.
 type Sentinels struct {
-	ProxyManaged bool   `json:"proxy_managed"`
-	AppsManaged  bool   `json:"apps_managed"`
-	State        string `json:"state"`
+	ProxyManaged bool  `json:"proxy_managed"`
+	AppsManaged  bool  `json:"apps_managed"`
+	State        State `json:"state"`
 }
 
 // Listener is one loopback listener.
 type Listener struct {
-	State   string `json:"state"`
+	State   State  `json:"state"`
 	Address string `json:"address"`
 }
 
@@ -259,7 +269,7 @@ type Report struct {
 	Sentinels   Sentinels   `json:"sentinels"`
 	Listeners   Listeners   `json:"listeners"`
 
-	Overall       string      `json:"overall"`
+	Overall       Overall     `json:"overall"`
 	Level         Level       `json:"level"`
 	Headline      string      `json:"headline"`
 	CheckedAt     time.Time   `json:"checked_at"`
@@ -275,7 +285,7 @@ type Report struct {
 }
 
 // Row returns the component with the given name, or false.
-func (r *Report) Row(name string) (Component, bool) {
+func (r *Report) Row(name ComponentName) (Component, bool) {
 	for _, c := range r.Components {
 		if c.Name == name {
 			return c, true
@@ -287,14 +297,14 @@ func (r *Report) Row(name string) (Component, bool) {
 // Fingerprint is what a reader of the report sees change: the verdict,
 // the headline, the version and every row but those named in skip. The
 // time of the sweep and its figures are not in it.
-func (r *Report) Fingerprint(skip ...string) string {
+func (r *Report) Fingerprint(skip ...ComponentName) string {
 	var b strings.Builder
-	b.WriteString(r.Overall + "|" + r.Headline + "|" + r.Version)
+	b.WriteString(string(r.Overall) + "|" + r.Headline + "|" + r.Version)
 	for _, c := range r.Components {
 		if slices.Contains(skip, c.Name) {
 			continue
 		}
-		b.WriteString("|" + c.Name + "=" + c.State + "/" + string(c.Level) + "/" + c.Detail + "/" + c.NextStep)
+		b.WriteString("|" + string(c.Name) + "=" + string(c.State) + "/" + string(c.Level) + "/" + c.Detail + "/" + c.NextStep)
 	}
 	return b.String()
 }

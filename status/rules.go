@@ -107,37 +107,32 @@ func Evaluate(f Facts) Report {
 	if !f.Install.Installed {
 		return notInstalled(r, cfg)
 	}
-	e := &evaluation{f: f, cfg: cfg, mode: f.Install.Mode, launchdOK: f.Launchd.Problem == ""}
-	e.daemon = f.Launchd.Job(LabelDaemon)
-	e.daemonUp = e.launchdOK && e.daemon.Running()
-	e.daemonOK = e.daemonUp && f.Internal.Accepting
-	e.services = classify(f.Proxy.Services, f.Ports.Edge)
-
-	// Rows are built and read by name, so the table's order is decided in
-	// one place (ComponentOrder) and a row can never land under another's name.
-	build := map[string]func() Component{
-		CompInstallMode: e.installRow,
-		CompDaemon:      e.daemonRow,
-		CompWatchdog:    e.watchdogRow,
-		CompEdge:        e.edgeRow,
-		CompUserenv:     e.userenvRow,
-		CompMitmproxy:   e.mitmproxyRow,
-		CompFastAPI:     e.fastapiRow,
-		CompMetering:    e.meteringRow,
-		CompSystemProxy: e.systemProxyRow,
-		CompSentinels:   e.sentinelsRow,
-	}
-	rows := make(map[string]Component, len(build))
-	for _, name := range ComponentOrder {
-		rows[name] = build[name]()
-	}
-	if f.Ports.Guess {
-		e.distrustPorts(rows)
-	}
+	e := newEvaluation(f, cfg)
+	rows := e.rows()
 	r.Components = ordered(rows)
+	e.seedKeys(&r, rows)
+	r.Metering = e.metering(rows[CompMetering].State)
+	r.Launchd = LaunchdInfo{Source: f.Launchd.Source, Domain: GUIDomain(f.UID)}
+	for _, label := range Labels {
+		if f.Launchd.Disabled[label] {
+			r.Launchd.Disabled = append(r.Launchd.Disabled, label)
+		}
+	}
+	r.Warnings = append(r.Warnings, e.warnings()...)
+	r.Overall = e.overall(r.Components)
+	r.Level = overallLevel(r.Overall)
+	r.Headline = headline(r.Overall, r.Components, f)
+	return r
+}
+
+// seedKeys fills in the keys of the vendor's `halton-meter status --json`
+// (version, install_mode, daemon, watchdog, edge, the listeners, the
+// system proxy, the sentinels) from the rows.
+func (e *evaluation) seedKeys(r *Report, rows map[ComponentName]Component) {
+	f := e.f
 	r.InstallMode = e.mode
 	if e.mode == "" {
-		r.InstallMode = StateUnknown
+		r.InstallMode = string(StateUnknown)
 	}
 	// The version is the daemon's own word only when launchd says the
 	// daemon runs: anything else answering on its port is an impostor.
@@ -146,14 +141,6 @@ func Evaluate(f Facts) Report {
 	} else if f.DistVersion != "" {
 		r.Version, r.VersionSource = f.DistVersion, "dist-info"
 	}
-	r.Metering = e.metering(rows[CompMetering].State)
-	r.Launchd = LaunchdInfo{Source: f.Launchd.Source, Domain: GUIDomain(f.UID)}
-	for _, label := range Labels {
-		if f.Launchd.Disabled[label] {
-			r.Launchd.Disabled = append(r.Launchd.Disabled, label)
-		}
-	}
-
 	r.Daemon = e.job(LabelDaemon, rows[CompDaemon].State)
 	r.Watchdog = e.job(LabelWatchdog, rows[CompWatchdog].State)
 	r.Edge = EdgeJob{Job: e.job(LabelEdge, rows[CompEdge].State), Port: f.Ports.Edge}
@@ -169,28 +156,65 @@ func Evaluate(f Facts) Report {
 		r.SystemProxy.Services = []ProxyService{}
 	}
 	r.Sentinels = Sentinels{ProxyManaged: f.Sentinels.ProxyManaged, AppsManaged: f.Sentinels.AppsManaged, State: rows[CompSentinels].State}
+}
 
+// warnings are what is off without being a row's state: files the ports
+// could not be read from, jobs that cannot be told switched off, a proxy
+// read the slow way, the daemon's API answers missing or out of range.
+func (e *evaluation) warnings() []string {
+	f := e.f
+	var w []string
 	if f.Ports.Problem != "" {
-		r.Warnings = append(r.Warnings, f.Ports.Problem)
+		w = append(w, f.Ports.Problem)
 	}
 	if f.Launchd.DisabledProblem != "" {
-		r.Warnings = append(r.Warnings, "cannot tell whether a job is switched off: "+f.Launchd.DisabledProblem)
+		w = append(w, "cannot tell whether a job is switched off: "+f.Launchd.DisabledProblem)
 	}
 	if f.Proxy.SourceNote != "" && f.Proxy.Problem == "" {
-		r.Warnings = append(r.Warnings, f.Proxy.SourceNote+"; read with networksetup")
+		w = append(w, f.Proxy.SourceNote+"; read with networksetup")
 	}
-	r.Warnings = append(r.Warnings, e.meteringWarnings()...)
+	return append(w, e.meteringWarnings()...)
+}
 
-	r.Overall = e.overall(r.Components)
-	r.Level = overallLevel(r.Overall)
-	r.Headline = headline(r.Overall, r.Components, f)
-	return r
+func newEvaluation(f Facts, cfg Config) *evaluation {
+	e := &evaluation{f: f, cfg: cfg, mode: f.Install.Mode, launchdOK: f.Launchd.Problem == ""}
+	e.daemon = f.Launchd.Job(LabelDaemon)
+	e.daemonUp = e.launchdOK && e.daemon.Running()
+	e.daemonOK = e.daemonUp && f.Internal.Accepting
+	e.services = classify(f.Proxy.Services, f.Ports.Edge)
+	return e
+}
+
+// rows builds every row. Rows are built and read by name, so the table's
+// order is decided in one place (ComponentOrder) and a row can never land
+// under another's name.
+func (e *evaluation) rows() map[ComponentName]Component {
+	build := map[ComponentName]func() Component{
+		CompInstallMode: e.installRow,
+		CompDaemon:      e.daemonRow,
+		CompWatchdog:    e.watchdogRow,
+		CompEdge:        e.edgeRow,
+		CompUserenv:     e.userenvRow,
+		CompMitmproxy:   e.mitmproxyRow,
+		CompFastAPI:     e.fastapiRow,
+		CompMetering:    e.meteringRow,
+		CompSystemProxy: e.systemProxyRow,
+		CompSentinels:   e.sentinelsRow,
+	}
+	rows := make(map[ComponentName]Component, len(build))
+	for _, name := range ComponentOrder {
+		rows[name] = build[name]()
+	}
+	if e.f.Ports.Guess {
+		e.distrustPorts(rows)
+	}
+	return rows
 }
 
 // distrustPorts is for ports that are only a guess, after the files that
 // name them could not be read: a closed guessed port proves nothing, so
 // what rests on it is unknown, and no row is crit.
-func (e *evaluation) distrustPorts(rows map[string]Component) {
+func (e *evaluation) distrustPorts(rows map[ComponentName]Component) {
 	why := " · the ports are only a guess (" + e.f.Ports.Problem + ")"
 	for name, c := range rows {
 		switch {
@@ -210,7 +234,7 @@ func (e *evaluation) distrustPorts(rows map[string]Component) {
 // cannotLook is the report when there is no install to look at: HOME
 // unset, nobody logged in.
 func cannotLook(r Report, problem string) Report {
-	r.InstallMode, r.Overall, r.Level, r.Headline = StateUnknown, OverallUnknown, LevelUnknown, capitalize(problem)
+	r.InstallMode, r.Overall, r.Level, r.Headline = string(StateUnknown), OverallUnknown, LevelUnknown, capitalize(problem)
 	for _, name := range ComponentOrder {
 		c := Component{Name: name, State: StateUnknown, Level: LevelUnknown, Detail: "not checked"}
 		if name == CompInstallMode {
@@ -230,7 +254,7 @@ func cannotLook(r Report, problem string) Report {
 }
 
 // ordered lists rows in the table's order.
-func ordered(rows map[string]Component) []Component {
+func ordered(rows map[ComponentName]Component) []Component {
 	out := make([]Component, 0, len(ComponentOrder))
 	for _, name := range ComponentOrder {
 		out = append(out, rows[name])
@@ -240,7 +264,7 @@ func ordered(rows map[string]Component) []Component {
 
 func notInstalled(r Report, cfg Config) Report {
 	r.Metering = Metering{State: StateUnknown}
-	r.InstallMode = StateNotInstalled
+	r.InstallMode = string(StateNotInstalled)
 	r.Overall, r.Level = OverallNotInstalled, LevelUnknown
 	r.Headline = "Halton Meter is not installed"
 	for _, name := range ComponentOrder {
@@ -265,7 +289,7 @@ func notInstalled(r Report, cfg Config) Report {
 // overall is the worst row, except that launchd not answering or an
 // unreadable install makes it unknown. A known fire wins over a broken
 // sensor: a crit row still makes it down.
-func (e *evaluation) overall(rows []Component) string {
+func (e *evaluation) overall(rows []Component) Overall {
 	worst := LevelOK
 	for _, c := range rows {
 		switch c.Level {
@@ -284,7 +308,7 @@ func (e *evaluation) overall(rows []Component) string {
 	return OverallHealthy
 }
 
-func overallLevel(overall string) Level {
+func overallLevel(overall Overall) Level {
 	switch overall {
 	case OverallHealthy:
 		return LevelOK
@@ -296,7 +320,7 @@ func overallLevel(overall string) Level {
 	return LevelUnknown
 }
 
-func (e *evaluation) job(label, state string) Job {
+func (e *evaluation) job(label string, state State) Job {
 	j := Job{State: state, Label: label}
 	if !e.launchdOK {
 		return j
@@ -315,7 +339,7 @@ func (e *evaluation) job(label, state string) Job {
 }
 
 // row builds a component whose next step follows its state.
-func (e *evaluation) row(name, state string, level Level, detail string) Component {
+func (e *evaluation) row(name ComponentName, state State, level Level, detail string) Component {
 	c := Component{Name: name, State: state, Level: level, Detail: detail}
 	switch state {
 	case StateStopped:
@@ -333,7 +357,7 @@ func (e *evaluation) row(name, state string, level Level, detail string) Compone
 }
 
 // causedBy marks c as explained by another row and gives it that row's step.
-func causedBy(c Component, cause, step string) Component {
+func causedBy(c Component, cause ComponentName, step string) Component {
 	c.CausedBy, c.NextStep = cause, step
 	return c
 }
@@ -344,14 +368,14 @@ func (e *evaluation) installRow() Component {
 		return e.row(CompInstallMode, StateUnknown, LevelUnknown, path+": "+e.f.Install.Problem)
 	}
 	if e.f.Ports.Problem != "" {
-		c := e.row(CompInstallMode, e.mode, LevelWarn, fmt.Sprintf("%s · %s (using %s)", path, e.f.Ports.Problem, e.f.Ports.Source))
+		c := e.row(CompInstallMode, State(e.mode), LevelWarn, fmt.Sprintf("%s · %s (using %s)", path, e.f.Ports.Problem, e.f.Ports.Source))
 		return c
 	}
-	return e.row(CompInstallMode, e.mode, LevelOK, path)
+	return e.row(CompInstallMode, State(e.mode), LevelOK, path)
 }
 
 // launchdUnknown is the row of a job when launchd could not be asked.
-func (e *evaluation) launchdUnknown(name string) Component {
+func (e *evaluation) launchdUnknown(name ComponentName) Component {
 	return e.row(name, StateUnknown, LevelUnknown, e.f.Launchd.Problem)
 }
 
@@ -359,7 +383,7 @@ func (e *evaluation) launchdUnknown(name string) Component {
 // missing (init, not start, brings it back), or the user switched it off
 // (Login Items, `launchctl disable`: it must be enabled first); step is
 // what brings it back otherwise.
-func (e *evaluation) notLoaded(name, label string, level Level, step string) Component {
+func (e *evaluation) notLoaded(name ComponentName, label string, level Level, step string) Component {
 	c := e.row(name, StateStopped, level, "not loaded")
 	c.NextStep = step
 	switch {
@@ -577,7 +601,7 @@ func (e *evaluation) meteringRow() Component {
 	if s := e.f.Metering.Stats; s.Known() {
 		spend = fmt.Sprintf("%s today, %s requests · ", s.Today.CostUSD, text.Count(s.Today.Requests))
 	}
-	row := func(state, last string) Component {
+	row := func(state State, last string) Component {
 		if len(missing) > 0 {
 			last += " · " + strings.Join(missing, " · ")
 		}
@@ -641,7 +665,7 @@ func (e *evaluation) meteringWarnings() []string {
 }
 
 // metering is the metering part of the JSON.
-func (e *evaluation) metering(state string) Metering {
+func (e *evaluation) metering(state State) Metering {
 	m := Metering{State: state}
 	mf := e.f.Metering
 	var from []string
@@ -802,7 +826,7 @@ func (e *evaluation) sentinelsRow() Component {
 }
 
 // headline is the one line the menu and the notification lead with.
-func headline(overall string, rows []Component, f Facts) string {
+func headline(overall Overall, rows []Component, f Facts) string {
 	switch overall {
 	case OverallHealthy:
 		return "All healthy"
@@ -830,7 +854,7 @@ func headline(overall string, rows []Component, f Facts) string {
 		return "Cannot ask launchd: " + f.Launchd.Problem
 	}
 	if len(roots) == 0 {
-		return overall
+		return string(overall)
 	}
 	h := RowHeadline(roots[0])
 	if len(roots) > 1 {
@@ -846,25 +870,25 @@ func RowHeadline(c Component) string {
 		if c.State == StateStopped {
 			return "Daemon stopped — not metering"
 		}
-		return "Daemon " + c.State + " — not metering"
+		return "Daemon " + string(c.State) + " — not metering"
 	case CompEdge:
 		if c.Level == LevelCrit {
-			return "Edge " + c.State + " — proxied apps lose their network"
+			return "Edge " + string(c.State) + " — proxied apps lose their network"
 		}
-		return "Edge " + c.State
+		return "Edge " + string(c.State)
 	case CompWatchdog:
-		return "Watchdog " + c.State + " — no fail-safe"
+		return "Watchdog " + string(c.State) + " — no fail-safe"
 	case CompSystemProxy:
 		if c.Level == LevelCrit {
 			return "System proxy points at a dead edge"
 		}
-		return "System proxy " + c.State
+		return "System proxy " + string(c.State)
 	case CompFastAPI:
 		return "Daemon API not answering"
 	case CompInstallMode:
 		return "Install configuration problem"
 	}
-	return capitalize(c.Name) + " " + c.State
+	return capitalize(string(c.Name)) + " " + string(c.State)
 }
 
 func capitalize(s string) string {

@@ -58,13 +58,15 @@ func services(on bool) []ProxyService {
 // want is what a case expects of some rows; rows it does not name must be
 // in their healthy state (level ok).
 type want struct {
-	overall string
-	rows    map[string]rowWant
+	overall Overall
+	rows    map[ComponentName]rowWant
 }
 
 type rowWant struct {
-	state, detail, next, cause string
-	level                      Level
+	state        State
+	detail, next string
+	cause        ComponentName
+	level        Level
 }
 
 func setJob(f *Facts, label string, j JobInfo) { j.Label = label; f.Launchd.Jobs[label] = j }
@@ -81,7 +83,7 @@ func TestRules(t *testing.T) {
 		change func(*Facts)
 		want   want
 	}{
-		{"healthy apps", ModeApps, nil, want{OverallHealthy, map[string]rowWant{
+		{"healthy apps", ModeApps, nil, want{OverallHealthy, map[ComponentName]rowWant{
 			CompInstallMode: {state: "apps", detail: "~/.halton-meter/install-mode"},
 			CompDaemon:      {state: StateHealthy, detail: "PID 80214 · com.haltonlabs.meter"},
 			CompWatchdog:    {state: StateHealthy, detail: "PID 80215 · com.haltonlabs.meter.watchdog"},
@@ -92,11 +94,11 @@ func TestRules(t *testing.T) {
 			CompSystemProxy: {state: StateOff, detail: "(apps mode)"},
 			CompSentinels:   {state: StateConsistent, detail: "proxy-managed: -  apps-managed: ✓"},
 		}}},
-		{"healthy env-only", ModeEnvOnly, nil, want{OverallHealthy, map[string]rowWant{
+		{"healthy env-only", ModeEnvOnly, nil, want{OverallHealthy, map[ComponentName]rowWant{
 			CompSystemProxy: {state: StateOff, detail: "(env-only mode)"},
 			CompSentinels:   {state: StateConsistent, detail: "proxy-managed: -  apps-managed: -"},
 		}}},
-		{"healthy full", ModeFull, nil, want{OverallHealthy, map[string]rowWant{
+		{"healthy full", ModeFull, nil, want{OverallHealthy, map[ComponentName]rowWant{
 			CompSystemProxy: {state: StateOn, detail: "Wi-Fi, Ethernet → 127.0.0.1:8081 (full mode)"},
 			CompSentinels:   {state: StateConsistent, detail: "proxy-managed: ✓  apps-managed: ✓"},
 		}}},
@@ -108,7 +110,7 @@ func TestRules(t *testing.T) {
 			delete(f.Launchd.Jobs, LabelWatchdog)
 			f.Internal.Accepting, f.API.Accepting = false, false
 			f.Health = HealthFacts{Problem: "connection refused"}
-		}, want{OverallDegraded, map[string]rowWant{
+		}, want{OverallDegraded, map[ComponentName]rowWant{
 			CompMetering:  unmetered(StepStart),
 			CompDaemon:    {state: StateStopped, level: LevelWarn, detail: "not loaded", next: StepStart},
 			CompWatchdog:  {state: StateStopped, level: LevelWarn, detail: "not loaded", next: StepStart, cause: CompDaemon},
@@ -118,7 +120,7 @@ func TestRules(t *testing.T) {
 		{"daemon killed by a signal", ModeApps, func(f *Facts) {
 			setJob(f, LabelDaemon, JobInfo{Loaded: true, HasStatus: true, Status: -9})
 			f.Internal.Accepting, f.API.Accepting = false, false
-		}, want{OverallDegraded, map[string]rowWant{
+		}, want{OverallDegraded, map[ComponentName]rowWant{
 			CompMetering:  unmetered(StepStart),
 			CompDaemon:    {state: StateStopped, level: LevelWarn, detail: "killed by signal 9 (SIGKILL) · com.haltonlabs.meter", next: StepStart},
 			CompMitmproxy: {state: StateUnbound, level: LevelWarn, cause: CompDaemon, next: StepStart},
@@ -127,7 +129,7 @@ func TestRules(t *testing.T) {
 		{"daemon exited with a status", ModeApps, func(f *Facts) {
 			setJob(f, LabelDaemon, JobInfo{Loaded: true, HasStatus: true, Status: 1})
 			f.Internal.Accepting, f.API.Accepting = false, false
-		}, want{OverallDegraded, map[string]rowWant{
+		}, want{OverallDegraded, map[ComponentName]rowWant{
 			CompMetering:  unmetered(StepStart),
 			CompDaemon:    {state: StateStopped, level: LevelWarn, detail: "exited with status 1 · com.haltonlabs.meter", next: StepStart},
 			CompMitmproxy: {state: StateUnbound, level: LevelWarn, cause: CompDaemon, next: StepStart},
@@ -137,20 +139,20 @@ func TestRules(t *testing.T) {
 			delete(f.Launchd.Jobs, LabelDaemon)
 			delete(f.Install.Agents, LabelDaemon)
 			f.Internal.Accepting, f.API.Accepting = false, false
-		}, want{OverallDegraded, map[string]rowWant{
+		}, want{OverallDegraded, map[ComponentName]rowWant{
 			CompMetering:  unmetered("halton-meter init --apps"),
 			CompDaemon:    {state: StateStopped, level: LevelWarn, detail: "not loaded · ~/Library/LaunchAgents/com.haltonlabs.meter.plist missing", next: "halton-meter init --apps"},
 			CompMitmproxy: {state: StateUnbound, level: LevelWarn, cause: CompDaemon, next: "halton-meter init --apps"},
 			CompFastAPI:   {state: StateUnbound, level: LevelWarn, cause: CompDaemon, next: "halton-meter init --apps"},
 		}}},
-		{"daemon running but its port not held is unbound", ModeApps, func(f *Facts) { f.Internal.Accepting = false }, want{OverallDegraded, map[string]rowWant{
+		{"daemon running but its port not held is unbound", ModeApps, func(f *Facts) { f.Internal.Accepting = false }, want{OverallDegraded, map[ComponentName]rowWant{
 			CompDaemon:    {state: StateUnbound, level: LevelWarn, detail: "PID 80214 · 127.0.0.1:8090 not accepting", next: StepDoctor},
 			CompMitmproxy: {state: StateUnbound, level: LevelWarn, detail: "127.0.0.1:8090 not accepting", next: StepDoctor},
 		}}},
 		{"another process holds the internal port", ModeApps, func(f *Facts) {
 			setJob(f, LabelDaemon, JobInfo{Loaded: true, HasStatus: true, Status: 1})
 			f.API.Accepting = false
-		}, want{OverallDegraded, map[string]rowWant{
+		}, want{OverallDegraded, map[ComponentName]rowWant{
 			CompMetering:  unmetered(StepStart),
 			CompDaemon:    {state: StateStopped, level: LevelWarn, next: StepStart},
 			CompMitmproxy: {state: StateUnbound, level: LevelWarn, detail: "127.0.0.1:8090 held by another process (the daemon is not running)", next: StepDoctor},
@@ -158,7 +160,7 @@ func TestRules(t *testing.T) {
 		}}},
 		{"watchdog crashed alone", ModeApps, func(f *Facts) {
 			setJob(f, LabelWatchdog, JobInfo{Loaded: true, HasStatus: true, Status: -9})
-		}, want{OverallDegraded, map[string]rowWant{
+		}, want{OverallDegraded, map[ComponentName]rowWant{
 			CompWatchdog: {state: StateStopped, level: LevelWarn, detail: "killed by signal 9 (SIGKILL) · com.haltonlabs.meter.watchdog", next: StepStart},
 		}}},
 
@@ -166,29 +168,29 @@ func TestRules(t *testing.T) {
 		{"edge crashed in apps mode is down", ModeApps, func(f *Facts) {
 			setJob(f, LabelEdge, JobInfo{Loaded: true, HasStatus: true, Status: -9})
 			f.Edge.Accepting = false
-		}, want{OverallDown, map[string]rowWant{
+		}, want{OverallDown, map[ComponentName]rowWant{
 			CompEdge: {state: StateStopped, level: LevelCrit, detail: "killed by signal 9 (SIGKILL)", next: StepDoctor},
 		}}},
 		{"edge crashed in env-only mode with the proxy off is degraded", ModeEnvOnly, func(f *Facts) {
 			setJob(f, LabelEdge, JobInfo{Loaded: true, HasStatus: true, Status: -9})
 			f.Edge.Accepting = false
-		}, want{OverallDegraded, map[string]rowWant{
+		}, want{OverallDegraded, map[ComponentName]rowWant{
 			CompEdge: {state: StateStopped, level: LevelWarn},
 		}}},
-		{"edge process alive, port closed", ModeFull, func(f *Facts) { f.Edge.Accepting = false }, want{OverallDown, map[string]rowWant{
+		{"edge process alive, port closed", ModeFull, func(f *Facts) { f.Edge.Accepting = false }, want{OverallDown, map[ComponentName]rowWant{
 			CompEdge:        {state: StateUnbound, level: LevelCrit, detail: "PID 80213 · 127.0.0.1:8081 not accepting", next: StepDoctor},
 			CompSystemProxy: {state: StateOn, level: LevelCrit, detail: "Wi-Fi, Ethernet → 127.0.0.1:8081, where nothing listens", cause: CompEdge, next: StepDoctor},
 		}}},
 		{"edge not loaded while another process holds its port", ModeApps, func(f *Facts) {
 			delete(f.Launchd.Jobs, LabelEdge)
-		}, want{OverallDown, map[string]rowWant{
+		}, want{OverallDown, map[ComponentName]rowWant{
 			CompEdge: {state: StateStopped, level: LevelCrit, detail: "not loaded · 127.0.0.1:8081 held by another process", next: "halton-meter init --apps"},
 		}}},
 		{"system proxy pointing at a dead edge in env-only mode is down", ModeEnvOnly, func(f *Facts) {
 			f.Proxy.Services = services(true)
 			setJob(f, LabelEdge, JobInfo{Loaded: true, HasStatus: true, Status: -9})
 			f.Edge.Accepting = false
-		}, want{OverallDown, map[string]rowWant{
+		}, want{OverallDown, map[ComponentName]rowWant{
 			CompEdge:        {state: StateStopped, level: LevelCrit},
 			CompSystemProxy: {state: StateInconsistent, level: LevelCrit, detail: "Wi-Fi, Ethernet → 127.0.0.1:8081, where nothing listens", cause: CompEdge},
 		}}},
@@ -198,7 +200,7 @@ func TestRules(t *testing.T) {
 			setJob(f, LabelDaemon, JobInfo{Loaded: true, HasStatus: true, Status: -9})
 			f.Internal.Accepting, f.API.Accepting = false, false
 			f.Proxy.Services = services(false)
-		}, want{OverallDegraded, map[string]rowWant{
+		}, want{OverallDegraded, map[ComponentName]rowWant{
 			CompMetering:    unmetered(StepStart),
 			CompDaemon:      {state: StateStopped, level: LevelWarn},
 			CompMitmproxy:   {state: StateUnbound, level: LevelWarn, cause: CompDaemon},
@@ -208,35 +210,35 @@ func TestRules(t *testing.T) {
 		{"full mode, daemon down, proxy still on: traffic flows through the edge", ModeFull, func(f *Facts) {
 			setJob(f, LabelDaemon, JobInfo{Loaded: true, HasStatus: true, Status: -9})
 			f.Internal.Accepting, f.API.Accepting = false, false
-		}, want{OverallDegraded, map[string]rowWant{
+		}, want{OverallDegraded, map[ComponentName]rowWant{
 			CompMetering:    unmetered(StepStart),
 			CompDaemon:      {state: StateStopped, level: LevelWarn},
 			CompMitmproxy:   {state: StateUnbound, level: LevelWarn, cause: CompDaemon},
 			CompFastAPI:     {state: StateUnbound, level: LevelWarn, cause: CompDaemon},
 			CompSystemProxy: {state: StateOn, level: LevelOK},
 		}}},
-		{"full mode, daemon healthy, proxy off is inconsistent", ModeFull, func(f *Facts) { f.Proxy.Services = services(false) }, want{OverallDegraded, map[string]rowWant{
+		{"full mode, daemon healthy, proxy off is inconsistent", ModeFull, func(f *Facts) { f.Proxy.Services = services(false) }, want{OverallDegraded, map[ComponentName]rowWant{
 			CompSystemProxy: {state: StateInconsistent, level: LevelWarn, detail: "off, but full mode points it at 127.0.0.1:8081", next: "halton-meter init --full"},
 		}}},
-		{"full mode, proxy on one service only", ModeFull, func(f *Facts) { f.Proxy.Services[1].Secure = ProxySetting{} }, want{OverallDegraded, map[string]rowWant{
+		{"full mode, proxy on one service only", ModeFull, func(f *Facts) { f.Proxy.Services[1].Secure = ProxySetting{} }, want{OverallDegraded, map[ComponentName]rowWant{
 			CompSystemProxy: {state: StateInconsistent, level: LevelWarn, detail: "Wi-Fi → 127.0.0.1:8081; not Ethernet", next: "halton-meter init --full"},
 		}}},
-		{"apps mode with the system proxy on the edge", ModeApps, func(f *Facts) { f.Proxy.Services = services(true) }, want{OverallDegraded, map[string]rowWant{
+		{"apps mode with the system proxy on the edge", ModeApps, func(f *Facts) { f.Proxy.Services = services(true) }, want{OverallDegraded, map[ComponentName]rowWant{
 			CompSystemProxy: {state: StateInconsistent, level: LevelWarn, detail: "Wi-Fi, Ethernet → 127.0.0.1:8081, but apps mode leaves it off", next: "halton-meter init --apps"},
 		}}},
 		{"a corporate proxy in apps mode is not Halton's", ModeApps, func(f *Facts) {
 			f.Proxy.Services[0].Secure = ProxySetting{Enabled: true, Server: "proxy.corp.example", Port: 3128}
-		}, want{OverallHealthy, map[string]rowWant{
+		}, want{OverallHealthy, map[ComponentName]rowWant{
 			CompSystemProxy: {state: StateOff, detail: "(apps mode) · Wi-Fi → proxy.corp.example:3128 (not Halton's)"},
 		}}},
 		{"a loopback proxy on another port is not Halton's", ModeApps, func(f *Facts) {
 			f.Proxy.Services[0].Secure = ProxySetting{Enabled: true, Server: "127.0.0.1", Port: 7890}
-		}, want{OverallHealthy, map[string]rowWant{
+		}, want{OverallHealthy, map[ComponentName]rowWant{
 			CompSystemProxy: {state: StateOff, detail: "(apps mode) · Wi-Fi → 127.0.0.1:7890 (not Halton's)"},
 		}}},
 		{"a corporate proxy in full mode replaces Halton's", ModeFull, func(f *Facts) {
 			f.Proxy.Services[0].Secure = ProxySetting{Enabled: true, Server: "proxy.corp.example", Port: 3128}
-		}, want{OverallDegraded, map[string]rowWant{
+		}, want{OverallDegraded, map[ComponentName]rowWant{
 			CompSystemProxy: {state: StateInconsistent, level: LevelWarn, detail: "Ethernet → 127.0.0.1:8081; not Wi-Fi · Wi-Fi → proxy.corp.example:3128 (not Halton's)"},
 		}}},
 		{"a disabled service's proxy does not count", ModeApps, func(f *Facts) {
@@ -244,28 +246,28 @@ func TestRules(t *testing.T) {
 		}, want{OverallHealthy, nil}},
 		{"system proxy unreadable", ModeApps, func(f *Facts) {
 			f.Proxy = ProxyFacts{Source: SourceNetworksetup, Problem: "preferences.plist unusable (permission denied); networksetup timed out after 1.5s"}
-		}, want{OverallDegraded, map[string]rowWant{
+		}, want{OverallDegraded, map[ComponentName]rowWant{
 			CompSystemProxy: {state: StateUnknown, level: LevelUnknown, next: StepDoctor},
 		}}},
 
 		// Sentinels against the mode.
-		{"apps mode without apps-managed", ModeApps, func(f *Facts) { f.Sentinels.AppsManaged = false }, want{OverallDegraded, map[string]rowWant{
+		{"apps mode without apps-managed", ModeApps, func(f *Facts) { f.Sentinels.AppsManaged = false }, want{OverallDegraded, map[ComponentName]rowWant{
 			CompSentinels: {state: StateInconsistent, level: LevelWarn, detail: "proxy-managed: -  apps-managed: - · apps-managed missing in apps mode", next: "halton-meter init --apps"},
 		}}},
-		{"apps mode with proxy-managed", ModeApps, func(f *Facts) { f.Sentinels.ProxyManaged = true }, want{OverallDegraded, map[string]rowWant{
+		{"apps mode with proxy-managed", ModeApps, func(f *Facts) { f.Sentinels.ProxyManaged = true }, want{OverallDegraded, map[ComponentName]rowWant{
 			CompSentinels: {state: StateInconsistent, level: LevelWarn, detail: "proxy-managed: ✓  apps-managed: ✓ · proxy-managed in apps mode"},
 		}}},
-		{"env-only mode with apps-managed", ModeEnvOnly, func(f *Facts) { f.Sentinels.AppsManaged = true }, want{OverallDegraded, map[string]rowWant{
+		{"env-only mode with apps-managed", ModeEnvOnly, func(f *Facts) { f.Sentinels.AppsManaged = true }, want{OverallDegraded, map[ComponentName]rowWant{
 			CompSentinels: {state: StateInconsistent, level: LevelWarn, next: "halton-meter init"},
 		}}},
-		{"full mode without proxy-managed", ModeFull, func(f *Facts) { f.Sentinels.ProxyManaged = false }, want{OverallDegraded, map[string]rowWant{
+		{"full mode without proxy-managed", ModeFull, func(f *Facts) { f.Sentinels.ProxyManaged = false }, want{OverallDegraded, map[ComponentName]rowWant{
 			CompSentinels: {state: StateInconsistent, level: LevelWarn, next: "halton-meter init --full"},
 		}}},
 
 		// Launchd cannot be asked: grey, unless a known fire makes it red.
 		{"launchctl failing makes the overall unknown", ModeApps, func(f *Facts) {
 			f.Launchd = LaunchdFacts{Problem: "launchctl timed out after 1.5s"}
-		}, want{OverallUnknown, map[string]rowWant{
+		}, want{OverallUnknown, map[ComponentName]rowWant{
 			CompDaemon:   {state: StateUnknown, level: LevelUnknown, detail: "launchctl timed out after 1.5s", next: StepDoctor},
 			CompWatchdog: {state: StateUnknown, level: LevelUnknown},
 			CompEdge:     {state: StateUnknown, level: LevelUnknown, detail: "launchctl timed out after 1.5s · 127.0.0.1:8081 accepting"},
@@ -274,7 +276,7 @@ func TestRules(t *testing.T) {
 		{"launchctl failing with the edge port closed is down", ModeApps, func(f *Facts) {
 			f.Launchd = LaunchdFacts{Problem: "launchctl not found at /bin/launchctl"}
 			f.Edge.Accepting = false
-		}, want{OverallDown, map[string]rowWant{
+		}, want{OverallDown, map[ComponentName]rowWant{
 			CompDaemon:   {state: StateUnknown, level: LevelUnknown},
 			CompWatchdog: {state: StateUnknown, level: LevelUnknown},
 			CompEdge:     {state: StateUnbound, level: LevelCrit, detail: "127.0.0.1:8081 not accepting · launchctl not found at /bin/launchctl"},
@@ -284,57 +286,57 @@ func TestRules(t *testing.T) {
 		// The install itself.
 		{"unreadable install-mode makes the overall unknown", ModeApps, func(f *Facts) {
 			f.Install.Mode, f.Install.Problem = "", `unrecognised mode "turbo"`
-		}, want{OverallUnknown, map[string]rowWant{
+		}, want{OverallUnknown, map[ComponentName]rowWant{
 			CompInstallMode: {state: StateUnknown, level: LevelUnknown, detail: `~/.halton-meter/install-mode: unrecognised mode "turbo"`, next: StepDoctor},
 			CompSystemProxy: {state: StateOff, level: LevelUnknown, detail: "(mode unknown)"},
 			CompSentinels:   {state: StateUnknown, level: LevelUnknown},
 		}}},
 		{"a bad effective-ports.json is a warning on the install row", ModeApps, func(f *Facts) {
 			f.Ports.Source, f.Ports.Problem = PortsFromDefaults, "effective-ports.json: edge: port -1 out of range 1-65535"
-		}, want{OverallDegraded, map[string]rowWant{
+		}, want{OverallDegraded, map[ComponentName]rowWant{
 			CompInstallMode: {state: "apps", level: LevelWarn, detail: "~/.halton-meter/install-mode · effective-ports.json: edge: port -1 out of range 1-65535 (using defaults)", next: StepDoctor},
 		}}},
 
 		// userenv, a one-shot.
-		{"userenv running now is applied", ModeApps, func(f *Facts) { setJob(f, LabelUserenv, JobInfo{Loaded: true, PID: 4242}) }, want{OverallHealthy, map[string]rowWant{
+		{"userenv running now is applied", ModeApps, func(f *Facts) { setJob(f, LabelUserenv, JobInfo{Loaded: true, PID: 4242}) }, want{OverallHealthy, map[ComponentName]rowWant{
 			CompUserenv: {state: StateApplied, detail: "running now (PID 4242)"},
 		}}},
-		{"userenv that failed", ModeApps, func(f *Facts) { setJob(f, LabelUserenv, JobInfo{Loaded: true, HasStatus: true, Status: 1}) }, want{OverallDegraded, map[string]rowWant{
+		{"userenv that failed", ModeApps, func(f *Facts) { setJob(f, LabelUserenv, JobInfo{Loaded: true, HasStatus: true, Status: 1}) }, want{OverallDegraded, map[ComponentName]rowWant{
 			CompUserenv: {state: StateStopped, level: LevelWarn, detail: "last run exited with status 1", next: StepDoctor},
 		}}},
-		{"userenv not loaded", ModeFull, func(f *Facts) { delete(f.Launchd.Jobs, LabelUserenv) }, want{OverallDegraded, map[string]rowWant{
+		{"userenv not loaded", ModeFull, func(f *Facts) { delete(f.Launchd.Jobs, LabelUserenv) }, want{OverallDegraded, map[ComponentName]rowWant{
 			CompUserenv: {state: StateStopped, level: LevelWarn, detail: "not loaded", next: "halton-meter init --full"},
 		}}},
 
 		// The API listener and /health.
-		{"/health hangs after accept", ModeApps, func(f *Facts) { f.Health = HealthFacts{Problem: "/health timed out after 1s", TimedOut: true} }, want{OverallDegraded, map[string]rowWant{
+		{"/health hangs after accept", ModeApps, func(f *Facts) { f.Health = HealthFacts{Problem: "/health timed out after 1s", TimedOut: true} }, want{OverallDegraded, map[ComponentName]rowWant{
 			CompFastAPI: {state: StateUnknown, level: LevelUnknown, detail: "127.0.0.1:8765 accepts but /health timed out after 1s", next: StepDoctor},
 		}}},
-		{"/health answers 500", ModeApps, func(f *Facts) { f.Health = HealthFacts{Status: 500} }, want{OverallDegraded, map[string]rowWant{
+		{"/health answers 500", ModeApps, func(f *Facts) { f.Health = HealthFacts{Status: 500} }, want{OverallDegraded, map[ComponentName]rowWant{
 			CompFastAPI: {state: StateUnbound, level: LevelWarn, detail: "127.0.0.1:8765 · /health answered 500", next: StepDoctor},
 		}}},
 		{"/health redirects", ModeApps, func(f *Facts) {
 			f.Health = HealthFacts{Status: 302, Problem: "/health redirects (302) to http://example.com/"}
-		}, want{OverallDegraded, map[string]rowWant{
+		}, want{OverallDegraded, map[ComponentName]rowWant{
 			CompFastAPI: {state: StateUnbound, level: LevelWarn, detail: "127.0.0.1:8765 · /health redirects (302) to http://example.com/"},
 		}}},
-		{"/health 200 with an oversized body", ModeApps, func(f *Facts) { f.Health = HealthFacts{Status: 200, BodyProblem: "body over 64.0 KB"} }, want{OverallDegraded, map[string]rowWant{
+		{"/health 200 with an oversized body", ModeApps, func(f *Facts) { f.Health = HealthFacts{Status: 200, BodyProblem: "body over 64.0 KB"} }, want{OverallDegraded, map[ComponentName]rowWant{
 			CompFastAPI: {state: StateBound, level: LevelWarn, detail: "127.0.0.1:8765 · /health 200 but body over 64.0 KB", next: StepDoctor},
 		}}},
 		{"a foreign process on the API port while the daemon is down", ModeApps, func(f *Facts) {
 			setJob(f, LabelDaemon, JobInfo{Loaded: true, HasStatus: true, Status: 1})
 			f.Internal.Accepting = false
 			f.Health = HealthFacts{Status: 404}
-		}, want{OverallDegraded, map[string]rowWant{
+		}, want{OverallDegraded, map[ComponentName]rowWant{
 			CompMetering:  unmetered(StepStart),
 			CompDaemon:    {state: StateStopped, level: LevelWarn},
 			CompMitmproxy: {state: StateUnbound, level: LevelWarn, cause: CompDaemon},
 			CompFastAPI:   {state: StateUnbound, level: LevelWarn, detail: "127.0.0.1:8765 held by another process (the daemon is not running) · /health answered 404"},
 		}}},
-		{"a foreign process on the API port answering 404 while the daemon runs", ModeApps, func(f *Facts) { f.Health = HealthFacts{Status: 404} }, want{OverallDegraded, map[string]rowWant{
+		{"a foreign process on the API port answering 404 while the daemon runs", ModeApps, func(f *Facts) { f.Health = HealthFacts{Status: 404} }, want{OverallDegraded, map[ComponentName]rowWant{
 			CompFastAPI: {state: StateUnbound, level: LevelWarn, detail: "127.0.0.1:8765 · /health answered 404"},
 		}}},
-		{"a port probe that times out is unknown", ModeApps, func(f *Facts) { f.Internal = PortFacts{Port: 8090, Problem: "connect timed out after 500ms"} }, want{OverallDegraded, map[string]rowWant{
+		{"a port probe that times out is unknown", ModeApps, func(f *Facts) { f.Internal = PortFacts{Port: 8090, Problem: "connect timed out after 500ms"} }, want{OverallDegraded, map[ComponentName]rowWant{
 			CompDaemon:    {state: StateUnknown, level: LevelUnknown},
 			CompMitmproxy: {state: StateUnknown, level: LevelUnknown, detail: "127.0.0.1:8090 connect timed out after 500ms"},
 		}}},
@@ -388,7 +390,7 @@ func TestRules(t *testing.T) {
 
 func TestNotInstalled(t *testing.T) {
 	r := Evaluate(Facts{Home: "/Users/jdoe", MeterHome: "/Users/jdoe/.halton-meter", Ports: Ports{Edge: 8081, Internal: 8090, API: 8765}})
-	if r.Overall != OverallNotInstalled || r.ExitCode() != 3 || r.InstallMode != StateNotInstalled {
+	if r.Overall != OverallNotInstalled || r.ExitCode() != 3 || r.InstallMode != string(StateNotInstalled) {
 		t.Fatalf("got %s / %s", r.Overall, r.InstallMode)
 	}
 	c, _ := r.Row(CompInstallMode)
@@ -449,7 +451,7 @@ func TestHeadlines(t *testing.T) {
 }
 
 func TestExitCodes(t *testing.T) {
-	for overall, code := range map[string]int{OverallHealthy: 0, OverallDegraded: 1, OverallDown: 2, OverallUnknown: 3, OverallNotInstalled: 3} {
+	for overall, code := range map[Overall]int{OverallHealthy: 0, OverallDegraded: 1, OverallDown: 2, OverallUnknown: 3, OverallNotInstalled: 3} {
 		r := Report{Overall: overall}
 		if r.ExitCode() != code {
 			t.Errorf("%s: %d, want %d", overall, r.ExitCode(), code)

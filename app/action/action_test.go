@@ -6,7 +6,7 @@ import (
 	"github.com/haltonlabs/halton-meter-bar/status"
 )
 
-func reportWithDaemon(overall, state string) *status.Report {
+func reportWithDaemon(overall status.Overall, state status.State) *status.Report {
 	return &status.Report{Overall: overall, Components: []status.Component{{Name: status.CompDaemon, State: state}}}
 }
 
@@ -30,5 +30,56 @@ func TestStartDaemonTitle(t *testing.T) {
 		if title != tt.title || enabled != tt.enabled {
 			t.Errorf("%s: %q %v, want %q %v", tt.name, title, enabled, tt.title, tt.enabled)
 		}
+	}
+}
+
+// TestTable: the table is whole: each action once, each with what its
+// kind needs.
+func TestTable(t *testing.T) {
+	seen := map[ID]bool{}
+	bars := map[int]ID{}
+	for i, s := range Table {
+		if seen[s.ID] {
+			t.Errorf("%s twice", s.ID)
+		}
+		seen[s.ID] = true
+		if s.Menu == "" && s.Button == "" && !s.Window {
+			t.Errorf("%s: neither in the menu, nor the window, nor asked for by it", s.ID)
+		}
+		if s.Parent != "" {
+			if i == 0 || !seen[s.Parent] || Of(s.Parent).Menu == "" {
+				t.Errorf("%s: its parent %q is not a menu item before it", s.ID, s.Parent)
+			}
+		}
+		if (s.Button == "") != (s.Bar == 0) {
+			t.Errorf("%s: a button %q at %d", s.ID, s.Button, s.Bar)
+		}
+		if other, ok := bars[s.Bar]; ok && s.Bar > 0 {
+			t.Errorf("%s and %s share the bar's place %d", s.ID, other, s.Bar)
+		}
+		bars[s.Bar] = s.ID
+		// What can fail says how; only what folds in, or opens a
+		// submenu, never fails.
+		submenu := false
+		for _, o := range Table {
+			submenu = submenu || o.Parent == s.ID
+		}
+		if s.Failure == "" && !s.Repeats && !submenu && s.ID != CopyDiagnostics {
+			t.Errorf("%s: no failure title", s.ID)
+		}
+		if _, ok := Lookup(s.ID); !ok {
+			t.Errorf("%s: Lookup misses it", s.ID)
+		}
+	}
+	for place := 1; place <= len(bars)-1; place++ {
+		if _, ok := bars[place]; !ok {
+			t.Errorf("no button at the bar's place %d", place)
+		}
+	}
+	if _, ok := Lookup("no-such"); ok || Of("no-such").ID != "" {
+		t.Error("Lookup of an unknown action")
+	}
+	if !Requests()[SetBudget] || Requests()[Quit] || Requests()[CopyDiagnostics] {
+		t.Errorf("requests %v", Requests())
 	}
 }

@@ -22,7 +22,6 @@ import (
 
 	"github.com/haltonlabs/halton-meter-bar/app/desktop"
 	"github.com/haltonlabs/halton-meter-bar/app/fleet"
-	"github.com/haltonlabs/halton-meter-bar/app/monitor"
 	"github.com/haltonlabs/halton-meter-bar/status"
 )
 
@@ -65,11 +64,19 @@ type TrayOptions struct {
 	Monochrome                        bool
 }
 
+// Defaults of the tray's flags. The notification policy's own defaults
+// (app/monitor.DefaultPolicy) are the same; a test holds them to it.
+const (
+	DefaultUnhealthy = 5 * time.Second
+	DefaultGrace     = 10 * time.Second
+	DefaultSettle    = time.Minute
+)
+
 func (t *TrayOptions) register(fs *flag.FlagSet) {
 	fs.DurationVar(&t.Healthy, "poll-healthy", 0, "tray and --watch: time between sweeps while all is healthy (default 30s with events, 15s without)")
-	fs.DurationVar(&t.Unhealthy, "poll-unhealthy", 5*time.Second, "tray and --watch: time between sweeps while anything is not healthy")
-	fs.DurationVar(&t.Grace, "grace", monitor.DefaultPolicy.Grace, "tray: how long a row stays out of healthy before a notification")
-	fs.DurationVar(&t.Settle, "settle", monitor.DefaultPolicy.Settle, "tray: how long after launch or a wake things may still be starting (lengthens the grace)")
+	fs.DurationVar(&t.Unhealthy, "poll-unhealthy", DefaultUnhealthy, "tray and --watch: time between sweeps while anything is not healthy")
+	fs.DurationVar(&t.Grace, "grace", DefaultGrace, "tray: how long a row stays out of healthy before a notification")
+	fs.DurationVar(&t.Settle, "settle", DefaultSettle, "tray: how long after launch or a wake things may still be starting (lengthens the grace)")
 	fs.BoolVar(&t.Monochrome, "monochrome", false, "tray: monochrome (template) icons that follow the menu bar's appearance")
 }
 
@@ -130,24 +137,8 @@ func WithoutLaunchArgs(args []string) []string {
 	return out
 }
 
-// Parse reads the command line. done is set when the program should exit
-// with code (help, version, a usage error).
-func Parse(args []string, version string, stderr io.Writer) (o Options, code int, done bool) {
-	fs := flag.NewFlagSet("halton-meter-bar", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	asJSON := fs.Bool("json", false, "print the status as one JSON object and exit (--format json)")
-	table := fs.Bool("table", false, "print the status table and exit (--format table)")
-	prom := fs.Bool("prometheus", false, "print the status in the Prometheus text format and exit (--format prometheus)")
-	format := fs.String("format", "", "print the status as json, table, jamf (a Jamf Pro extension attribute) or prometheus, and exit")
-	fs.BoolVar(&o.Watch, "watch", false, "print the status as one JSON line at once and again at each change, until interrupted")
-	fs.StringVar(&o.Textfile, "textfile", "", "write the Prometheus text to DIR/halton_meter.prom, atomically (with --watch: at each change)")
-	fs.BoolVar(&o.Quit, "quit", false, "ask the running menu-bar app to quit")
-	fs.StringVar(&o.User, "user", "", "check this user's install (a name or a uid); as root on macOS the default is the logged-in user")
-	timeout := fs.String("timeout", status.DefaultTimeout.String(), "deadline of one sweep (e.g. 2s, 500ms)")
-	showVersion := fs.Bool("version", false, "print the version and exit")
-	o.Tray.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, `Usage: halton-meter-bar [--json | --table | --prometheus | --format F] [--textfile DIR] [--user U] [--timeout D]
+// usageHead is the help's text before the flags.
+const usageHead = `Usage: halton-meter-bar [--json | --table | --prometheus | --format F] [--textfile DIR] [--user U] [--timeout D]
        halton-meter-bar --watch [--textfile DIR] [--user U]
        halton-meter-bar [--quit]
 
@@ -163,37 +154,103 @@ not installed, 64 usage error; --format jamf exits 0 (the verdict is in
 <result>), --textfile alone exits 0 when written, --watch 0 when stopped.
 
 Flags:
-`)
-		fs.PrintDefaults()
-		fmt.Fprintf(stderr, `
+`
+
+// usageTail is the help's text after the flags.
+const usageTail = `
 Environment (where Halton Meter is looked for):
   HOME, HALTON_METER_HOME, HALTON_BAR_LAUNCHCTL, HALTON_BAR_NETWORKSETUP,
   HALTON_BAR_PREFERENCES, HALTON_BAR_CONSOLE (whose owner is the logged-in
   user, for a run as root); NO_COLOR turns colour off in --table;
   HALTON_BAR_OPENER takes the tray's open, terminal and copy requests.
-`)
+`
+
+// flags are the parsed flags before they are checked into Options.
+type flags struct {
+	o                      Options
+	json, table, prom, ver bool
+	format, timeout        string
+}
+
+// newFlagSet declares every flag. Go's flag package takes -json and
+// --json alike: scripts written either way keep working.
+func newFlagSet(f *flags) *flag.FlagSet {
+	fs := flag.NewFlagSet("halton-meter-bar", flag.ContinueOnError)
+	fs.BoolVar(&f.json, "json", false, "print the status as one JSON object and exit (--format json)")
+	fs.BoolVar(&f.table, "table", false, "print the status table and exit (--format table)")
+	fs.BoolVar(&f.prom, "prometheus", false, "print the status in the Prometheus text format and exit (--format prometheus)")
+	fs.StringVar(&f.format, "format", "", "print the status as `F`: json, table, jamf (a Jamf Pro extension attribute) or prometheus, and exit")
+	fs.BoolVar(&f.o.Watch, "watch", false, "print the status as one JSON line at once and again at each change, until interrupted")
+	fs.StringVar(&f.o.Textfile, "textfile", "", "write the Prometheus text to `DIR`/halton_meter.prom, atomically (with --watch: at each change)")
+	fs.BoolVar(&f.o.Quit, "quit", false, "ask the running menu-bar app to quit")
+	fs.StringVar(&f.o.User, "user", "", "check the install of `U`, a name or a uid; as root on macOS the default is the logged-in user")
+	fs.StringVar(&f.timeout, "timeout", status.DefaultTimeout.String(), "deadline of one sweep, `D` (e.g. 2s, 500ms)")
+	fs.BoolVar(&f.ver, "version", false, "print the version and exit")
+	f.o.Tray.register(fs)
+	return fs
+}
+
+// printUsage writes the help: the flags as the usage line and the docs
+// write them, --long.
+func printUsage(w io.Writer, fs *flag.FlagSet) {
+	io.WriteString(w, usageHead)
+	fs.VisitAll(func(fl *flag.Flag) {
+		name, usage := flag.UnquoteUsage(fl)
+		line := "  --" + fl.Name
+		if name != "" {
+			line += " " + name
+		}
+		if def := fl.DefValue; def != "" && def != "false" && def != "0s" {
+			usage += " (default " + def + ")"
+		}
+		fmt.Fprintf(w, "%s\n    \t%s\n", line, usage)
+	})
+	io.WriteString(w, usageTail)
+}
+
+// Parse reads the command line. done is set when the program should exit
+// with code (help, version, a usage error). A usage error is said in one
+// line and one more pointing to --help, as git, go and kubectl do.
+func Parse(args []string, version string, stderr io.Writer) (o Options, code int, done bool) {
+	var f flags
+	fs := newFlagSet(&f)
+	fs.SetOutput(io.Discard) // errors are said below, in our words
+	usageError := func(format string, a ...any) (Options, int, bool) {
+		fmt.Fprintf(stderr, "halton-meter-bar: "+format+"\n", a...)
+		fmt.Fprintln(stderr, "Run 'halton-meter-bar --help' for usage.")
+		return f.o, ExitUsage, true
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return o, 0, true
+			printUsage(stderr, fs)
+			return f.o, 0, true
 		}
-		return o, ExitUsage, true
+		return usageError("%s", strings.Replace(err.Error(), "flag provided but not defined: -", "unknown flag --", 1))
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "halton-meter-bar: unexpected argument %q (see --help)\n", fs.Arg(0))
-		return o, ExitUsage, true
+		return usageError("unexpected argument %q", fs.Arg(0))
 	}
-	if *showVersion {
+	if f.ver {
 		fmt.Fprintf(stderr, "halton-meter-bar %s\n", version)
-		return o, 0, true
+		return f.o, 0, true
 	}
+	if err := f.check(); err != nil {
+		return usageError("%v", err)
+	}
+	return f.o, 0, false
+}
+
+// check makes the Options of the flags, and refuses what does not go
+// together.
+func (f *flags) check() error {
+	o := &f.o
 	var chosen []string
-	for _, f := range []struct {
+	for _, c := range []struct {
 		set  bool
 		name string
-	}{{*asJSON, FormatJSON}, {*table, FormatTable}, {*prom, FormatPrometheus}, {*format != "", *format}} {
-		if f.set {
-			chosen = append(chosen, f.name)
+	}{{f.json, FormatJSON}, {f.table, FormatTable}, {f.prom, FormatPrometheus}, {f.format != "", f.format}} {
+		if c.set {
+			chosen = append(chosen, c.name)
 		}
 	}
 	if len(chosen) == 1 {
@@ -201,39 +258,29 @@ Environment (where Halton Meter is looked for):
 	}
 	switch {
 	case len(chosen) > 1:
-		fmt.Fprintln(stderr, "halton-meter-bar: --json, --table, --prometheus and --format exclude each other")
-		return o, ExitUsage, true
+		return errors.New("--json, --table, --prometheus and --format exclude each other")
 	case o.Format != "" && !slices.Contains([]string{FormatJSON, FormatTable, FormatJamf, FormatPrometheus}, o.Format):
-		fmt.Fprintf(stderr, "halton-meter-bar: --format %q: one of json, table, jamf, prometheus\n", o.Format)
-		return o, ExitUsage, true
+		return fmt.Errorf("--format %q: one of json, table, jamf, prometheus", o.Format)
 	case o.Watch && o.Format != "" && o.Format != FormatJSON:
-		fmt.Fprintln(stderr, "halton-meter-bar: --watch prints JSON lines; it takes no other format")
-		return o, ExitUsage, true
+		return errors.New("--watch prints JSON lines; it takes no other format")
 	}
 	if o.Watch {
 		o.Format = FormatJSON
 	}
-	d, err := ParseTimeout(*timeout)
+	d, err := ParseTimeout(f.timeout)
 	if err != nil {
-		fmt.Fprintf(stderr, "halton-meter-bar: --timeout: %v\n", err)
-		return o, ExitUsage, true
+		return fmt.Errorf("--timeout: %w", err)
 	}
 	o.Timeout = d
 	if o.Textfile != "" {
 		if st, err := os.Stat(o.Textfile); err != nil || !st.IsDir() {
-			fmt.Fprintf(stderr, "halton-meter-bar: --textfile %s: not a folder\n", o.Textfile)
-			return o, ExitUsage, true
+			return fmt.Errorf("--textfile %s: not a folder", o.Textfile)
 		}
 	}
 	if o.Quit && o.Headless() {
-		fmt.Fprintln(stderr, "halton-meter-bar: --quit goes alone")
-		return o, ExitUsage, true
+		return errors.New("--quit goes alone")
 	}
-	if err := o.Tray.validate(); err != nil {
-		fmt.Fprintf(stderr, "halton-meter-bar: %v\n", err)
-		return o, ExitUsage, true
-	}
-	return o, 0, false
+	return o.Tray.validate()
 }
 
 // ParseTimeout accepts a Go duration ("1.5s") or plain seconds ("2").

@@ -8,13 +8,12 @@ import (
 	"log"
 	"os"
 	"os/signal"
-	"sync"
 	"syscall"
 	"time"
 
 	"github.com/haltonlabs/halton-meter-bar/app/fleet"
-	"github.com/haltonlabs/halton-meter-bar/app/monitor"
 	"github.com/haltonlabs/halton-meter-bar/app/monitor/watch"
+	"github.com/haltonlabs/halton-meter-bar/app/scheduler"
 	"github.com/haltonlabs/halton-meter-bar/status"
 )
 
@@ -22,7 +21,7 @@ import (
 // changes. It also returns the poll while all is healthy: healthy when
 // asked for, else 30 s when events cover both, 15 s when not. With no
 // events at all the watcher is nil; stop ends it.
-func Events(cfg status.Config, healthy time.Duration, opts watch.Options) (w monitor.Watcher, poll time.Duration, stop func()) {
+func Events(cfg status.Config, healthy time.Duration, opts watch.Options) (w scheduler.Watcher, poll time.Duration, stop func()) {
 	poll, stop = healthy, func() {}
 	ew, err := watch.New(cfg, opts)
 	switch {
@@ -76,40 +75,37 @@ func Watch(ctx context.Context, cfg status.Config, o Options, stdout, stderr io.
 	defer sweeper.Wait()
 	exporter := &fleet.Exporter{Textfile: textfile, Log: logger}
 
-	var mu sync.Mutex
 	var last, unencoded string
 	var failed error
-	m := monitor.New(monitor.Options{
-		Sweep: sweeper.Full, Light: sweeper.Light, Watcher: watcher,
+	sched := scheduler.New(scheduler.Options{
+		Full: sweeper.Full, Light: sweeper.Light, Watcher: watcher,
 		HealthyInterval: healthy, UnhealthyInterval: o.Tray.Unhealthy,
-		Log: log.New(io.Discard, "", 0),
-		OnReport: func(r status.Report) {
-			if textfile != "" {
-				exporter.Report(r)
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			key := fleet.Key(r)
-			if key == last || failed != nil {
-				return
-			}
-			err := status.WriteJSONLine(stdout, r)
-			switch {
-			case errors.Is(err, status.ErrEncode):
-				// This report is skipped, said once; the next is tried.
-				if err.Error() != unencoded {
-					unencoded = err.Error()
-					fmt.Fprintf(stderr, "halton-meter-bar: --watch: %v\n", err)
-				}
-			case err != nil:
-				failed = err
-				cancel()
-			default:
-				last = key
-			}
-		},
 	})
-	m.Run(ctx)
+	if textfile != "" {
+		sched.Subscribe(exporter.Report)
+	}
+	// Reports come one at a time, on the scheduler's goroutine.
+	sched.Subscribe(func(r status.Report) {
+		key := fleet.Key(r)
+		if key == last || failed != nil {
+			return
+		}
+		err := status.WriteJSONLine(stdout, r)
+		switch {
+		case errors.Is(err, status.ErrEncode):
+			// This report is skipped, said once; the next is tried.
+			if err.Error() != unencoded {
+				unencoded = err.Error()
+				fmt.Fprintf(stderr, "halton-meter-bar: --watch: %v\n", err)
+			}
+		case err != nil:
+			failed = err
+			cancel()
+		default:
+			last = key
+		}
+	})
+	sched.Run(ctx)
 	if failed != nil && !errors.Is(failed, syscall.EPIPE) {
 		fmt.Fprintf(stderr, "halton-meter-bar: --watch: %v\n", failed)
 		return 1

@@ -110,7 +110,7 @@ func TestWindowDrawsWithItsOwnFont(t *testing.T) {
 		if err := json.Unmarshal(b, &r); err != nil {
 			t.Fatal(err)
 		}
-		history := map[string][]wire.Point{}
+		history := map[status.ComponentName][]wire.Point{}
 		for _, c := range r.Components {
 			history[c.Name] = []wire.Point{{At: r.CheckedAt.Add(-30 * time.Minute), State: "healthy", Level: status.LevelOK}, {At: r.CheckedAt.Add(-10 * time.Minute), State: c.State, Level: c.Level}}
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/haltonlabs/halton-meter-bar/app/action"
 	"github.com/haltonlabs/halton-meter-bar/app/details/wire"
+	"github.com/haltonlabs/halton-meter-bar/status"
 )
 
 // A test build (-tags ci, fyne's headless driver) says on stderr when it
@@ -19,7 +20,7 @@ import (
 func init() {
 	headless = true
 	fmt.Fprintf(os.Stderr, "details: started (test build, PID %d)\n", os.Getpid())
-	onFocus = func(c string) { fmt.Fprintf(os.Stderr, "details: focused %q\n", c) }
+	onFocus = func(c status.ComponentName) { fmt.Fprintf(os.Stderr, "details: focused %q\n", c) }
 	testHook = func(v *View, msg wire.Message) bool {
 		switch msg.Type {
 		case "tap":

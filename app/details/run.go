@@ -11,8 +11,9 @@ import (
 
 	"fyne.io/fyne/v2"
 
+	"github.com/haltonlabs/halton-meter-bar/app/details/standalone"
 	"github.com/haltonlabs/halton-meter-bar/app/details/wire"
-	"github.com/haltonlabs/halton-meter-bar/app/monitor"
+	"github.com/haltonlabs/halton-meter-bar/status"
 )
 
 // ChildSink writes the buttons' requests on stdout, for the tray.
@@ -31,19 +32,12 @@ func (s *ChildSink) Send(req wire.Request) {
 	s.enc.Encode(req)
 }
 
-// MonitorSink carries requests out on the window's own monitor, when it
-// runs without a tray.
-type MonitorSink struct{ M *monitor.Monitor }
-
-// Send implements Sink.
-func (s MonitorSink) Send(req wire.Request) { go s.M.Request(req) }
-
 // Test builds (-tags ci) run on fyne's headless driver: testHook acts on
 // messages of their own, onFocus reports focus changes, and headless says
 // that the app's run loop returns at once.
 var (
 	testHook func(v *View, msg wire.Message) bool
-	onFocus  func(component string)
+	onFocus  func(component status.ComponentName)
 	headless bool
 )
 
@@ -100,17 +94,15 @@ func ReadMessages(r io.Reader, v *View, a fyne.App, logger *log.Logger, done cha
 	do(a.Quit)
 }
 
-// Follow shows the window's own monitor's sweeps.
-func Follow(ctx context.Context, v *View, m *monitor.Monitor) {
-	go m.Run(ctx)
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-m.Updates():
-			msg := m.Snapshot()
-			do(func() { v.Update(msg) })
-		}
+// Follow shows src's state as it changes, and its actions' failures, when
+// the window runs on its own.
+func Follow(v *View, src *standalone.Source) {
+	src.OnChange = func() {
+		msg := src.Message()
+		do(func() { v.Update(msg) })
+	}
+	src.OnFailure = func(title string, err error) {
+		do(func() { v.Say(title+": "+err.Error(), true) })
 	}
 }
 

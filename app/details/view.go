@@ -5,9 +5,10 @@
 //
 // Started by the tray, the window speaks the line protocol of
 // app/details/wire on stdin and stdout (ReadMessages, ChildSink); started
-// on its own (from a terminal), it runs its own app/monitor and polls the
-// engine itself (Follow, MonitorSink). Copy Diagnostics is the window's own:
-// it puts app/details/model.Diagnostics on the clipboard.
+// on its own (from a terminal), it follows its own scheduler's sweeps and
+// carries its buttons out itself (app/details/standalone; Follow). Copy
+// Diagnostics is the window's own: it puts app/details/model.Diagnostics
+// on the clipboard.
 //
 // What the window shows comes from app/details/model.Build; this package
 // only draws it and forwards the buttons.
@@ -31,13 +32,13 @@ import (
 )
 
 // Sink carries the buttons' requests out: to the tray, or to the window's
-// own monitor when it runs alone.
+// own standalone.Source when it runs alone.
 type Sink interface {
 	Send(req wire.Request)
 }
 
-// Window is how long the timelines look back.
-const Window = time.Hour
+// Lookback is how far back the timelines go.
+const Lookback = time.Hour
 
 // View is the window and its widgets.
 type View struct {
@@ -47,7 +48,7 @@ type View struct {
 	osDesc  string
 	msg     wire.Message
 	model   model.Model
-	focused string
+	focused status.ComponentName
 
 	verdictDot *canvas.Circle
 	verdict    *widget.Label
@@ -62,8 +63,8 @@ type View struct {
 	content    *fyne.Container
 	body       *fyne.Container
 	scroll     *container.Scroll
-	rows       map[string]*rowView
-	lines      map[string]*timeline
+	rows       map[status.ComponentName]*rowView
+	lines      map[status.ComponentName]*timeline
 	axis       *fyne.Container
 	spend      *spendView
 	spendBox   *fyne.Container
@@ -79,7 +80,7 @@ type View struct {
 func NewView(a fyne.App, sink Sink, now func() time.Time, osDesc string) *View {
 	v := &View{
 		win: a.NewWindow("Halton Meter"), sink: sink, now: now, osDesc: osDesc,
-		rows: make(map[string]*rowView), lines: make(map[string]*timeline), buttons: make(map[action.ID]*widget.Button),
+		rows: make(map[status.ComponentName]*rowView), lines: make(map[status.ComponentName]*timeline), buttons: make(map[action.ID]*widget.Button),
 	}
 	v.win.SetContent(v.build())
 	v.win.Resize(fyne.NewSize(1040, 820))
@@ -119,7 +120,7 @@ func (v *View) build() fyne.CanvasObject {
 	for _, name := range status.ComponentOrder {
 		tl := newTimeline()
 		v.lines[name] = tl
-		lines.Add(container.New(&columns{widths: []float32{colName}}, caption(name), tl.box))
+		lines.Add(container.New(&columns{widths: []float32{colName}}, caption(string(name)), tl.box))
 	}
 	v.axis = container.New(&fractions{})
 	lines.Add(container.New(&columns{widths: []float32{colName}}, caption(""), v.axis))
@@ -147,13 +148,8 @@ func (v *View) build() fyne.CanvasObject {
 
 	v.bar = container.NewHBox()
 	bar := v.bar
-	icons := map[action.ID]fyne.Resource{
-		action.Refresh: theme.ViewRefreshIcon(), action.StartDaemon: theme.MediaPlayIcon(), action.StartEdge: theme.MediaPlayIcon(),
-		action.RunDoctor: theme.ComputerIcon(), action.CopyDiagnostics: theme.ContentCopyIcon(),
-		action.OpenLogs: theme.FolderOpenIcon(),
-	}
-	for _, b := range model.Build(wire.Message{}, time.Time{}, Window).Buttons {
-		btn := widget.NewButtonWithIcon(b.Title, icons[b.ID], func() { v.press(b.ID) })
+	for _, b := range model.Buttons(nil, nil) {
+		btn := widget.NewButtonWithIcon(b.Title, buttonIcons[b.ID], func() { v.press(b.ID) })
 		if b.ID == action.Refresh {
 			btn.Importance = widget.HighImportance
 		}
@@ -170,15 +166,32 @@ func (v *View) build() fyne.CanvasObject {
 		nil, nil, v.scroll)
 }
 
+// buttonIcons are the icons of the window's buttons, one for each action
+// of the table with a button (a test holds them to it).
+var buttonIcons = map[action.ID]fyne.Resource{
+	action.Refresh: theme.ViewRefreshIcon(), action.StartDaemon: theme.MediaPlayIcon(), action.StartEdge: theme.MediaPlayIcon(),
+	action.RunDoctor: theme.ComputerIcon(), action.CopyDiagnostics: theme.ContentCopyIcon(),
+	action.OpenLogs: theme.FolderOpenIcon(),
+}
+
 // press forwards a button; Copy Diagnostics is done here.
 func (v *View) press(id action.ID) {
 	if id == action.CopyDiagnostics {
 		fyne.CurrentApp().Clipboard().SetContent(model.Diagnostics(v.msg, v.now(), v.osDesc))
-		v.notice.SetText("Diagnostics copied to the clipboard")
+		v.Say("Diagnostics copied to the clipboard", false)
 		return
 	}
-	v.notice.SetText("")
+	v.Say("", false)
 	v.sink.Send(wire.Request{Request: id})
+}
+
+// Say shows a line beside the buttons: what a button did, or why it failed.
+func (v *View) Say(text string, failed bool) {
+	v.notice.Importance = widget.SuccessImportance
+	if failed {
+		v.notice.Importance = widget.DangerImportance
+	}
+	v.notice.SetText(model.Screen(text))
 }
 
 // setBudget forwards the budget entry: the tray checks the value, keeps
@@ -215,7 +228,7 @@ func (v *View) Tick() {
 			repaint = true
 		}
 	}
-	if v.slide(model.Timelines(v.msg, now, Window), now, repaint) || repaint {
+	if v.slide(model.Timelines(v.msg, now, Lookback), now, repaint) || repaint {
 		v.changes++
 	}
 }
@@ -245,7 +258,7 @@ func (v *View) slide(tls []model.Timeline, now time.Time, repaint bool) bool {
 }
 
 // Focus highlights a row and brings the window to the front.
-func (v *View) Focus(component string) {
+func (v *View) Focus(component status.ComponentName) {
 	v.focused = component
 	v.redraw()
 	if rv, ok := v.rows[component]; ok {
@@ -264,7 +277,7 @@ func (v *View) Focus(component string) {
 // resized in them. It tells whether anything changed.
 func (v *View) redraw() bool {
 	now := v.now()
-	m := model.Build(v.msg, now, Window)
+	m := model.Build(v.msg, now, Lookback)
 	old, first := v.model, !v.drawn
 	v.model, v.drawn = m, true
 

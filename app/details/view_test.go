@@ -2,6 +2,7 @@ package details
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -11,10 +12,13 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/haltonlabs/halton-meter-bar/app/action"
+	"github.com/haltonlabs/halton-meter-bar/app/details/standalone"
 	"github.com/haltonlabs/halton-meter-bar/app/details/wire"
-	"github.com/haltonlabs/halton-meter-bar/app/monitor"
+	"github.com/haltonlabs/halton-meter-bar/app/scheduler"
+	"github.com/haltonlabs/halton-meter-bar/internal/testwait"
 	"github.com/haltonlabs/halton-meter-bar/status"
 )
 
@@ -33,17 +37,17 @@ func (r *recorder) Send(req wire.Request) {
 
 // snapshot is a report at now−4 s from the given rows, with an hour of
 // history in which the failing rows broke 12 minutes ago.
-func snapshot(overall, headline string, rows map[string][3]string) wire.Message {
+func snapshot(overall status.Overall, headline string, rows map[status.ComponentName][3]string) wire.Message {
 	r := &status.Report{
 		Overall: overall, Headline: headline, Version: "0.6.3", VersionSource: "/health", InstallMode: "apps",
 		BarVersion: "1.0.0", CheckedAt: now.Add(-4 * time.Second), HaltonHome: "/Users/jdoe/.halton-meter",
 		Ports: status.Ports{Edge: 8081, Internal: 8090, API: 8765, Source: "effective-ports.json"},
 	}
-	hist := map[string][]wire.Point{}
+	hist := map[status.ComponentName][]wire.Point{}
 	for _, name := range status.ComponentOrder {
 		c := status.Component{Name: name, State: "healthy", Level: status.LevelOK}
 		if v, ok := rows[name]; ok {
-			c.State, c.Level, c.Detail = v[0], status.Level(v[1]), v[2]
+			c.State, c.Level, c.Detail = status.State(v[0]), status.Level(v[1]), v[2]
 		}
 		if c.Level != status.LevelOK {
 			c.NextStep = "halton-meter start"
@@ -81,7 +85,7 @@ func metering(r *status.Report) status.Metering {
 	return m
 }
 
-var healthyRows = map[string][3]string{
+var healthyRows = map[status.ComponentName][3]string{
 	"install-mode":       {"apps", "ok", "~/.halton-meter/install-mode"},
 	"daemon":             {"healthy", "ok", "PID 80214 · com.haltonlabs.meter"},
 	"watchdog":           {"healthy", "ok", "PID 80215 · com.haltonlabs.meter.watchdog"},
@@ -94,8 +98,8 @@ var healthyRows = map[string][3]string{
 	"metering":           {"live", "ok", "312 requests today · $4.21 · last 40 s ago"},
 }
 
-func with(base map[string][3]string, changes map[string][3]string) map[string][3]string {
-	out := map[string][3]string{}
+func with(base map[status.ComponentName][3]string, changes map[status.ComponentName][3]string) map[status.ComponentName][3]string {
+	out := map[status.ComponentName][3]string{}
 	for k, v := range base {
 		out[k] = v
 	}
@@ -132,10 +136,10 @@ func TestRendering(t *testing.T) {
 		name  string
 		theme fyne.Theme
 		msg   wire.Message
-		focus string
+		focus status.ComponentName
 	}{
 		{"healthy", theme.LightTheme(), snapshot("healthy", "All healthy", healthyRows), ""},
-		{"degraded-dark", theme.DarkTheme(), snapshot("degraded", "Daemon stopped — not metering", with(healthyRows, map[string][3]string{
+		{"degraded-dark", theme.DarkTheme(), snapshot("degraded", "Daemon stopped — not metering", with(healthyRows, map[status.ComponentName][3]string{
 			"daemon":             {"stopped", "warn", "killed by signal 9 (SIGKILL) · com.haltonlabs.meter"},
 			"mitmproxy listener": {"unbound", "warn", "127.0.0.1:8090 not accepting (daemon not running)"},
 			"fastapi listener":   {"unbound", "warn", "127.0.0.1:8765 not accepting (daemon not running)"},
@@ -159,7 +163,7 @@ func TestRendering(t *testing.T) {
 
 func TestButtons(t *testing.T) {
 	v, rec, a := newTestView(t, theme.LightTheme())
-	v.Update(snapshot("degraded", "Daemon stopped — not metering", with(healthyRows, map[string][3]string{
+	v.Update(snapshot("degraded", "Daemon stopped — not metering", with(healthyRows, map[status.ComponentName][3]string{
 		"daemon": {"stopped", "warn", "killed by signal 9 (SIGKILL) · com.haltonlabs.meter"},
 	})))
 	if got := v.Button(action.StartDaemon).Text; got != "Start Daemon" {
@@ -226,45 +230,52 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// TestStandalone: with no tray, the window follows its own monitor.
+// TestStandalone: with no tray, the window follows its own scheduler's
+// sweeps, its buttons act on them, and an action's failure is said in the
+// window.
 func TestStandalone(t *testing.T) {
 	a := test.NewTempApp(t)
-	degraded := snapshot("degraded", "Daemon stopped — not metering", with(healthyRows, map[string][3]string{
+	degraded := snapshot("degraded", "Daemon stopped — not metering", with(healthyRows, map[status.ComponentName][3]string{
 		"daemon": {"stopped", "warn", "killed by signal 9 (SIGKILL) · com.haltonlabs.meter"},
 	})).Report
 	var swept atomic.Int32
-	m := monitor.New(monitor.Options{
-		Sweep:           func(context.Context) status.Report { swept.Add(1); return *degraded },
+	sweeps := scheduler.New(scheduler.Options{
+		Full:            func(context.Context) status.Report { swept.Add(1); return *degraded },
 		HealthyInterval: time.Hour, UnhealthyInterval: time.Hour,
 	})
-	v := NewView(a, MonitorSink{M: m}, time.Now, "")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go Follow(ctx, v, m)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	failing := &failingOpener{}
+	src := standalone.New(ctx, sweeps, action.Deps{Opener: failing})
+	v := NewView(a, src, time.Now, "")
+	Follow(v, src)
+	sweeps.Subscribe(src.Record)
+	go sweeps.Run(ctx)
+	testwait.For(t, "the window to show the sweep", func() bool {
 		uiMu.Lock()
-		got := v.verdict.Text
-		uiMu.Unlock()
-		if got == "Degraded" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the window never showed the monitor's sweep: %q", got)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	// Its buttons act on that monitor.
+		defer uiMu.Unlock()
+		return v.verdict.Text == "Degraded"
+	})
+	// Its buttons act on that scheduler, and on the desktop.
 	uiMu.Lock()
 	test.Tap(v.Button(action.Refresh))
+	test.Tap(v.Button(action.OpenLogs))
 	uiMu.Unlock()
-	for swept.Load() < 2 {
-		if time.Now().After(deadline) {
-			t.Fatal("Refresh did not sweep")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testwait.For(t, "Refresh to sweep", func() bool { return swept.Load() >= 2 })
+	testwait.For(t, "the failure said in the window", func() bool {
+		uiMu.Lock()
+		defer uiMu.Unlock()
+		return v.notice.Text == "Couldn't open the logs folder: no file manager" && v.notice.Importance == widget.DangerImportance
+	})
 }
+
+// failingOpener fails to open anything.
+type failingOpener struct{}
+
+func (failingOpener) OpenURL(string) error         { return errors.New("no browser") }
+func (failingOpener) OpenPath(string) error        { return errors.New("no file manager") }
+func (failingOpener) RunInTerminal([]string) error { return errors.New("no terminal") }
+func (failingOpener) Copy(string) error            { return errors.New("no clipboard") }
 
 // TestSpend: the "Today" section shows the day's figures, moves the last
 // request's age with the clock alone, and sends the budget entry to the
@@ -313,7 +324,7 @@ func TestSpend(t *testing.T) {
 		t.Errorf("requests %v %q", rec.got, rec.values)
 	}
 
-	down := snapshot("degraded", "Daemon stopped — not metering", with(healthyRows, map[string][3]string{
+	down := snapshot("degraded", "Daemon stopped — not metering", with(healthyRows, map[status.ComponentName][3]string{
 		"metering": {"not-metering", "warn", "the daemon is not running"},
 	}))
 	v.Update(down)

@@ -247,7 +247,7 @@ func (rv *rowView) set(row model.Row, focused bool) bool {
 		rv.badgeDot.FillColor = colourOf(row.Dot)
 		rv.badgeDot.Refresh()
 	}
-	setLabel(rv.name, row.Component, rv.name.Importance)
+	setLabel(rv.name, string(row.Component), rv.name.Importance)
 	setLabel(rv.detail, row.Detail, rv.detail.Importance)
 	setLabel(rv.next, row.NextStep, rv.next.Importance)
 	resized := setLabel(rv.state, row.State, rv.state.Importance)

@@ -37,7 +37,7 @@ func Jamf(w io.Writer, r status.Report) error {
 // metering its state and today's figures (not the age of the last
 // request, which moves with the clock).
 func Key(r status.Report) string {
-	k := r.Fingerprint(status.CompMetering) + "|metering=" + r.Metering.State
+	k := r.Fingerprint(status.CompMetering) + "|metering=" + string(r.Metering.State)
 	if c, ok := r.Row(status.CompMetering); ok {
 		k += "/" + string(c.Level) + "/" + c.NextStep
 	}
@@ -77,17 +77,17 @@ func writeStatusPlist(dir string, r status.Report) error {
 func Summary(r status.Report) map[string]string {
 	s := map[string]string{
 		"schema":         r.Schema,
-		"overall":        r.Overall,
+		"overall":        string(r.Overall),
 		"level":          string(r.Level),
 		"headline":       r.Headline,
 		"checked_at":     r.CheckedAt.UTC().Format("2006-01-02T15:04:05Z"),
 		"version":        r.Version,
 		"install_mode":   r.InstallMode,
 		"bar_version":    r.BarVersion,
-		"metering_state": r.Metering.State,
+		"metering_state": string(r.Metering.State),
 	}
 	for _, c := range r.Components {
-		s["component."+c.Name] = c.State
+		s["component."+string(c.Name)] = string(c.State)
 	}
 	if t := r.Metering.Today; t != nil {
 		s["today_requests"] = strconv.Itoa(t.Requests)

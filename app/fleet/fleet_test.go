@@ -7,6 +7,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -33,7 +34,7 @@ func newLogger(w io.Writer) *log.Logger { return log.New(w, "", 0) }
 
 // report is a report of the given verdict; the daemon stopped when it is
 // not healthy.
-func report(overall string) status.Report {
+func report(overall status.Overall) status.Report {
 	r := status.Report{Schema: status.Schema, Overall: overall, Level: status.LevelOK, Version: "0.6.3", InstallMode: status.ModeApps,
 		BarVersion: "1.2.0", CheckedAt: t0, Sweep: status.Sweep{DurationMS: 14.5}}
 	for _, name := range status.ComponentOrder {
@@ -52,7 +53,7 @@ func report(overall string) status.Report {
 func TestJamf(t *testing.T) {
 	for _, v := range status.Verdicts {
 		var b bytes.Buffer
-		if err := Jamf(&b, report(v)); err != nil || b.String() != "<result>"+v+"</result>\n" {
+		if err := Jamf(&b, report(v)); err != nil || b.String() != "<result>"+string(v)+"</result>\n" {
 			t.Errorf("%s: %q %v", v, b.String(), err)
 		}
 	}
@@ -144,6 +145,49 @@ func TestPrometheusHostileLabels(t *testing.T) {
 	if strings.Contains(b.String(), "\n} evil") {
 		t.Error("a newline in a label value went out raw")
 	}
+	families, _ := parse(strings.NewReader(b.String()))
+	for _, l := range families["halton_meter_info"].GetMetric()[0].GetLabel() {
+		if l.GetName() == "version" && l.GetValue() != r.Version {
+			t.Errorf("version read back as %q, want %q", l.GetValue(), r.Version)
+		}
+	}
+}
+
+// TestPrometheusOrder: families by name, label names sorted within a
+// sample, samples by their label values: the order Prometheus's own
+// encoder writes, so the text of one state is the same at every run.
+func TestPrometheusOrder(t *testing.T) {
+	var b bytes.Buffer
+	if err := Prometheus(&b, report(status.OverallDegraded)); err != nil {
+		t.Fatal(err)
+	}
+	var names, samples []string
+	for _, line := range strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n") {
+		if name, ok := strings.CutPrefix(line, "# TYPE "); ok {
+			names = append(names, strings.Fields(name)[0])
+			continue
+		}
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		samples = append(samples, line)
+		if open := strings.IndexByte(line, '{'); open >= 0 {
+			var keys []string
+			for _, pair := range strings.Split(line[open+1:strings.LastIndexByte(line, '}')], ",") {
+				keys = append(keys, pair[:strings.IndexByte(pair, '=')])
+			}
+			if !slices.IsSorted(keys) {
+				t.Errorf("labels not sorted: %s", line)
+			}
+		}
+	}
+	if !slices.IsSorted(names) || len(names) < 10 {
+		t.Errorf("families not sorted: %v", names)
+	}
+	want := []string{`halton_meter_component_level{component="daemon",level="crit"} 0`, `halton_meter_component_level{component="daemon",level="ok"} 0`}
+	if i := slices.Index(samples, want[0]); i < 0 || i+1 >= len(samples) || samples[i+1] != want[1] {
+		t.Errorf("samples not in label order:\n%s", b.String())
+	}
 }
 
 func TestSummary(t *testing.T) {
@@ -180,7 +224,7 @@ func TestWriteStatusAtomic(t *testing.T) {
 	go func() {
 		defer wg.Done()
 		for i := 0; !stop.Load(); i++ {
-			r := report([]string{status.OverallHealthy, status.OverallDegraded}[i%2])
+			r := report([]status.Overall{status.OverallHealthy, status.OverallDegraded}[i%2])
 			r.Headline = strings.Repeat("x", i%5000) // files of changing length
 			if err := WriteStatus(dir, r); err != nil {
 				t.Error(err)
@@ -229,7 +273,7 @@ func TestExporter(t *testing.T) {
 		}
 		return st.ModTime()
 	}
-	overall := func() string {
+	overall := func() status.Overall {
 		b, _ := os.ReadFile(filepath.Join(dir, StatusJSON))
 		var r status.Report
 		json.Unmarshal(b, &r)

@@ -5,9 +5,6 @@ import (
 	"io"
 	"slices"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/common/expfmt"
-
 	"github.com/haltonlabs/halton-meter-bar/status"
 )
 
@@ -15,66 +12,50 @@ import (
 // up or not and at which level, the verdict, the sweep, what is installed,
 // and the metering figures when the daemon gave them.
 func Prometheus(w io.Writer, r status.Report) error {
-	reg := prometheus.NewRegistry()
-	gauge := func(name, help string, labels ...string) *prometheus.GaugeVec {
-		g := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "halton_meter_" + name, Help: help}, labels)
-		reg.MustRegister(g)
-		return g
-	}
+	e := newExposition()
+	const p = "halton_meter_"
 	one := func(b bool) float64 {
 		if b {
 			return 1
 		}
 		return 0
 	}
-
-	up := gauge("up", "1 when the component is as it should be (level ok), else 0.", "component")
-	level := gauge("component_level", "1 for the component's level (ok, warn, crit, unknown), 0 for the others.", "component", "level")
 	for _, c := range r.Components {
-		up.WithLabelValues(c.Name).Set(one(c.Level == status.LevelOK))
+		e.gauge(p+"up", "1 when the component is as it should be (level ok), else 0.", one(c.Level == status.LevelOK), "component", string(c.Name))
 		for _, l := range status.Levels {
-			level.WithLabelValues(c.Name, string(l)).Set(one(c.Level == l))
+			e.gauge(p+"component_level", "1 for the component's level (ok, warn, crit, unknown), 0 for the others.", one(c.Level == l),
+				"component", string(c.Name), "level", string(l))
 		}
 	}
-	overall := gauge("overall", "1 for the overall verdict (healthy, degraded, down, unknown, not-installed), 0 for the others.", "verdict")
 	for _, v := range status.Verdicts {
-		overall.WithLabelValues(v).Set(one(r.Overall == v))
+		e.gauge(p+"overall", "1 for the overall verdict (healthy, degraded, down, unknown, not-installed), 0 for the others.", one(r.Overall == v), "verdict", string(v))
 	}
-	gauge("info", "What is installed and checked: always 1.", "version", "install_mode", "schema", "bar_version").
-		WithLabelValues(r.Version, r.InstallMode, r.Schema, r.BarVersion).Set(1)
-	gauge("sweep_duration_seconds", "How long the sweep took.").WithLabelValues().Set(r.Sweep.DurationMS / 1000)
+	e.gauge(p+"info", "What is installed and checked: always 1.", 1,
+		"version", r.Version, "install_mode", r.InstallMode, "schema", r.Schema, "bar_version", r.BarVersion)
+	e.gauge(p+"sweep_duration_seconds", "How long the sweep took.", r.Sweep.DurationMS/1000)
 	if !r.CheckedAt.IsZero() {
-		gauge("checked_timestamp_seconds", "When the sweep ran, in seconds since the epoch.").WithLabelValues().Set(float64(r.CheckedAt.UnixMilli()) / 1000)
+		e.gauge(p+"checked_timestamp_seconds", "When the sweep ran, in seconds since the epoch.", float64(r.CheckedAt.UnixMilli())/1000)
 	}
-
 	m := r.Metering
-	states := []string{status.MeteringLive, status.MeteringIdle, status.MeteringNot, status.StateUnknown}
-	metering := gauge("metering", "1 for the metering state (live, idle, not-metering, unknown), 0 for the others.", "state")
+	states := []status.State{status.MeteringLive, status.MeteringIdle, status.MeteringNot, status.StateUnknown}
 	for _, s := range states {
-		metering.WithLabelValues(s).Set(one(m.State == s || (s == status.StateUnknown && !slices.Contains(states, m.State))))
+		e.gauge(p+"metering", "1 for the metering state (live, idle, not-metering, unknown), 0 for the others.",
+			one(m.State == s || (s == status.StateUnknown && !slices.Contains(states, m.State))), "state", string(s))
 	}
 	if m.LastRequestAt != nil {
-		gauge("last_request_timestamp_seconds", "When the daemon last metered a request, in seconds since the epoch.").WithLabelValues().Set(float64(m.LastRequestAt.UnixMilli()) / 1000)
+		e.gauge(p+"last_request_timestamp_seconds", "When the daemon last metered a request, in seconds since the epoch.", float64(m.LastRequestAt.UnixMilli())/1000)
 	}
 	if m.RequestsLastHour != nil {
-		gauge("requests_last_hour", "Requests the daemon metered in the last hour.").WithLabelValues().Set(float64(*m.RequestsLastHour))
+		e.gauge(p+"requests_last_hour", "Requests the daemon metered in the last hour.", float64(*m.RequestsLastHour))
 	}
 	if t := m.Today; t != nil {
-		gauge("today_requests", "Requests metered today (local day).").WithLabelValues().Set(float64(t.Requests))
-		gauge("today_cost_usd", "What today's metered requests cost, in US dollars.").WithLabelValues().Set(float64(t.CostUSD) / status.MinorPerDollar)
-		gauge("today_input_tokens", "Input tokens metered today.").WithLabelValues().Set(float64(t.InputTokens))
-		gauge("today_output_tokens", "Output tokens metered today.").WithLabelValues().Set(float64(t.OutputTokens))
+		e.gauge(p+"today_requests", "Requests metered today (local day).", float64(t.Requests))
+		e.gauge(p+"today_cost_usd", "What today's metered requests cost, in US dollars.", float64(t.CostUSD)/status.MinorPerDollar)
+		e.gauge(p+"today_input_tokens", "Input tokens metered today.", float64(t.InputTokens))
+		e.gauge(p+"today_output_tokens", "Output tokens metered today.", float64(t.OutputTokens))
 	}
-
-	families, err := reg.Gather()
-	if err != nil {
-		return fmt.Errorf("gather metrics: %w", err)
-	}
-	enc := expfmt.NewEncoder(w, expfmt.NewFormat(expfmt.TypeTextPlain))
-	for _, f := range families {
-		if err := enc.Encode(f); err != nil {
-			return fmt.Errorf("write metrics: %w", err)
-		}
+	if err := e.writeTo(w); err != nil {
+		return fmt.Errorf("write metrics: %w", err)
 	}
 	return nil
 }

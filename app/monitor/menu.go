@@ -5,33 +5,18 @@ import (
 	"time"
 
 	"github.com/haltonlabs/halton-meter-bar/app/action"
-	"github.com/haltonlabs/halton-meter-bar/app/details/wire"
 	"github.com/haltonlabs/halton-meter-bar/app/present"
 	"github.com/haltonlabs/halton-meter-bar/assets/draw"
 	"github.com/haltonlabs/halton-meter-bar/internal/text"
 	"github.com/haltonlabs/halton-meter-bar/status"
 )
 
-// ActionOrder is the order of the action items; the tray puts a separator
-// before each group's first item. Start Edge, the fix for a red icon,
-// leads while it is shown; the items of a submenu follow their parent.
-var ActionOrder = []action.ID{
-	action.StartEdge, action.OpenDetails, action.OpenDashboard, action.StartDaemon, action.RunDoctor, action.Install,
-	action.CopyJSON, action.OpenLogs, action.Refresh,
-	action.Notifications, action.PauseMenu, action.PauseHour, action.PauseTomorrow, action.Resume, action.StartAtLogin,
-	action.Quit,
-}
-
-// GroupStarts are the actions that open a group in the menu.
-var GroupStarts = map[action.ID]bool{action.StartEdge: true, action.CopyJSON: true, action.Notifications: true, action.Quit: true}
-
-// Parents are the submenus: an item's parent.
-var Parents = map[action.ID]action.ID{action.PauseHour: action.PauseMenu, action.PauseTomorrow: action.PauseMenu, action.Resume: action.PauseMenu}
-
-// Item is one action of the menu.
+// Item is one action of the menu: the table's entry (app/action) as it
+// reads now.
 type Item struct {
 	ID        action.ID
 	Parent    action.ID // a submenu's item: its parent; "" at the top
+	Group     bool      // a separator before it
 	Title     string
 	Tooltip   string
 	Enabled   bool
@@ -42,7 +27,7 @@ type Item struct {
 
 // Row is a component's line in the menu.
 type Row struct {
-	Component string
+	Component status.ComponentName
 	Title     string
 	Tooltip   string
 	Level     status.Level
@@ -60,6 +45,7 @@ type Menu struct {
 	// requests and the last request's age, or that nothing is metered.
 	Spend string
 	Rows  []Row
+	// Items are the menu's actions, in the table's order.
 	Items []Item
 }
 
@@ -87,115 +73,95 @@ type MenuInput struct {
 	Busy map[action.ID]bool
 	// LastSpend is the last of today's figures the daemon gave, for when it
 	// gives none now.
-	LastSpend *wire.Spend
+	LastSpend *Spend
 }
 
 // rowDetailMax keeps menu lines short; the tooltip has the whole detail.
 const rowDetailMax = 48
 
 // BuildMenu builds the menu model: the icon, the headline, how long ago it
-// was checked, a row per component, and the actions with whether each
-// makes sense now.
+// was checked, a row per component, and every action of the table that has
+// a menu item, with whether each makes sense now.
 func BuildMenu(in MenuInput) Menu {
 	r := in.Report
-	m := Menu{Icon: draw.Unknown, Headline: "Checking Halton Meter…", Checked: present.Checked(r, in.Now)}
-	installed := action.Installed(r)
+	m := Menu{Icon: draw.Unknown, Headline: "Checking Halton Meter…", Checked: present.Checked(r, in.Now), Tooltip: Accessible(r)}
 	if r != nil {
-		m.Icon = present.Icon(r.Overall)
-		m.Headline = r.Headline
+		m.Icon, m.Headline = present.Icon(r.Overall), r.Headline
 		m.Spend = spendLine(r, in.LastSpend, in.Now)
-		for _, c := range r.Components {
-			m.Rows = append(m.Rows, Row{
-				Component: c.Name,
-				Title:     rowTitle(c),
-				Tooltip:   rowTooltip(c),
-				Level:     c.Level,
-				Dot:       present.Dot(c.Level),
-				Visible:   installed,
-			})
-		}
+		m.Rows = menuRows(r)
 	}
-	m.Tooltip = Accessible(r)
-
-	fastapi := status.Component{}
-	if r != nil {
-		fastapi, _ = r.Row(status.CompFastAPI)
-	}
-	startTitle, startEnabled := action.StartDaemonTitle(r)
-	edgeTitle, edgeShown := action.StartEdgeTitle(r)
-	paused := !in.PausedUntil.IsZero()
-	detailsTitle := "Open Details…"
-	if in.DetailsMissing {
-		detailsTitle = "Open Details… (not installed)"
-	}
-	for _, id := range ActionOrder {
-		it := Item{ID: id, Enabled: true, Visible: true}
-		switch id {
-		case action.StartEdge:
-			it.Title = edgeTitle
-			it.Visible = edgeShown
-			it.Tooltip = "launchctl kickstart -k gui/<uid>/" + status.LabelEdge
-		case action.OpenDetails:
-			it.Title = detailsTitle
-		case action.OpenDashboard:
-			it.Title = "Open Dashboard"
-			it.Visible = installed
-			it.Enabled = fastapi.State == status.StateBound
-			if r != nil {
-				it.Tooltip = "http://" + r.Listeners.FastAPI.Address + "/"
-			}
-		case action.StartDaemon:
-			it.Title = startTitle
-			it.Visible = installed
-			it.Enabled = startEnabled
-			it.Tooltip = "launchctl kickstart -k gui/<uid>/" + status.LabelDaemon
-		case action.RunDoctor:
-			it.Title = "Run Doctor in Terminal"
-			it.Visible = installed
-		case action.Install:
-			it.Title = "Install Halton Meter…"
-			it.Visible = r != nil && !installed
-			it.Tooltip = status.InstallDocsURL
-		case action.CopyJSON:
-			it.Title = "Copy Status JSON"
-			it.Enabled = r != nil
-		case action.OpenLogs:
-			it.Title = "Open Logs Folder"
-			it.Visible = installed
-		case action.Refresh:
-			it.Title = "Refresh Now"
-		case action.Notifications:
-			it.Title, it.Checkable, it.Checked = "Notifications", true, in.Notifications
-		case action.PauseMenu:
-			it.Title, it.Enabled = "Pause Notifications", in.Notifications
-			if paused {
-				it.Title = "Notifications paused " + until(in.PausedUntil, in.Now)
-			}
-		case action.PauseHour:
-			it.Title = "For 1 Hour"
-		case action.PauseTomorrow:
-			it.Title = "Until Tomorrow, 08:00"
-		case action.Resume:
-			it.Title, it.Visible = "Resume Notifications", paused
-		case action.StartAtLogin:
-			it.Title, it.Checkable, it.Checked = "Start at Login", true, in.StartAtLogin
-		case action.Quit:
-			it.Title = "Quit Halton Meter Bar"
+	for _, spec := range action.Table {
+		if spec.Menu != "" {
+			m.Items = append(m.Items, menuItem(spec, in))
 		}
-		if busy := action.Busy(id); busy != "" && in.Busy[id] {
-			it.Title, it.Enabled = busy, false
-		}
-		it.Parent = Parents[id]
-		m.Items = append(m.Items, it)
 	}
 	return m
+}
+
+// menuRows are the components' lines, shown once an install is found.
+func menuRows(r *status.Report) []Row {
+	installed := action.Installed(r)
+	rows := make([]Row, 0, len(r.Components))
+	for _, c := range r.Components {
+		rows = append(rows, Row{Component: c.Name, Title: rowTitle(c), Tooltip: rowTooltip(c), Level: c.Level, Dot: present.Dot(c.Level), Visible: installed})
+	}
+	return rows
+}
+
+// menuItem is an action's item as it reads now: its title and whether it
+// is shown and enabled depend on the install, the settings and whether it
+// runs.
+func menuItem(spec action.Spec, in MenuInput) Item {
+	r := in.Report
+	it := Item{ID: spec.ID, Parent: spec.Parent, Group: spec.Group, Title: spec.Menu, Tooltip: spec.Tooltip,
+		Enabled: true, Visible: true, Checkable: spec.Checkable}
+	installed := action.Installed(r)
+	switch spec.ID {
+	case action.StartEdge:
+		it.Title, it.Visible = action.StartEdgeTitle(r)
+	case action.OpenDetails:
+		if in.DetailsMissing {
+			it.Title += " (not installed)"
+		}
+	case action.OpenDashboard:
+		it.Visible = installed
+		if r != nil {
+			fastapi, _ := r.Row(status.CompFastAPI)
+			it.Enabled = fastapi.State == status.StateBound
+			it.Tooltip = "http://" + r.Listeners.FastAPI.Address + "/"
+		}
+	case action.StartDaemon:
+		it.Visible = installed
+		it.Title, it.Enabled = action.StartDaemonTitle(r)
+	case action.RunDoctor, action.OpenLogs:
+		it.Visible = installed
+	case action.Install:
+		it.Visible = r != nil && !installed
+	case action.CopyJSON:
+		it.Enabled = r != nil
+	case action.Notifications:
+		it.Checked = in.Notifications
+	case action.PauseMenu:
+		it.Enabled = in.Notifications
+		if !in.PausedUntil.IsZero() {
+			it.Title = "Notifications paused " + until(in.PausedUntil, in.Now)
+		}
+	case action.Resume:
+		it.Visible = !in.PausedUntil.IsZero()
+	case action.StartAtLogin:
+		it.Checked = in.StartAtLogin
+	}
+	if spec.Busy != "" && in.Busy[spec.ID] {
+		it.Title, it.Enabled = spec.Busy, false
+	}
+	return it
 }
 
 // spendLine is "Today $4.21 · 312 requests · last 40 s ago", "Idle ·
 // last request 3 h ago", or "Not metering — daemon stopped"; when the
 // daemon gives no figures now, the last ones with their time ("$4.21 as of
 // 10:42"). Empty when there is nothing to say.
-func spendLine(r *status.Report, last *wire.Spend, now time.Time) string {
+func spendLine(r *status.Report, last *Spend, now time.Time) string {
 	m := r.Metering
 	var parts []string
 	switch m.State {
@@ -220,7 +186,7 @@ func spendLine(r *status.Report, last *wire.Spend, now time.Time) string {
 		}
 	case status.MeteringNot:
 		daemon, _ := r.Row(status.CompDaemon)
-		parts = append(parts, "Not metering — daemon "+daemon.State)
+		parts = append(parts, "Not metering — daemon "+string(daemon.State))
 	}
 	// Figures not shown as today's are shown as of when they were read.
 	if last.Current(now) && (m.Today == nil || m.State == status.MeteringNot) && len(parts) > 0 {
@@ -266,7 +232,7 @@ func lowerFirst(s string) string {
 // ("fastapi listener — unbound (caused by daemon)").
 func rowTitle(c status.Component) string {
 	if c.CausedBy != "" {
-		return c.Name + " — " + c.State + " (caused by " + c.CausedBy + ")"
+		return string(c.Name) + " — " + string(c.State) + " (caused by " + string(c.CausedBy) + ")"
 	}
 	var parts []string
 	for _, p := range strings.Split(c.Detail, " · ") {
@@ -278,7 +244,7 @@ func rowTitle(c status.Component) string {
 		parts = parts[:1]
 	}
 	detail := strings.Join(parts, " · ")
-	title := c.Name + " — " + c.State
+	title := string(c.Name) + " — " + string(c.State)
 	if detail = text.Clip(detail, rowDetailMax); detail != "" {
 		title += " · " + detail
 	}

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/haltonlabs/halton-meter-bar/app/action"
-	"github.com/haltonlabs/halton-meter-bar/app/details/wire"
 	"github.com/haltonlabs/halton-meter-bar/app/present"
 	"github.com/haltonlabs/halton-meter-bar/assets/draw"
 	"github.com/haltonlabs/halton-meter-bar/status"
@@ -76,8 +75,19 @@ func TestBuildMenu(t *testing.T) {
 			if m.Tooltip != Accessible(tt.report) || !strings.HasPrefix(m.Tooltip, "Halton Meter: ") {
 				t.Errorf("tooltip %q", m.Tooltip)
 			}
-			if len(m.Items) != len(ActionOrder) {
-				t.Fatalf("%d items", len(m.Items))
+			var ids []action.ID
+			for _, spec := range action.Table {
+				if spec.Menu != "" {
+					ids = append(ids, spec.ID)
+				}
+			}
+			if len(m.Items) != len(ids) {
+				t.Fatalf("%d items for %d of the table's", len(m.Items), len(ids))
+			}
+			for i, it := range m.Items {
+				if spec := action.Of(it.ID); it.ID != ids[i] || it.Parent != spec.Parent || it.Group != spec.Group || it.Checkable != spec.Checkable {
+					t.Errorf("item %d: %+v, the table's %+v", i, it, spec)
+				}
 			}
 			for id, w := range tt.items {
 				it := m.Item(id)
@@ -102,7 +112,7 @@ func TestBuildMenu(t *testing.T) {
 			}
 			for i, row := range m.Rows {
 				c := tt.report.Components[i]
-				if row.Component != c.Name || row.Visible != tt.rows || row.Dot != present.Dot(c.Level) || !strings.HasPrefix(row.Title, c.Name+" — "+c.State) {
+				if row.Component != c.Name || row.Visible != tt.rows || row.Dot != present.Dot(c.Level) || !strings.HasPrefix(row.Title, string(c.Name)+" — "+string(c.State)) {
 					t.Errorf("row %d: %+v", i, row)
 				}
 			}
@@ -143,11 +153,11 @@ func TestSpendLine(t *testing.T) {
 		return &r
 	}
 	today := &status.Today{Requests: 312, CostUSD: 421000}
-	last := &wire.Spend{Today: status.Today{Requests: 300, CostUSD: 400000}, At: time.Date(2026, 11, 25, 10, 42, 0, 0, time.Local)}
+	last := &Spend{Today: status.Today{Requests: 300, CostUSD: 400000}, At: time.Date(2026, 11, 25, 10, 42, 0, 0, time.Local)}
 	tests := []struct {
 		name string
 		r    *status.Report
-		last *wire.Spend
+		last *Spend
 		want string
 	}{
 		{"live", with(healthy, status.Metering{State: status.MeteringLive, Today: today, LastRequestAt: seen(40 * time.Second)}), nil, "Today $4.21 · 312 requests · last 40 s ago"},
@@ -158,7 +168,7 @@ func TestSpendLine(t *testing.T) {
 		{"not metering", with(daemonStopped, status.Metering{State: status.MeteringNot}), nil, "Not metering — daemon stopped"},
 		{"not metering, with the last figures", with(daemonStopped, status.Metering{State: status.MeteringNot}), last, "Not metering — daemon stopped · $4.00 as of 10:42"},
 		{"not metering, the stats of a minute ago", with(daemonStopped, status.Metering{State: status.MeteringNot, Today: today}), last, "Not metering — daemon stopped · $4.00 as of 10:42"},
-		{"not metering, yesterday's figures", with(daemonStopped, status.Metering{State: status.MeteringNot}), &wire.Spend{Today: last.Today, At: now.Add(-30 * time.Hour)}, "Not metering — daemon stopped"},
+		{"not metering, yesterday's figures", with(daemonStopped, status.Metering{State: status.MeteringNot}), &Spend{Today: last.Today, At: now.Add(-30 * time.Hour)}, "Not metering — daemon stopped"},
 		{"the stats unanswered", with(healthy, status.Metering{State: status.MeteringLive, LastRequestAt: seen(25 * time.Second), TodayProblem: "/v1/stats answered 500"}), last, "Today's figures unknown · last 20 s ago · $4.00 as of 10:42"},
 		{"the stats out of range, idle", with(healthy, status.Metering{State: status.MeteringIdle, LastRequestAt: seen(3 * time.Hour), TodayProblem: "/v1/stats: a negative cost"}), nil, "Idle · Today's figures unknown · last request 3 h ago"},
 		{"an older daemon", with(healthy, status.Metering{State: status.StateUnknown}), last, ""},

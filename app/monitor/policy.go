@@ -28,7 +28,7 @@ type Notification struct {
 	Kind       Kind
 	Title      string
 	Body       string
-	Components []string // the rows it speaks for
+	Components []status.ComponentName // the rows it speaks for
 }
 
 // PolicyConfig tunes the notification policy.
@@ -37,19 +37,19 @@ type PolicyConfig struct {
 	// announced: `halton-meter stop && halton-meter start` stays quiet.
 	Grace time.Duration
 	// Settle is how long after launch and after a wake things may still be
-	// starting: an outage that overlaps such a window is not announced
-	// before the window ends, and is announced then if it still stands.
+	// starting: an outage that overlaps such a hold is not announced
+	// before the hold ends, and is announced then if it still stands.
 	Settle time.Duration
-	// UserWindow is how long after the user's own Start or Restart a
-	// transition is theirs; the window ends early at the first healthy sweep.
-	UserWindow time.Duration
+	// UserHold is how long after the user's own Start or Restart a
+	// transition is theirs; the hold ends early at the first healthy sweep.
+	UserHold time.Duration
 	// Reminder is how often an outage still there is announced again; 0
 	// turns reminders off.
 	Reminder time.Duration
 }
 
 // DefaultPolicy is the policy the tray runs with.
-var DefaultPolicy = PolicyConfig{Grace: 10 * time.Second, Settle: time.Minute, UserWindow: time.Minute, Reminder: 4 * time.Hour}
+var DefaultPolicy = PolicyConfig{Grace: 10 * time.Second, Settle: time.Minute, UserHold: time.Minute, Reminder: 4 * time.Hour}
 
 // outage is a row's stretch out of healthy.
 type outage struct {
@@ -61,12 +61,12 @@ type outage struct {
 	last      time.Time // the last notification that named it
 }
 
-// window is a stretch of time during which outages wait: after launch,
+// hold is a stretch of time during which outages wait: after launch,
 // after a wake, after the user's own Start or Restart.
-type window struct {
+type hold struct {
 	from, to time.Time
 	// user: the user's own action (id); once it has finished (done), the
-	// first healthy sweep after it ends the window.
+	// first healthy sweep after it ends the hold.
 	user bool
 	id   int
 	done time.Time
@@ -81,9 +81,9 @@ type window struct {
 //   - a row out of healthy longer than its grace is announced exactly once,
 //     grouped under the row that explains it (the daemon explains both
 //     listeners); more than two causes at once fold into one notification;
-//   - the windows after launch and after a wake, and after the user's own
+//   - the holds after launch and after a wake, and after the user's own
 //     Start or Restart, only lengthen the grace: an outage that overlaps one
-//     is announced when the window ends if it still stands, never dropped;
+//     is announced when the hold ends if it still stands, never dropped;
 //   - an announced outage still there a reminder interval later is
 //     announced again, once per interval;
 //   - while paused nothing is delivered; when the pause ends, what still
@@ -92,8 +92,8 @@ type window struct {
 //     every announced row is healthy again (not for the user's own fix).
 type Policy struct {
 	cfg     PolicyConfig
-	rows    map[string]*outage // failing rows only
-	windows []window
+	rows    map[status.ComponentName]*outage // failing rows only
+	holds   []hold
 	actions int // user actions so far
 
 	// pausing is set from a Pause until the first sweep after its end.
@@ -105,8 +105,8 @@ type Policy struct {
 	// open are the rows notifications named that have not recovered;
 	// recovered those that did since the last recovery notice, and since
 	// when the earliest of them was out.
-	open      map[string]bool
-	recovered []string
+	open      map[status.ComponentName]bool
+	recovered []status.ComponentName
 	downSince time.Time
 
 	// budget is the daily budget (0: off); budgetDay the local date it was
@@ -118,38 +118,38 @@ type Policy struct {
 // SetBudget sets the daily budget; 0 turns it off.
 func (p *Policy) SetBudget(b status.USD) { p.budget = b }
 
-// NewPolicy starts a policy at launch: its first window begins then.
+// NewPolicy starts a policy at launch: its first hold begins then.
 func NewPolicy(cfg PolicyConfig, launched time.Time) *Policy {
-	p := &Policy{cfg: cfg, rows: make(map[string]*outage), open: make(map[string]bool)}
+	p := &Policy{cfg: cfg, rows: make(map[status.ComponentName]*outage), open: make(map[status.ComponentName]bool)}
 	if cfg.Settle > 0 {
-		p.windows = append(p.windows, window{from: launched, to: launched.Add(cfg.Settle)})
+		p.holds = append(p.holds, hold{from: launched, to: launched.Add(cfg.Settle)})
 	}
 	return p
 }
 
-// Woke opens a settle window after the machine wakes from sleep.
+// Woke opens a settle hold after the machine wakes from sleep.
 func (p *Policy) Woke(now time.Time) {
 	if p.cfg.Settle > 0 {
-		p.windows = append(p.windows, window{from: now, to: now.Add(p.cfg.Settle)})
+		p.holds = append(p.holds, hold{from: now, to: now.Add(p.cfg.Settle)})
 	}
 }
 
-// UserAction opens a window for the transition the user just asked for
-// (Start or Restart), lasting UserWindow, and returns its id; once the
+// UserAction opens a hold for the transition the user just asked for
+// (Start or Restart), lasting UserHold, and returns its id; once the
 // action has run, UserActionDone lets the first healthy sweep after it end
-// the window.
+// the hold.
 func (p *Policy) UserAction(now time.Time) int {
 	p.actions++
-	if p.cfg.UserWindow > 0 {
-		p.windows = append(p.windows, window{from: now, to: now.Add(p.cfg.UserWindow), user: true, id: p.actions})
+	if p.cfg.UserHold > 0 {
+		p.holds = append(p.holds, hold{from: now, to: now.Add(p.cfg.UserHold), user: true, id: p.actions})
 	}
 	return p.actions
 }
 
 // UserActionDone says the user's action id has run, at now.
 func (p *Policy) UserActionDone(id int, now time.Time) {
-	for i := range p.windows {
-		if w := &p.windows[i]; w.user && w.id == id {
+	for i := range p.holds {
+		if w := &p.holds[i]; w.user && w.id == id {
 			w.done = now
 		}
 	}
@@ -171,10 +171,10 @@ func (p *Policy) PausedUntil(now time.Time) time.Time {
 }
 
 // due is when an outage may first be announced: its grace, lengthened to
-// the end of every window it overlaps.
+// the end of every hold it overlaps.
 func (p *Policy) due(o *outage) time.Time {
 	d := o.since.Add(p.cfg.Grace)
-	for _, w := range p.windows {
+	for _, w := range p.holds {
 		if !o.since.After(w.to) && w.to.After(d) {
 			d = w.to
 		}
@@ -185,7 +185,7 @@ func (p *Policy) due(o *outage) time.Time {
 // Observe takes the report of a sweep made at now and returns the
 // notifications it calls for.
 func (p *Policy) Observe(now time.Time, r status.Report) []Notification {
-	failing := make(map[string]status.Component)
+	failing := make(map[status.ComponentName]status.Component)
 	for _, c := range r.Components {
 		if !c.Healthy() {
 			failing[c.Name] = c
@@ -193,8 +193,8 @@ func (p *Policy) Observe(now time.Time, r status.Report) []Notification {
 	}
 	p.track(now, failing)
 	userTransition := false
-	for i := range p.windows {
-		w := &p.windows[i]
+	for i := range p.holds {
+		w := &p.holds[i]
 		if w.user && !now.Before(w.from) && now.Before(w.to) {
 			userTransition = true
 			if len(failing) == 0 && !w.done.IsZero() && now.After(w.done) {
@@ -235,7 +235,7 @@ func (p *Policy) Observe(now time.Time, r status.Report) []Notification {
 
 // track starts and ends outages, and moves named rows that recovered from
 // open to recovered.
-func (p *Policy) track(now time.Time, failing map[string]status.Component) {
+func (p *Policy) track(now time.Time, failing map[status.ComponentName]status.Component) {
 	for name := range p.rows {
 		if _, bad := failing[name]; !bad {
 			delete(p.rows, name)
@@ -254,7 +254,7 @@ func (p *Policy) track(now time.Time, failing map[string]status.Component) {
 	}
 }
 
-// prune forgets windows no outage can overlap any more.
+// prune forgets holds no outage can overlap any more.
 func (p *Policy) prune(now time.Time) {
 	oldest := now
 	for _, o := range p.rows {
@@ -262,12 +262,12 @@ func (p *Policy) prune(now time.Time) {
 			oldest = o.since
 		}
 	}
-	p.windows = slices.DeleteFunc(p.windows, func(w window) bool { return w.to.Before(oldest) })
+	p.holds = slices.DeleteFunc(p.holds, func(w hold) bool { return w.to.Before(oldest) })
 }
 
 // rootOf follows caused_by to the first failing row that has no failing cause.
-func rootOf(c status.Component, failing map[string]status.Component) string {
-	seen := map[string]bool{c.Name: true}
+func rootOf(c status.Component, failing map[status.ComponentName]status.Component) status.ComponentName {
+	seen := map[status.ComponentName]bool{c.Name: true}
 	for c.CausedBy != "" {
 		cause, ok := failing[c.CausedBy]
 		if !ok || seen[cause.Name] {
@@ -280,9 +280,9 @@ func rootOf(c status.Component, failing map[string]status.Component) string {
 }
 
 // problems announces the outages that are due, grouped under their causes.
-func (p *Policy) problems(now time.Time, r status.Report, failing map[string]status.Component) []Notification {
-	groups := make(map[string][]status.Component)
-	var roots []string
+func (p *Policy) problems(now time.Time, r status.Report, failing map[status.ComponentName]status.Component) []Notification {
+	groups := make(map[status.ComponentName][]status.Component)
+	var roots []status.ComponentName
 	for _, c := range r.Components {
 		o := p.rows[c.Name]
 		if o == nil || o.announced || now.Before(p.due(o)) {
@@ -308,7 +308,7 @@ func (p *Policy) problems(now time.Time, r status.Report, failing map[string]sta
 	for _, root := range roots {
 		group := orderRoot(root, groups[root], failing)
 		for _, c := range group {
-			p.name(c.Name, now)
+			p.markNamed(c.Name, now)
 		}
 		due = append(due, group)
 	}
@@ -325,8 +325,8 @@ func (p *Policy) problems(now time.Time, r status.Report, failing map[string]sta
 	return out
 }
 
-// name records that a notification named a failing row now.
-func (p *Policy) name(row string, now time.Time) {
+// markNamed records that a notification named a failing row now.
+func (p *Policy) markNamed(row status.ComponentName, now time.Time) {
 	o := p.rows[row]
 	o.announced, o.listed, o.last = true, true, now
 	if !p.open[row] {
@@ -338,12 +338,12 @@ func (p *Policy) name(row string, now time.Time) {
 }
 
 // reminders announces again, once per interval, the causes still out.
-func (p *Policy) reminders(now time.Time, r status.Report, failing map[string]status.Component) []Notification {
+func (p *Policy) reminders(now time.Time, r status.Report, failing map[status.ComponentName]status.Component) []Notification {
 	if p.cfg.Reminder <= 0 {
 		return nil
 	}
 	var causes []status.Component
-	var rows []string
+	var rows []status.ComponentName
 	for _, c := range r.Components {
 		o := p.rows[c.Name]
 		if o == nil || !o.listed || now.Sub(o.last) < p.cfg.Reminder {
@@ -379,9 +379,9 @@ func (p *Policy) reminders(now time.Time, r status.Report, failing map[string]st
 
 // stillStanding is the notice at the end of a pause: every outage past its
 // grace, announced before or not, named once.
-func (p *Policy) stillStanding(now time.Time, r status.Report, failing map[string]status.Component) (Notification, bool) {
+func (p *Policy) stillStanding(now time.Time, r status.Report, failing map[status.ComponentName]status.Component) (Notification, bool) {
 	var causes []status.Component
-	var rows []string
+	var rows []status.ComponentName
 	for _, c := range r.Components {
 		o := p.rows[c.Name]
 		if o == nil || now.Before(p.due(o)) {
@@ -400,7 +400,7 @@ func (p *Policy) stillStanding(now time.Time, r status.Report, failing map[strin
 		return Notification{}, false
 	}
 	for _, row := range rows {
-		p.name(row, now)
+		p.markNamed(row, now)
 	}
 	return Notification{
 		Kind:       KindResumed,
@@ -423,19 +423,19 @@ func (p *Policy) overBudget(now time.Time, r status.Report) (Notification, bool)
 		Kind:       KindBudget,
 		Title:      "Today's LLM spend passed your " + p.budget.String() + " budget",
 		Body:       today.CostUSD.String() + " so far today, " + plural(today.Requests, "request") + ".",
-		Components: []string{status.CompMetering},
+		Components: []status.ComponentName{status.CompMetering},
 	}, true
 }
 
 // recovery is the one "recovered" once every named row is healthy again;
 // the user's own fix needs no notice.
-func (p *Policy) recovery(now time.Time, failing map[string]status.Component, userTransition bool) (Notification, bool) {
+func (p *Policy) recovery(now time.Time, failing map[status.ComponentName]status.Component, userTransition bool) (Notification, bool) {
 	if len(p.open) > 0 || len(p.recovered) == 0 {
 		return Notification{}, false
 	}
 	rows, since := p.recovered, p.downSince
 	p.recovered, p.downSince = nil, time.Time{}
-	slices.SortFunc(rows, func(a, b string) int { return tableIndex(a) - tableIndex(b) })
+	slices.SortFunc(rows, func(a, b status.ComponentName) int { return tableIndex(a) - tableIndex(b) })
 	if userTransition {
 		return Notification{}, false
 	}
@@ -443,14 +443,14 @@ func (p *Policy) recovery(now time.Time, failing map[string]status.Component, us
 	if len(failing) == 0 {
 		n.Body = "All healthy again after " + text.Duration(now.Sub(since)) + "."
 	} else {
-		n.Body = strings.Join(rows, ", ") + " healthy again after " + text.Duration(now.Sub(since)) + "."
+		n.Body = joinNames(rows) + " healthy again after " + text.Duration(now.Sub(since)) + "."
 	}
 	return n, true
 }
 
 // orderRoot puts the root first; when only its consequences are due (the
 // root failed earlier, was healthy at launch…), the root leads anyway.
-func orderRoot(root string, group []status.Component, failing map[string]status.Component) []status.Component {
+func orderRoot(root status.ComponentName, group []status.Component, failing map[status.ComponentName]status.Component) []status.Component {
 	out := []status.Component{failing[root]}
 	for _, c := range group {
 		if c.Name != root {
@@ -463,13 +463,13 @@ func orderRoot(root string, group []status.Component, failing map[string]status.
 // problem is the notification for one cause and the rows it explains.
 func problem(group []status.Component) Notification {
 	root := group[0]
-	n := Notification{Kind: KindProblem, Title: status.RowHeadline(root), Components: []string{root.Name}}
-	body := root.Name + " " + root.State + ": " + root.Detail + "."
+	n := Notification{Kind: KindProblem, Title: status.RowHeadline(root), Components: []status.ComponentName{root.Name}}
+	body := string(root.Name) + " " + string(root.State) + ": " + root.Detail + "."
 	if len(group) > 1 {
 		var also []string
 		for _, c := range group[1:] {
 			n.Components = append(n.Components, c.Name)
-			also = append(also, c.Name+" "+c.State)
+			also = append(also, string(c.Name)+" "+string(c.State))
 		}
 		body += " As a result: " + strings.Join(also, ", ") + "."
 	}
@@ -503,7 +503,7 @@ func headlines(causes []status.Component) string {
 }
 
 // tableIndex is a row's place in the table; rows it does not know go last.
-func tableIndex(name string) int {
+func tableIndex(name status.ComponentName) int {
 	if i := slices.Index(status.ComponentOrder, name); i >= 0 {
 		return i
 	}
@@ -515,4 +515,13 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return text.Count(n) + " " + word + "s"
+}
+
+// joinNames lists components: "daemon, edge".
+func joinNames(names []status.ComponentName) string {
+	s := make([]string, len(names))
+	for i, n := range names {
+		s[i] = string(n)
+	}
+	return strings.Join(s, ", ")
 }

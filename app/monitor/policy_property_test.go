@@ -33,7 +33,7 @@ func (s span) has(t ms) bool { return t >= s.from && t < s.to }
 type timeline struct {
 	cfg     PolicyConfig
 	end     ms
-	roots   map[string][]span // each root row's outages
+	roots   map[status.ComponentName][]span // each root row's outages
 	sweeps  []ms
 	wakes   []ms
 	pauses  []pauseEvent
@@ -48,8 +48,8 @@ type userEvent struct{ at, done ms }
 
 // rootRows and what each explains.
 var (
-	rootRows     = []string{status.CompDaemon, status.CompWatchdog, status.CompEdge, status.CompUserenv, status.CompSentinels}
-	consequences = map[string][]string{
+	rootRows     = []status.ComponentName{status.CompDaemon, status.CompWatchdog, status.CompEdge, status.CompUserenv, status.CompSentinels}
+	consequences = map[status.ComponentName][]status.ComponentName{
 		status.CompDaemon: {status.CompMitmproxy, status.CompFastAPI},
 		status.CompEdge:   {status.CompSystemProxy},
 	}
@@ -73,11 +73,11 @@ const second ms = 1000
 func randomTimeline(rng *rand.Rand) timeline {
 	tl := timeline{
 		cfg: PolicyConfig{
-			Grace:      dur(upTo(rng, 20*second) + second),
-			Settle:     dur(ms(rng.IntN(4)) * 30 * second),
-			UserWindow: 60 * time.Second,
+			Grace:    dur(upTo(rng, 20*second) + second),
+			Settle:   dur(ms(rng.IntN(4)) * 30 * second),
+			UserHold: 60 * time.Second,
 		},
-		roots: make(map[string][]span),
+		roots: make(map[status.ComponentName][]span),
 	}
 	if rng.IntN(3) > 0 {
 		tl.cfg.Reminder = dur(120*second + upTo(rng, 1800*second))
@@ -114,7 +114,7 @@ func randomTimeline(rng *rand.Rand) timeline {
 		tl.roots[row] = spans
 	}
 	// The user's own restarts: the daemon goes down a moment after the
-	// click and comes back within the user window.
+	// click and comes back within the user hold.
 	for i := rng.IntN(3); i > 0; i-- {
 		at := upTo(rng, tl.end)
 		done := at + upTo(rng, 2*second)
@@ -199,7 +199,7 @@ func (tl timeline) failingAt(t ms) bad {
 			if s.has(t) {
 				b[row] = "stopped/warn"
 				for _, c := range consequences[row] {
-					b[c] = "unbound/warn/" + row
+					b[c] = "unbound/warn/" + string(row)
 				}
 			}
 		}
@@ -268,12 +268,12 @@ func (tl timeline) String() string {
 	return b.String()
 }
 
-// userEnds is where each user window ends: UserWindow after the action, or
+// userEnds is where each user hold ends: UserHold after the action, or
 // at the first healthy sweep after it has run.
 func (tl timeline) userEnds(obs []observed) []ms {
 	ends := make([]ms, len(tl.actions))
 	for i, u := range tl.actions {
-		ends[i] = u.at + inMS(tl.cfg.UserWindow)
+		ends[i] = u.at + inMS(tl.cfg.UserHold)
 		j := sort.Search(len(obs), func(k int) bool { return obs[k].at > u.done })
 		for ; j < len(obs) && obs[j].at < ends[i]; j++ {
 			if len(obs[j].failing) == 0 {
@@ -286,8 +286,8 @@ func (tl timeline) userEnds(obs []observed) []ms {
 }
 
 // due is when an outage since since may first be announced, as a sweep at
-// at sees it: its grace, lengthened to the end of every window opened by
-// then that it overlaps. (A user window ends early only at a healthy
+// at sees it: its grace, lengthened to the end of every hold opened by
+// then that it overlaps. (A user hold ends early only at a healthy
 // sweep, after every outage it overlaps, so its final end will do.)
 func (tl timeline) due(userEnds []ms, since, at ms) ms {
 	due := since + inMS(tl.cfg.Grace)
@@ -308,11 +308,11 @@ func (tl timeline) due(userEnds []ms, since, at ms) ms {
 	return due
 }
 
-// inUserWindow reports whether a sweep at at falls in a window of the
+// inUserHold reports whether a sweep at at falls in a hold of the
 // user's own; the healthy sweep that ends one early is still the user's.
-func (tl timeline) inUserWindow(userEnds []ms, at ms) bool {
+func (tl timeline) inUserHold(userEnds []ms, at ms) bool {
 	for i, u := range tl.actions {
-		early := userEnds[i] < u.at+inMS(tl.cfg.UserWindow)
+		early := userEnds[i] < u.at+inMS(tl.cfg.UserHold)
 		if at >= u.at && (at < userEnds[i] || early && at == userEnds[i]) {
 			return true
 		}
@@ -320,7 +320,7 @@ func (tl timeline) inUserWindow(userEnds []ms, at ms) bool {
 	return false
 }
 
-func named(n Notification, row string) bool { return slices.Contains(n.Components, row) }
+func named(n Notification, row status.ComponentName) bool { return slices.Contains(n.Components, row) }
 
 func announces(n Notification) bool { return n.Kind == KindProblem || n.Kind == KindResumed }
 
@@ -343,9 +343,9 @@ func (tl timeline) check(obs []observed) []string {
 				continue
 			}
 			for _, row := range n.Components {
-				cause := ""
+				var cause status.ComponentName
 				if spec := o.failing[row]; strings.Count(spec, "/") == 2 {
-					cause = spec[strings.LastIndex(spec, "/")+1:]
+					cause = status.ComponentName(spec[strings.LastIndex(spec, "/")+1:])
 				}
 				if cause != "" && !named(n, cause) && !announcedBefore(obs[:i], cause) {
 					fail("at %d ms: %s announced without its cause %s", o.at, row, cause)
@@ -387,7 +387,7 @@ func (tl timeline) check(obs []observed) []string {
 			what := fmt.Sprintf("%s out from %d ms to %d ms", row, since, obs[end].at)
 			switch {
 			case first < 0 && len(ann) > 0:
-				fail("%s: announced at %d ms though never past its grace and windows", what, obs[ann[0]].at)
+				fail("%s: announced at %d ms though never past its grace and holds", what, obs[ann[0]].at)
 			case first >= 0 && len(ann) == 0:
 				fail("%s: never announced (due by %d ms)", what, obs[first].at)
 			case first >= 0 && ann[0] != first:
@@ -411,7 +411,7 @@ func (tl timeline) check(obs []observed) []string {
 	return errs
 }
 
-func announcedBefore(obs []observed, row string) bool {
+func announcedBefore(obs []observed, row status.ComponentName) bool {
 	// within the row's current outage: walk back while it is failing
 	for i := len(obs) - 1; i >= 0 && obs[i].failing[row] != ""; i-- {
 		for _, n := range obs[i].notes {
@@ -426,7 +426,7 @@ func announcedBefore(obs []observed, row string) bool {
 // checkReminders: once announced, an outage is reminded of at the first
 // unpaused sweep a reminder interval after its last notification, and
 // never sooner.
-func (tl timeline) checkReminders(obs []observed, row string, start, end int, fail func(string, ...any)) {
+func (tl timeline) checkReminders(obs []observed, row status.ComponentName, start, end int, fail func(string, ...any)) {
 	var last ms
 	have := false
 	for i := start; i <= end; i++ {
@@ -460,7 +460,7 @@ func (tl timeline) checkReminders(obs []observed, row string, start, end int, fa
 // again, after at least one announcement, never during the user's own
 // transition, and each announcement has at most one.
 func (tl timeline) checkRecoveries(obs []observed, userEnds []ms, fail func(string, ...any)) {
-	open := map[string]bool{}
+	open := map[status.ComponentName]bool{}
 	recovered := false
 	for _, o := range obs {
 		for row := range open {
@@ -484,7 +484,7 @@ func (tl timeline) checkRecoveries(obs []observed, userEnds []ms, fail func(stri
 		}
 		want := 0
 		if !o.paused && len(open) == 0 && recovered {
-			if !tl.inUserWindow(userEnds, o.at) {
+			if !tl.inUserHold(userEnds, o.at) {
 				want = 1
 			}
 			recovered = false

@@ -12,7 +12,7 @@ import (
 var t0 = time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 
 // bad is a failing row: "state/level[/cause]".
-type bad map[string]string
+type bad map[status.ComponentName]string
 
 // report is a report with every row healthy except those in b, with the
 // verdict and headline the engine would give it.
@@ -21,13 +21,13 @@ func report(b bad) status.Report {
 	worst := status.LevelOK
 	var roots []status.Component
 	for _, name := range status.ComponentOrder {
-		c := status.Component{Name: name, State: "healthy", Level: status.LevelOK, Detail: name + " fine"}
+		c := status.Component{Name: name, State: "healthy", Level: status.LevelOK, Detail: string(name) + " fine"}
 		if spec, ok := b[name]; ok {
 			parts := strings.Split(spec, "/")
-			c.State, c.Level, c.Detail = parts[0], status.Level(parts[1]), name+" is "+parts[0]
+			c.State, c.Level, c.Detail = status.State(parts[0]), status.Level(parts[1]), string(name)+" is "+parts[0]
 			c.NextStep = "halton-meter start"
 			if len(parts) > 2 {
-				c.CausedBy = parts[2]
+				c.CausedBy = status.ComponentName(parts[2])
 			}
 			if c.Level == status.LevelCrit || worst == status.LevelOK {
 				worst = c.Level
@@ -75,7 +75,7 @@ type step struct {
 	notes  []string
 }
 
-var stepPolicy = PolicyConfig{Grace: 10 * time.Second, Settle: 30 * time.Second, UserWindow: 60 * time.Second}
+var stepPolicy = PolicyConfig{Grace: 10 * time.Second, Settle: 30 * time.Second, UserHold: 60 * time.Second}
 
 func at(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
 
@@ -154,19 +154,19 @@ func TestPolicySequences(t *testing.T) {
 			{at: 85, rows: daemonStopped},
 			{at: 90, rows: healthy, notes: []string{recovered}},
 		}},
-		{"a crash 3 s after launch: one notification when the launch window ends", []step{
+		{"a crash 3 s after launch: one notification when the launch hold ends", []step{
 			{at: 0, rows: healthy},
 			{at: 3, rows: daemonStopped}, {at: 4, rows: daemonStopped}, {at: 13, rows: daemonStopped}, {at: 20, rows: daemonStopped},
 			{at: 30, rows: daemonStopped, notes: []string{daemonNote}},
 			{at: 35, rows: daemonStopped}, {at: 120, rows: daemonStopped},
 			{at: 125, rows: healthy, notes: []string{recovered}},
 		}},
-		{"broken at launch: announced once, when the launch window ends", []step{
+		{"broken at launch: announced once, when the launch hold ends", []step{
 			{at: 0, rows: daemonStopped}, {at: 5, rows: daemonStopped}, {at: 25, rows: daemonStopped},
 			{at: 31, rows: daemonStopped, notes: []string{daemonNote}},
 			{at: 60, rows: daemonStopped},
 		}},
-		{"broken at launch, fixed within the window: nothing", []step{
+		{"broken at launch, fixed within the hold: nothing", []step{
 			{at: 0, rows: daemonStopped}, {at: 20, rows: daemonStopped},
 			{at: 25, rows: healthy}, {at: 60, rows: healthy},
 		}},
@@ -177,14 +177,14 @@ func TestPolicySequences(t *testing.T) {
 			{at: 3630, rows: daemonStopped, notes: []string{daemonNote}},
 			{at: 3635, rows: healthy, notes: []string{recovered}},
 		}},
-		{"an outage from before the sleep is announced after the wake window", []step{
+		{"an outage from before the sleep is announced after the wake hold", []step{
 			{at: 0, rows: healthy}, {at: 40, rows: healthy},
 			{at: 45, rows: daemonStopped}, // then the lid closes
 			{at: 3600, wake: true, rows: daemonStopped},
 			{at: 3625, rows: daemonStopped},
 			{at: 3630, rows: daemonStopped, notes: []string{daemonNote}},
 		}},
-		{"an announced outage recovering in a wake window is announced recovered", []step{
+		{"an announced outage recovering in a wake hold is announced recovered", []step{
 			{at: 0, rows: healthy}, {at: 40, rows: healthy},
 			{at: 45, rows: daemonStopped},
 			{at: 55, rows: daemonStopped, notes: []string{daemonNote}},
@@ -232,7 +232,7 @@ func TestPolicySequences(t *testing.T) {
 			{at: 40, user: true, rows: healthy},
 			{at: 41, rows: daemonStopped}, {at: 52, rows: daemonStopped}, {at: 58, rows: daemonStopped},
 			{at: 60, rows: healthy},
-			// The window ended with that healthy sweep: a crash now is news.
+			// The hold ended with that healthy sweep: a crash now is news.
 			{at: 70, rows: daemonStopped},
 			{at: 80, rows: daemonStopped, notes: []string{daemonNote}},
 		}},
@@ -244,7 +244,7 @@ func TestPolicySequences(t *testing.T) {
 			{at: 63, rows: healthy},
 			{at: 70, rows: healthy},
 		}},
-		{"the user's restart that never comes back is announced when its window ends", []step{
+		{"the user's restart that never comes back is announced when its hold ends", []step{
 			{at: 0, rows: healthy}, {at: 35, rows: healthy},
 			{at: 40, user: true, rows: healthy},
 			{at: 41, rows: daemonStopped}, {at: 60, rows: daemonStopped}, {at: 95, rows: daemonStopped},
@@ -299,7 +299,7 @@ func TestPolicyReminders(t *testing.T) {
 		{at: 7255, rows: healthy, notes: []string{recovered}},
 	})
 	if r := notes[1]; r.Kind != KindReminder || r.Body != "Daemon stopped — not metering for 1 h. Next: halton-meter start" ||
-		strings.Join(r.Components, ",") != "daemon,mitmproxy listener,fastapi listener" {
+		joinNames(r.Components) != "daemon, mitmproxy listener, fastapi listener" {
 		t.Errorf("reminder %+v", r)
 	}
 	// Off: never.
@@ -319,7 +319,7 @@ func TestPolicyGroupsByCause(t *testing.T) {
 		t.Fatalf("%d notifications", len(notes))
 	}
 	n := notes[0]
-	if n.Kind != KindProblem || strings.Join(n.Components, ",") != "daemon,mitmproxy listener,fastapi listener" {
+	if n.Kind != KindProblem || joinNames(n.Components) != "daemon, mitmproxy listener, fastapi listener" {
 		t.Errorf("notification %+v", n)
 	}
 	for _, want := range []string{"daemon stopped: daemon is stopped.", "As a result: mitmproxy listener unbound, fastapi listener unbound.", "Next: halton-meter start"} {
@@ -337,61 +337,6 @@ func TestPolicyGroupsByCause(t *testing.T) {
 	notes = p.Observe(t0.Add(220*time.Second), report(bad{status.CompWatchdog: "stopped/warn"}))
 	if len(notes) != 1 || notes[0].Body != "daemon, mitmproxy listener, fastapi listener healthy again after 20 s." {
 		t.Errorf("partial recovery: %+v", notes)
-	}
-}
-
-func TestWakeDetector(t *testing.T) {
-	w := WakeDetector{Threshold: 10 * time.Second}
-	steps := []struct {
-		wall, mono time.Duration
-		wake       bool
-	}{
-		{0, 0, false},
-		{5 * time.Second, 5 * time.Second, false},
-		{10 * time.Second, 10 * time.Second, false},
-		{12 * time.Second, 11 * time.Second, false}, // NTP slew, no sleep
-		{2 * time.Hour, 16 * time.Second, true},     // slept for two hours
-		{2*time.Hour + 5*time.Second, 21 * time.Second, false},
-		{2*time.Hour - time.Minute, 26 * time.Second, false}, // the clock set back is not a wake
-	}
-	for i, s := range steps {
-		if got := w.Check(t0.Add(s.wall), s.mono); got != s.wake {
-			t.Errorf("step %d: wake %v, want %v", i, got, s.wake)
-		}
-	}
-}
-
-func TestHistory(t *testing.T) {
-	h := NewHistory(time.Hour)
-	at := func(s int, b bad) status.Report {
-		r := report(b)
-		r.CheckedAt = t0.Add(time.Duration(s) * time.Second)
-		return r
-	}
-	h.Add(at(0, healthy))
-	h.Add(at(5, healthy))
-	h.Add(at(10, daemonStopped))
-	h.Add(at(15, daemonStopped))
-	h.Add(at(20, healthy))
-	pts := h.Snapshot()[status.CompDaemon]
-	if len(pts) != 3 || pts[1].State != "stopped" || !pts[1].At.Equal(t0.Add(10*time.Second)) || pts[2].State != "healthy" {
-		t.Fatalf("daemon points %+v", pts)
-	}
-	// Two hours on: only the point in force at the window's start remains.
-	h.Add(at(7200, healthy))
-	if pts := h.Snapshot()[status.CompDaemon]; len(pts) != 1 || pts[0].State != "healthy" {
-		t.Errorf("after the window: %+v", pts)
-	}
-	// Endless flapping stays bounded.
-	for i := 0; i < 5000; i++ {
-		b := healthy
-		if i%2 == 0 {
-			b = daemonStopped
-		}
-		h.Add(at(7200+i, b))
-	}
-	if n := len(h.Snapshot()[status.CompDaemon]); n > maxPoints {
-		t.Errorf("%d points kept", n)
 	}
 }
 

@@ -15,7 +15,7 @@ import (
 )
 
 // Icon is the icon of an overall verdict.
-func Icon(overall string) draw.State {
+func Icon(overall status.Overall) draw.State {
 	switch overall {
 	case status.OverallHealthy:
 		return draw.Healthy
@@ -40,7 +40,7 @@ func Dot(l status.Level) draw.State {
 	return draw.Unknown
 }
 
-var verdicts = map[string]string{
+var verdicts = map[status.Overall]string{
 	status.OverallHealthy:      "Healthy",
 	status.OverallDegraded:     "Degraded",
 	status.OverallDown:         "Down",
@@ -49,11 +49,11 @@ var verdicts = map[string]string{
 }
 
 // Verdict is an overall verdict as a capitalised word ("Degraded").
-func Verdict(overall string) string {
+func Verdict(overall status.Overall) string {
 	if v, ok := verdicts[overall]; ok {
 		return v
 	}
-	return overall
+	return string(overall)
 }
 
 // Checked says how long before now the report was made.
@@ -78,4 +78,12 @@ func Ago(d time.Duration) string {
 		return fmt.Sprintf("%d s ago", int(d.Seconds())/10*10)
 	}
 	return text.Duration(d) + " ago"
+}
+
+// SameDay tells whether at is on now's day, in local time: figures of
+// yesterday are not today's.
+func SameDay(at, now time.Time) bool {
+	y, m, d := at.Local().Date()
+	ny, nm, nd := now.Local().Date()
+	return y == ny && m == nm && d == nd
 }

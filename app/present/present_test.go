@@ -28,7 +28,7 @@ func TestChecked(t *testing.T) {
 }
 
 func TestIconsAndWords(t *testing.T) {
-	for overall, want := range map[string]draw.State{
+	for overall, want := range map[status.Overall]draw.State{
 		status.OverallHealthy: draw.Healthy, status.OverallDegraded: draw.Degraded, status.OverallDown: draw.Down,
 		status.OverallUnknown: draw.Unknown, status.OverallNotInstalled: draw.Unknown,
 	} {

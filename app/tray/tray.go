@@ -10,7 +10,6 @@ import (
 	"os"
 	"runtime"
 	"sync"
-	"time"
 
 	"github.com/getlantern/systray"
 
@@ -37,9 +36,10 @@ func Quit() { systray.Quit() }
 // ErrNoDisplay is returned where there is no display to put a tray on.
 var ErrNoDisplay = errors.New("no display to show a menu-bar icon on (DISPLAY and WAYLAND_DISPLAY are unset); use --table or --json")
 
-// Run shows the tray until Quit is clicked, running the monitor meanwhile.
-// It must be called on the main goroutine.
-func Run(m *monitor.Monitor, template bool) error {
+// Run shows the tray until Quit is clicked or ctx ends, drawing the
+// monitor's menu and forwarding clicks to it. It must be called on the
+// main goroutine. Running the monitor and its scheduler is the caller's.
+func Run(ctx context.Context, m *monitor.Monitor, template bool) error {
 	if runtime.GOOS == "linux" {
 		if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
 			return ErrNoDisplay
@@ -50,14 +50,11 @@ func Run(m *monitor.Monitor, template bool) error {
 			os.Setenv("GDK_GL", "disable")
 		}
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t := &tray{m: m, template: template, items: make(map[action.ID]*systray.MenuItem), stopped: make(chan struct{})}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	context.AfterFunc(ctx, systray.Quit)
+	t := &tray{m: m, template: template, items: make(map[action.ID]*systray.MenuItem)}
 	systray.Run(func() { t.ready(ctx) }, cancel)
-	// The monitor closes the details window as it stops.
-	select {
-	case <-t.stopped:
-	case <-time.After(10 * time.Second):
-	}
 	return nil
 }
 
@@ -73,10 +70,10 @@ type tray struct {
 	items                    map[action.ID]*systray.MenuItem
 	shown                    monitor.Menu
 	drawn                    bool
-	stopped                  chan struct{} // closed when the monitor's Run returns
 }
 
-// ready builds the menu's items once, then applies each published menu.
+// ready builds the menu's items once, from the action table, then applies
+// each published menu.
 func (t *tray) ready(ctx context.Context) {
 	t.setIcon(draw.Unknown)
 	systray.SetTooltip("Halton Meter")
@@ -93,26 +90,25 @@ func (t *tray) ready(ctx context.Context) {
 		item.Hide()
 		t.rows = append(t.rows, item)
 	}
-	for _, id := range monitor.ActionOrder {
-		if monitor.GroupStarts[id] {
+	for _, spec := range action.Table {
+		if spec.Menu == "" {
+			continue
+		}
+		if spec.Group {
 			systray.AddSeparator()
 		}
 		var item *systray.MenuItem
-		switch parent := monitor.Parents[id]; {
-		case parent != "":
-			item = t.items[parent].AddSubMenuItem(string(id), "")
-		case id == action.Notifications || id == action.StartAtLogin:
-			item = systray.AddMenuItemCheckbox(string(id), "", false)
+		switch {
+		case spec.Parent != "":
+			item = t.items[spec.Parent].AddSubMenuItem(spec.Menu, "")
+		case spec.Checkable:
+			item = systray.AddMenuItemCheckbox(spec.Menu, "", false)
 		default:
-			item = systray.AddMenuItem(string(id), "")
+			item = systray.AddMenuItem(spec.Menu, "")
 		}
-		t.items[id] = item
+		t.items[spec.ID] = item
 	}
 	t.forwardClicks(ctx)
-	go func() {
-		t.m.Run(ctx)
-		close(t.stopped)
-	}()
 	go func() {
 		for {
 			select {

@@ -30,7 +30,8 @@ func TestUsage(t *testing.T) {
 		{[]string{"--version"}, 0, "halton-meter-bar dev"},
 		{[]string{"-psn_0_1234567", "--version"}, 0, "halton-meter-bar dev"}, // Launch Services' own
 		{[]string{"--version", "-psn_0_42"}, 0, "halton-meter-bar dev"},
-		{[]string{"--bogus"}, cli.ExitUsage, "flag provided but not defined"},
+		{[]string{"--bogus"}, cli.ExitUsage, "halton-meter-bar: unknown flag --bogus\nRun 'halton-meter-bar --help' for usage.\n"},
+		{[]string{"-bogus"}, cli.ExitUsage, "unknown flag --bogus"},
 		{[]string{"--json", "extra"}, cli.ExitUsage, `unexpected argument "extra"`},
 		{[]string{"--json", "--table"}, cli.ExitUsage, "exclude each other"},
 		{[]string{"--json", "--timeout", "soon"}, cli.ExitUsage, `"soon" is not a duration`},
@@ -48,11 +49,38 @@ func TestUsage(t *testing.T) {
 	}
 }
 
+// TestHelpSpeaksLongFlags: the help writes --json as the usage line and
+// the docs do; an unknown flag is answered in two lines, not the help;
+// -json works as --json does.
+func TestHelpSpeaksLongFlags(t *testing.T) {
+	_, _, help := runCLI(t, "--help")
+	for _, want := range []string{"\n  --json\n", "\n  --format F\n", "\n  --timeout D\n", "(default 2s)", "\n  --poll-unhealthy duration\n"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("help lacks %q:\n%s", want, help)
+		}
+	}
+	if strings.Contains(help, "\n  -json") || strings.Contains(help, "\n  -format") {
+		t.Errorf("help lists a -short flag:\n%s", help)
+	}
+	if _, _, stderr := runCLI(t, "--no-such-flag"); strings.Count(stderr, "\n") != 2 {
+		t.Errorf("an unknown flag got %d lines:\n%s", strings.Count(stderr, "\n"), stderr)
+	}
+	w := statustest.New(t, "apps")
+	w.Setenv(t)
+	for _, form := range []string{"-json", "--json"} {
+		code, stdout, stderr := runCLI(t, form)
+		var r status.Report
+		if code != 0 || json.Unmarshal([]byte(stdout), &r) != nil || r.Overall != status.OverallHealthy {
+			t.Errorf("%s: exit %d, %s", form, code, stderr)
+		}
+	}
+}
+
 func TestHeadlessExitCodes(t *testing.T) {
 	tests := []struct {
 		name    string
 		setup   func(w *statustest.World)
-		overall string
+		overall status.Overall
 		code    int
 	}{
 		{"healthy", func(w *statustest.World) {}, status.OverallHealthy, 0},
@@ -79,7 +107,7 @@ func TestHeadlessExitCodes(t *testing.T) {
 				t.Errorf("--json: exit %d overall %s stderr %q; want %d %s", code, r.Overall, stderr, tt.code, tt.overall)
 			}
 			code, stdout, _ = runCLI(t, "--table", "--timeout", "1s")
-			if code != tt.code || !strings.Contains(stdout, "overall               "+tt.overall) {
+			if code != tt.code || !strings.Contains(stdout, "overall               "+string(tt.overall)) {
 				t.Errorf("--table: exit %d\n%s", code, stdout)
 			}
 			if strings.Contains(stdout, "\x1b[") {

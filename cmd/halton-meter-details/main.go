@@ -1,7 +1,8 @@
 // Command halton-meter-details is the details window of Halton Meter Bar.
-// The tray starts it and talks to it over stdin and stdout (see the
-// package doc of app/details); started on its own, it polls the engine
-// itself. It never imports getlantern/systray (DESIGN.md §1).
+// The tray starts it and talks to it over stdin and stdout, in the line
+// protocol of app/details/wire; started on its own, it sweeps the engine
+// itself (app/details/standalone). It never imports getlantern/systray
+// (DESIGN.md §1).
 package main
 
 import (
@@ -15,9 +16,11 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
+	"github.com/haltonlabs/halton-meter-bar/app/action"
 	"github.com/haltonlabs/halton-meter-bar/app/desktop"
 	"github.com/haltonlabs/halton-meter-bar/app/details"
-	"github.com/haltonlabs/halton-meter-bar/app/monitor"
+	alone "github.com/haltonlabs/halton-meter-bar/app/details/standalone"
+	"github.com/haltonlabs/halton-meter-bar/app/scheduler"
 	"github.com/haltonlabs/halton-meter-bar/assets/draw"
 	"github.com/haltonlabs/halton-meter-bar/status"
 )
@@ -52,28 +55,33 @@ func main() {
 		v = details.NewView(a, details.NewChildSink(os.Stdout), time.Now, desktop.OSDescription())
 		go details.ReadMessages(os.Stdin, v, a, logger, done)
 	} else {
-		cfg := status.ConfigFromEnv()
-		cfg.BarVersion = version
-		sweeper := &status.Sweeper{Cfg: cfg}
-		m := monitor.New(monitor.Options{
-			// Light sweeps between full ones, as the tray's: no launchctl
-			// process every 15 s for a window left open.
-			Sweep: sweeper.Full, Light: sweeper.Light, Invalidate: sweeper.Invalidate,
-			Deps: monitor.Deps{Cfg: cfg, Launchctl: status.Launchctl{Path: cfg.Launchctl}, UID: os.Getuid(),
-				Opener: desktop.FromEnv(os.LookupEnv)},
-			Log: logger,
-		})
-		v = details.NewView(a, details.MonitorSink{M: m}, time.Now, desktop.OSDescription())
-		go details.Follow(ctx, v, m)
+		v = standalone(ctx, a, logger)
 	}
 	if *focus != "" {
-		v.Focus(*focus)
+		v.Focus(status.ComponentName(*focus))
 	}
 	go details.Tick(ctx, v)
 	v.Window().ShowAndRun()
 	if details.Headless() {
 		<-done // the test driver's run loop does not wait
 	}
+}
+
+// standalone is the window on its own: a scheduler of its own sweeps the
+// engine (light sweeps between full ones, as the tray's: no launchctl
+// process every 15 s for a window left open), and its buttons act here.
+func standalone(ctx context.Context, a fyne.App, logger *log.Logger) *details.View {
+	cfg := status.ConfigFromEnv()
+	cfg.BarVersion = version
+	sweeper := &status.Sweeper{Cfg: cfg}
+	sweeps := scheduler.New(scheduler.Options{Full: sweeper.Full, Light: sweeper.Light, Invalidate: sweeper.Invalidate, Log: logger})
+	src := alone.New(ctx, sweeps, action.Deps{Cfg: cfg, Launchctl: status.Launchctl{Path: cfg.Launchctl}, UID: os.Getuid(),
+		Opener: desktop.FromEnv(os.LookupEnv)})
+	v := details.NewView(a, src, time.Now, desktop.OSDescription())
+	details.Follow(v, src)
+	sweeps.Subscribe(src.Record)
+	go sweeps.Run(ctx)
+	return v
 }
 
 // fromTray reports whether stdin is a pipe, as when the tray starts us.

@@ -5,6 +5,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -15,14 +16,16 @@ import (
 	"runtime"
 	"strings"
 	"syscall"
+	"time"
 
+	"github.com/haltonlabs/halton-meter-bar/app/action"
 	"github.com/haltonlabs/halton-meter-bar/app/cli"
 	"github.com/haltonlabs/halton-meter-bar/app/desktop"
 	"github.com/haltonlabs/halton-meter-bar/app/details/child"
-	"github.com/haltonlabs/halton-meter-bar/app/details/wire"
 	"github.com/haltonlabs/halton-meter-bar/app/fleet"
 	"github.com/haltonlabs/halton-meter-bar/app/monitor"
 	"github.com/haltonlabs/halton-meter-bar/app/monitor/watch"
+	"github.com/haltonlabs/halton-meter-bar/app/scheduler"
 	"github.com/haltonlabs/halton-meter-bar/app/tray"
 	"github.com/haltonlabs/halton-meter-bar/status"
 )
@@ -37,7 +40,9 @@ func main() {
 }
 
 // runTray runs the menu-bar app: one instance at a time. Launched again,
-// it asks the running one to open its window, and leaves.
+// it asks the running one to open its window, and leaves. It owns the
+// app's context and every part's lifetime: the scheduler, the monitor, the
+// watchers, the sweeps' tools.
 func runTray(cfg status.Config, o cli.Options, stderr io.Writer) int {
 	dir, err := desktop.ConfigDir()
 	if err != nil {
@@ -45,91 +50,133 @@ func runTray(cfg status.Config, o cli.Options, stderr io.Writer) int {
 		return 1
 	}
 	logger := log.New(stderr, "halton-meter-bar: ", log.LstdFlags)
-	inst, err := desktop.Claim(dir, logger)
-	var running desktop.AlreadyRunningError
-	if errors.As(err, &running) {
-		if os.Getenv("XPC_SERVICE_NAME") == desktop.LoginLabel {
-			return 0 // Start at Login loaded us while the user's instance runs.
-		}
-		return bringForward(dir, running, stderr)
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "halton-meter-bar: %v\n", err)
-		return 1
+	inst, code, ok := claim(dir, logger, stderr)
+	if !ok {
+		return code
 	}
 	defer inst.Close()
-
 	exe, err := cli.Executable()
 	if err != nil {
 		fmt.Fprintf(stderr, "halton-meter-bar: %v\n", err)
 		return 1
 	}
-	// Start at Login runs the bundle's executable, halton-meter-bar, which
-	// becomes this program.
-	login := exe
-	if bar := filepath.Join(filepath.Dir(exe), "halton-meter-bar"); isFile(bar) {
-		login = bar
-	}
-	launchctl := status.Launchctl{Path: cfg.Launchctl}
+	a := assemble(cfg, o, dir, exe, logger)
+	defer a.close()
 
-	// Events (a process exit, a state file change) see a crash at once, so
-	// the healthy poll may relax, but only when both are watched.
-	watcher, healthy, stopEvents := cli.Events(cfg, o.Tray.Healthy, watch.Options{Log: logger, OnArmed: func(pids []int) {
-		logger.Printf("watching processes %s", pidList(pids))
-	}})
-	defer stopEvents()
-	// The status files, for fleet tools: status.json and status.plist
-	// beside the settings, and halton_meter.prom where the settings say
-	// (known once the monitor has read them, before its first report).
-	exporter := &fleet.Exporter{Dir: dir, Log: logger}
-	sweeper := &status.Sweeper{Cfg: cfg}
-	defer sweeper.Wait() // no tool a sweep started outlives the app
-	policy := monitor.DefaultPolicy
-	policy.Grace, policy.Settle = o.Tray.Grace, o.Tray.Settle
-	m := monitor.New(monitor.Options{
-		Sweep:             sweeper.Full,
-		Light:             sweeper.Light,
-		Invalidate:        sweeper.Invalidate,
-		Watcher:           watcher,
-		OnReport:          exporter.Report,
-		HealthyInterval:   healthy,
-		UnhealthyInterval: o.Tray.Unhealthy,
-		Policy:            policy,
-		Notifier:          tray.Notifier(),
-		SettingsPath:      filepath.Join(dir, "settings.json"),
-		Log:               logger,
-		Deps: monitor.Deps{
-			Cfg: cfg, Launchctl: launchctl, UID: os.Getuid(),
-			Opener: desktop.FromEnv(os.LookupEnv),
-			Login:  desktop.LoginItem{Cfg: cfg, Launchctl: launchctl, UID: os.Getuid(), Executable: login},
-		},
-		NewWindow: func(snapshot func() wire.Message, request func(wire.Request)) monitor.Window {
-			return child.New(child.Options{Path: child.Beside(exe), Env: cfg.Environ(), Snapshot: snapshot, OnRequest: request, Log: logger})
-		},
-	})
-	exporter.Textfile = m.Settings().TextfileDir
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	monitorDone := make(chan struct{})
+	go func() { a.monitor.Run(ctx); close(monitorDone) }()
+	go a.sweeps.Run(ctx)
 	inst.Serve(func(cmd string) error {
 		switch cmd {
 		case desktop.CmdOpen:
-			return m.OpenRow("")
+			return a.monitor.OpenRow("")
 		case desktop.CmdQuit:
-			tray.Quit()
+			cancel()
 			return nil
 		}
 		return fmt.Errorf("unknown command %q", cmd)
 	})
-	reportStats(m, logger)
-	if err := tray.Run(m, o.Tray.Monochrome); err != nil {
+	reportStats(a, logger)
+	err = tray.Run(ctx, a.monitor, o.Tray.Monochrome)
+	cancel()
+	// The monitor closes the details window as it stops.
+	select {
+	case <-monitorDone:
+	case <-time.After(10 * time.Second):
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "halton-meter-bar: %v\n", err)
 		return 1
 	}
 	return 0
 }
 
+// claim makes this process the running instance; ok is false when it
+// should leave with code: another runs (it was asked to open its window),
+// or the lock cannot be had.
+func claim(dir string, logger *log.Logger, stderr io.Writer) (inst *desktop.Instance, code int, ok bool) {
+	inst, err := desktop.Claim(dir, logger)
+	var running desktop.AlreadyRunningError
+	switch {
+	case errors.As(err, &running) && os.Getenv("XPC_SERVICE_NAME") == desktop.LoginLabel:
+		return nil, 0, false // Start at Login loaded us while the user's instance runs.
+	case errors.As(err, &running):
+		return nil, bringForward(dir, running, stderr), false
+	case err != nil:
+		fmt.Fprintf(stderr, "halton-meter-bar: %v\n", err)
+		return nil, 1, false
+	}
+	return inst, 0, true
+}
+
+// app is the tray's parts, wired together.
+type app struct {
+	sweeper    *status.Sweeper
+	sweeps     *scheduler.Scheduler
+	monitor    *monitor.Monitor
+	stopEvents func()
+}
+
+// assemble wires the parts: the engine's sweeper, the watchers, the
+// scheduler, and its subscribers, the monitor and the status files.
+func assemble(cfg status.Config, o cli.Options, dir, exe string, logger *log.Logger) *app {
+	// Events (a process exit, a state file change) see a crash at once, so
+	// the healthy poll may relax, but only when both are watched.
+	watcher, healthy, stopEvents := cli.Events(cfg, o.Tray.Healthy, watch.Options{Log: logger, OnArmed: func(pids []int) {
+		logger.Printf("watching processes %s", pidList(pids))
+	}})
+	a := &app{sweeper: &status.Sweeper{Cfg: cfg}, stopEvents: stopEvents}
+	a.sweeps = scheduler.New(scheduler.Options{
+		Full: a.sweeper.Full, Light: a.sweeper.Light, Invalidate: a.sweeper.Invalidate,
+		Watcher: watcher, HealthyInterval: healthy, UnhealthyInterval: o.Tray.Unhealthy, Log: logger,
+	})
+	policy := monitor.DefaultPolicy
+	policy.Grace, policy.Settle = o.Tray.Grace, o.Tray.Settle
+	launchctl := status.Launchctl{Path: cfg.Launchctl}
+	a.monitor = monitor.New(monitor.Options{
+		Sweeps:       a.sweeps,
+		Policy:       policy,
+		Notifier:     tray.Notifier(),
+		SettingsPath: filepath.Join(dir, "settings.json"),
+		Log:          logger,
+		Deps: action.Deps{
+			Cfg: cfg, Launchctl: launchctl, UID: os.Getuid(),
+			Opener: desktop.FromEnv(os.LookupEnv),
+			Login:  desktop.LoginItem{Cfg: cfg, Launchctl: launchctl, UID: os.Getuid(), Executable: loginExecutable(exe)},
+		},
+		NewWindow: child.ForMonitor(child.Beside(exe), cfg.Environ(), logger),
+	})
+	a.sweeps.Subscribe(a.monitor.Record)
+	a.sweeps.OnWake(a.monitor.Woke)
+	// The status files, for fleet tools: status.json and status.plist
+	// beside the settings, and halton_meter.prom where the settings say.
+	exporter := &fleet.Exporter{Dir: dir, Textfile: a.monitor.Settings().TextfileDir, Log: logger}
+	a.sweeps.Subscribe(exporter.Report)
+	return a
+}
+
+// close ends what outlives the loops: the watchers, then the sweeps'
+// tools (no process a sweep started outlives the app).
+func (a *app) close() {
+	a.stopEvents()
+	a.sweeper.Wait()
+}
+
+// loginExecutable is what Start at Login runs: the bundle's executable,
+// halton-meter-bar, which becomes this program.
+func loginExecutable(exe string) string {
+	if bar := filepath.Join(filepath.Dir(exe), "halton-meter-bar"); isFile(bar) {
+		return bar
+	}
+	return exe
+}
+
 // reportStats logs the tray's own figures on SIGUSR1: what a soak test
 // (make soak) reads to see that nothing grows, and how many sweeps were
 // made, which the end-to-end tests wait on rather than on time.
-func reportStats(m *monitor.Monitor, logger *log.Logger) {
+func reportStats(a *app, logger *log.Logger) {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGUSR1)
 	go func() {
@@ -137,7 +184,7 @@ func reportStats(m *monitor.Monitor, logger *log.Logger) {
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
 			logger.Printf("stats: goroutines %d, heap %d KB, notifications not delivered %d, sweeps %d",
-				runtime.NumGoroutine(), ms.HeapAlloc>>10, m.Dropped(), m.Sweeps())
+				runtime.NumGoroutine(), ms.HeapAlloc>>10, a.monitor.Dropped(), a.sweeps.Sweeps())
 		}
 	}()
 }

@@ -1,7 +1,8 @@
 // Package testwait is the one way the project's tests wait for something
 // another goroutine or process does: poll a condition until it holds,
-// within a bound generous enough for two loaded cores under -race. A test
-// never sleeps to synchronise; it waits for what it can observe.
+// within a bound generous enough for two loaded cores under -race. The
+// bound only bounds a failure: a test waits for what it can observe, never
+// for an amount of time, and asserts nothing on how long it took.
 package testwait
 
 import (

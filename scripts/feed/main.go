@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/haltonlabs/halton-meter-bar/app/details/wire"
-	"github.com/haltonlabs/halton-meter-bar/app/monitor"
+	"github.com/haltonlabs/halton-meter-bar/app/history"
 	"github.com/haltonlabs/halton-meter-bar/status"
 	"github.com/haltonlabs/halton-meter-bar/status/sim"
 )
@@ -67,7 +67,7 @@ func main() {
 	}
 	cfg := status.ConfigFromEnviron(sim.PathsFor(*world).Env())
 	cfg.BarVersion = "1.0.0"
-	history := monitor.NewHistory(time.Hour)
+	hist := history.New(time.Hour)
 	now := time.Now()
 	// A world is given its week of calls once: the screenshots take
 	// several windows of one world.
@@ -99,13 +99,13 @@ func main() {
 		if s.at > 0 {
 			last.CheckedAt = now.Add(-time.Duration(s.at) * time.Minute)
 		}
-		history.Add(last)
+		hist.Add(last)
 		if t := last.Metering.Today; t != nil {
 			lastSpend = &wire.Spend{Today: *t, At: last.CheckedAt}
 		}
 	}
 	enc := json.NewEncoder(os.Stdout)
-	enc.Encode(wire.Message{Type: wire.MsgSnapshot, Report: &last, History: history.Snapshot(), PollIntervalMS: 5000, Budget: 150000, LastSpend: lastSpend})
+	enc.Encode(wire.Message{Type: wire.MsgSnapshot, Report: &last, History: wire.FromHistory(hist.Snapshot()), PollIntervalMS: 5000, Budget: 150000, LastSpend: lastSpend})
 	if *scenario == "crash" {
 		enc.Encode(wire.Message{Type: wire.MsgFocus, Component: status.CompDaemon})
 	}

@@ -74,10 +74,10 @@ var enums = []struct {
 }{
 	{"Report", "schema", anys([]string{status.Schema})},
 	{"Report", "overall", anys(status.Verdicts)},
-	{"Report", "install_mode", anys([]string{status.ModeEnvOnly, status.ModeApps, status.ModeFull, status.StateUnknown, status.StateNotInstalled})},
+	{"Report", "install_mode", anys([]string{status.ModeEnvOnly, status.ModeApps, status.ModeFull, string(status.StateUnknown), string(status.StateNotInstalled)})},
 	{"Component", "component", anys(status.ComponentOrder)},
 	{"Component", "state", anys(status.RowStates)},
-	{"Metering", "state", anys([]string{status.MeteringLive, status.MeteringIdle, status.MeteringNot, status.StateUnknown})},
+	{"Metering", "state", anys([]status.State{status.MeteringLive, status.MeteringIdle, status.MeteringNot, status.StateUnknown})},
 	{"ProxyService", "owner", anys([]string{status.OwnerNone, status.OwnerHalton, status.OwnerForeign})},
 }
 

@@ -103,124 +103,222 @@ func cli(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
-	cmd, rest := args[0], args[1:]
-	known := map[string]bool{"up": true, "fault": true, "heal": true, "status": true, "env": true, "down": true, "traffic": true, "host": true, "unhost": true, "_supervise": true, "_thief": true, "_llm": true}
-	if !known[cmd] {
-		fmt.Fprintf(stderr, "halton-meter-sim: unknown command %q\n\n%s", cmd, usage)
-		return exitUsage
+	c := &command{name: args[0], stdout: stdout, stderr: stderr}
+	switch c.name {
+	case "up":
+		return c.up(args[1:])
+	case "fault":
+		return c.fault(args[1:])
+	case "heal":
+		return c.onWorld(args[1:], func(dir string) error { return worldOp(dir, opHeal, nil) })
+	case "down":
+		return c.onWorld(args[1:], Down)
+	case "host", "unhost":
+		return c.host(args[1:])
+	case "traffic":
+		return c.traffic(args[1:])
+	case "env":
+		return c.env(args[1:])
+	case "status":
+		return c.status(args[1:])
+	case "_supervise":
+		return c.supervise(args[1:])
+	case "_thief", "_llm":
+		return c.helper(args[1:])
 	}
-	fs := flag.NewFlagSet("halton-meter-sim "+cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dir := fs.String("dir", "", "the world's folder")
+	fmt.Fprintf(stderr, "halton-meter-sim: unknown command %q\n\n%s", c.name, usage)
+	return exitUsage
+}
+
+// command is one run of a subcommand, each with a flag set of its own.
+type command struct {
+	name           string
+	stdout, stderr io.Writer
+	fs             *flag.FlagSet
+	dir            *string
+}
+
+// flags starts the subcommand's flag set, with the --dir every world's
+// subcommand takes.
+func (c *command) flags() *flag.FlagSet {
+	c.fs = flag.NewFlagSet("halton-meter-sim "+c.name, flag.ContinueOnError)
+	c.fs.SetOutput(c.stderr)
+	c.dir = c.fs.String("dir", "", "the world's folder")
+	return c.fs
+}
+
+// parse reads the arguments (flags anywhere among them), checks that
+// there are want positional ones and a --dir, and returns the folder,
+// made absolute, and the positional arguments; code is set on a failure.
+func (c *command) parse(args []string, want int) (dir string, positional []string, code int, ok bool) {
+	positional, err := parseInterspersed(c.fs, args)
+	switch {
+	case err != nil:
+		return "", nil, exitUsage, false
+	case *c.dir == "":
+		fmt.Fprintf(c.stderr, "halton-meter-sim %s: --dir is required\n", c.name)
+		return "", nil, exitUsage, false
+	case len(positional) != want:
+		fmt.Fprintf(c.stderr, "halton-meter-sim %s: want %d argument(s), got %q\n", c.name, want, positional)
+		return "", nil, exitUsage, false
+	}
+	abs, err := filepath.Abs(*c.dir)
+	if err != nil {
+		return "", nil, c.fail(err), false
+	}
+	return abs, positional, 0, true
+}
+
+func (c *command) fail(err error) int { return result(c.stderr, c.name, err) }
+
+func (c *command) usage(format string, a ...any) int {
+	fmt.Fprintf(c.stderr, "halton-meter-sim %s: "+format+"\n", append([]any{c.name}, a...)...)
+	return exitUsage
+}
+
+// onWorld runs fn on the world of --dir.
+func (c *command) onWorld(args []string, fn func(dir string) error) int {
+	c.flags()
+	dir, _, code, ok := c.parse(args, 0)
+	if !ok {
+		return code
+	}
+	return c.fail(fn(dir))
+}
+
+func (c *command) up(args []string) int {
+	fs := c.flags()
 	mode := fs.String("mode", status.ModeApps, "install mode: env-only, apps or full")
 	ports := fs.String("ports", "", "EDGE,INTERNAL,API (default: free ports)")
 	owner := fs.Int("owner", os.Getppid(), "PID whose end ends the world (0: none)")
-	home := fs.String("home", "", "host, unhost: the home to install the world's agents into")
-	list := fs.Bool("list", false, "fault: list the faults")
-	port := fs.Int("port", 0, "")
-	requests := fs.Int("requests", 5, "traffic: how many calls")
-	model := fs.String("model", "claude-sonnet-4", "traffic: the model called")
-	via := fs.String("via", "edge", "traffic: edge (through the edge proxy, as apps do) or direct")
-	daysAgo := fs.Int("days-ago", 0, "traffic: date the calls this many days back (0 to 7), for a week of history")
-	promptTokens := fs.Int("prompt-tokens", 0, "traffic: pad each prompt with about this many tokens of context")
-	positional, err := parseInterspersed(fs, rest)
-	if err != nil {
-		return exitUsage
+	dir, _, code, ok := c.parse(args, 0)
+	if !ok {
+		return code
 	}
-	fail := func(err error) int {
-		fmt.Fprintf(stderr, "halton-meter-sim %s: %v\n", cmd, err)
+	p, err := parsePorts(*ports)
+	if err != nil {
+		return c.usage("--ports: %v", err)
+	}
+	if err := Up(dir, *mode, p, *owner); err != nil {
+		return c.fail(err)
+	}
+	printEnv(c.stdout, dir)
+	return 0
+}
+
+func (c *command) fault(args []string) int {
+	fs := c.flags()
+	list := fs.Bool("list", false, "list the faults")
+	if _, err := parseInterspersed(fs, args); err == nil && *list {
+		for _, n := range FaultNames() {
+			fmt.Fprintf(c.stdout, "%-18s %s\n", n, Faults[n])
+		}
+		return 0
+	}
+	c.flags() // parsed again, from the start
+	dir, positional, code, ok := c.parse(args, 1)
+	if !ok {
+		return code
+	}
+	if _, ok := Faults[positional[0]]; !ok {
+		return c.fail(fmt.Errorf("unknown fault %q; one of: %s", positional[0], strings.Join(FaultNames(), ", ")))
+	}
+	return c.fail(worldOp(dir, opFault, positional))
+}
+
+func (c *command) host(args []string) int {
+	fs := c.flags()
+	home := fs.String("home", "", "the home to install the world's agents into")
+	mode := fs.String("mode", status.ModeApps, "install mode: apps or env-only")
+	dir, _, code, ok := c.parse(args, 0)
+	if !ok {
+		return code
+	}
+	if *home == "" {
+		return c.usage("--home is required")
+	}
+	h, err := filepath.Abs(*home)
+	if err != nil {
+		return c.fail(err)
+	}
+	if c.name == "unhost" {
+		return c.fail(Unhost(dir, h))
+	}
+	return c.fail(Host(dir, h, *mode, c.stdout))
+}
+
+func (c *command) traffic(args []string) int {
+	fs := c.flags()
+	requests := fs.Int("requests", 5, "how many calls")
+	model := fs.String("model", "claude-sonnet-4", "the model called")
+	via := fs.String("via", "edge", "edge (through the edge proxy, as apps do) or direct")
+	daysAgo := fs.Int("days-ago", 0, "date the calls this many days back (0 to 7), for a week of history")
+	promptTokens := fs.Int("prompt-tokens", 0, "pad each prompt with about this many tokens of context")
+	dir, _, code, ok := c.parse(args, 0)
+	if !ok {
+		return code
+	}
+	if *requests < 1 || *requests > 100000 || (*via != "edge" && *via != "direct") || *daysAgo < 0 || *daysAgo > 7 ||
+		*promptTokens < 0 || *promptTokens > MaxPromptTokens {
+		return c.usage("--requests 1 to 100000, --via edge or direct, --days-ago 0 to 7, --prompt-tokens 0 to %d", MaxPromptTokens)
+	}
+	return c.fail(Traffic(dir, TrafficOptions{Requests: *requests, Model: *model, Direct: *via == "direct", DaysAgo: *daysAgo, PromptTokens: *promptTokens}, c.stdout))
+}
+
+func (c *command) env(args []string) int {
+	c.flags()
+	dir, _, code, ok := c.parse(args, 0)
+	if !ok {
+		return code
+	}
+	if _, err := LoadState(dir); err != nil {
+		return c.fail(err)
+	}
+	printEnv(c.stdout, dir)
+	return 0
+}
+
+func (c *command) status(args []string) int {
+	c.flags()
+	dir, _, code, ok := c.parse(args, 0)
+	if !ok {
+		return code
+	}
+	s, err := LoadState(dir)
+	if err != nil {
+		return c.fail(err)
+	}
+	writeStatus(c.stdout, dir, s)
+	if !ours(s.Supervisor.PID, s.Supervisor.Stamp) {
 		return 1
 	}
-	switch cmd {
-	case "_thief":
+	return 0
+}
+
+// supervise is the world's launchd, started by up.
+func (c *command) supervise(args []string) int {
+	fs := c.flags()
+	owner := fs.Int("owner", 0, "PID whose end ends the world (0: none)")
+	dir, _, code, ok := c.parse(args, 0)
+	if !ok {
+		return code
+	}
+	return c.fail(runSupervisor(dir, *owner))
+}
+
+// helper is a process the supervisor starts beside the jobs: the port
+// thief, or the fake LLM API.
+func (c *command) helper(args []string) int {
+	fs := flag.NewFlagSet("halton-meter-sim "+c.name, flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	port := fs.Int("port", 0, "the port to hold")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if c.name == "_thief" {
 		return thiefMain(*port)
-	case "_llm":
-		return runLLM(*port)
 	}
-	if cmd == "fault" && *list {
-		for _, n := range FaultNames() {
-			fmt.Fprintf(stdout, "%-18s %s\n", n, Faults[n])
-		}
-		return 0
-	}
-	if *dir == "" {
-		fmt.Fprintf(stderr, "halton-meter-sim %s: --dir is required\n", cmd)
-		return exitUsage
-	}
-	abs, err := filepath.Abs(*dir)
-	if err != nil {
-		return fail(err)
-	}
-	wantArgs := map[string]int{"fault": 1}[cmd]
-	if len(positional) != wantArgs {
-		fmt.Fprintf(stderr, "halton-meter-sim %s: want %d argument(s), got %q\n", cmd, wantArgs, positional)
-		return exitUsage
-	}
-	switch cmd {
-	case "up":
-		p, err := parsePorts(*ports)
-		if err != nil {
-			fmt.Fprintf(stderr, "halton-meter-sim up: --ports: %v\n", err)
-			return exitUsage
-		}
-		if err := Up(abs, *mode, p, *owner); err != nil {
-			return fail(err)
-		}
-		printEnv(stdout, abs)
-		return 0
-	case "_supervise":
-		if err := runSupervisor(abs, *owner); err != nil {
-			return fail(err)
-		}
-		return 0
-	case "fault":
-		if _, ok := Faults[positional[0]]; !ok {
-			return fail(fmt.Errorf("unknown fault %q; one of: %s", positional[0], strings.Join(FaultNames(), ", ")))
-		}
-		return result(stderr, cmd, worldOp(abs, opFault, positional))
-	case "heal":
-		return result(stderr, cmd, worldOp(abs, opHeal, nil))
-	case "down":
-		return result(stderr, cmd, Down(abs))
-	case "host", "unhost":
-		if *home == "" {
-			fmt.Fprintf(stderr, "halton-meter-sim %s: --home is required\n", cmd)
-			return exitUsage
-		}
-		h, err := filepath.Abs(*home)
-		if err != nil {
-			return fail(err)
-		}
-		if cmd == "unhost" {
-			return result(stderr, cmd, Unhost(abs, h))
-		}
-		return result(stderr, cmd, Host(abs, h, *mode, stdout))
-	case "traffic":
-		if *requests < 1 || *requests > 100000 || (*via != "edge" && *via != "direct") || *daysAgo < 0 || *daysAgo > 7 ||
-			*promptTokens < 0 || *promptTokens > MaxPromptTokens {
-			fmt.Fprintf(stderr, "halton-meter-sim traffic: --requests 1 to 100000, --via edge or direct, --days-ago 0 to 7, --prompt-tokens 0 to %d\n", MaxPromptTokens)
-			return exitUsage
-		}
-		return result(stderr, cmd, Traffic(abs, TrafficOptions{Requests: *requests, Model: *model, Direct: *via == "direct", DaysAgo: *daysAgo, PromptTokens: *promptTokens}, stdout))
-	case "env":
-		if _, err := LoadState(abs); err != nil {
-			return fail(err)
-		}
-		printEnv(stdout, abs)
-		return 0
-	case "status":
-		s, err := LoadState(abs)
-		if err != nil {
-			return fail(err)
-		}
-		writeStatus(stdout, abs, s)
-		if !ours(s.Supervisor.PID, s.Supervisor.Stamp) {
-			return 1
-		}
-		return 0
-	}
-	fmt.Fprintf(stderr, "halton-meter-sim: unknown command %q\n\n%s", cmd, usage)
-	return exitUsage
+	return runLLM(*port)
 }
 
 func result(stderr io.Writer, cmd string, err error) int {

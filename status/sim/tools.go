@@ -289,114 +289,124 @@ func toWaitStatus(st int) int {
 
 // launchctl carries out the launchctl operations that change the world.
 func (sv *supervisor) launchctl(args []string) Response {
-	notFound := func(label string) Response {
-		return Response{Stderr: fmt.Sprintf("Could not find service %q in domain for user gui: %d\n", label, sv.s.UID), Exit: exitNotFound}
-	}
-	usage := func() Response {
-		return Response{Stderr: "Usage: launchctl " + args[0] + " <service-target>\n", Exit: exitUsage}
-	}
 	switch args[0] {
 	case "kickstart":
-		kill, printPID := false, false
-		var target string
-		for _, a := range args[1:] {
-			switch a {
-			case "-k":
-				kill = true
-			case "-p":
-				printPID = true
-			case "-s":
-			default:
-				target = a
-			}
-		}
-		label, ok := labelFromTarget(target)
-		if !ok {
-			return usage()
-		}
-		sv.mu.Lock()
-		j := sv.s.Job(label)
-		sv.mu.Unlock()
-		if !j.Loaded {
-			return notFound(label)
-		}
-		if !isHalton(label) {
-			return Response{}
-		}
-		if kill {
-			sv.stopJob(label, syscall.SIGTERM)
-		}
-		if err := sv.startJob(label); err != nil {
-			return Response{Stderr: err.Error() + "\n", Exit: 1}
-		}
-		if printPID {
-			sv.mu.Lock()
-			pid := sv.s.Job(label).PID
-			sv.mu.Unlock()
-			return Response{Stdout: fmt.Sprintf("%d\n", pid)}
-		}
-		return Response{}
+		return sv.kickstart(args)
 	case "bootstrap":
-		if len(args) != 3 {
-			return usage()
-		}
-		a, err := status.ReadLaunchAgent(args[2])
-		if err != nil {
-			return Response{Stderr: fmt.Sprintf("Bootstrap failed: 5: Input/output error\n(%v)\n", err), Exit: exitBootstrap}
-		}
-		sv.mu.Lock()
-		j := sv.s.Job(a.Label)
-		sv.mu.Unlock()
-		if j.Loaded || j.Disabled { // a job switched off cannot be loaded
-			return Response{Stderr: "Bootstrap failed: 5: Input/output error\n", Exit: exitBootstrap}
-		}
-		if err := sv.setLoaded(a.Label, true); err != nil {
-			return Response{Stderr: err.Error() + "\n", Exit: 1}
-		}
-		if a.RunAtLoad && isHalton(a.Label) {
-			if err := sv.startJob(a.Label); err != nil {
-				return Response{Stderr: err.Error() + "\n", Exit: 1}
-			}
-		}
-		return Response{}
+		return sv.bootstrapVerb(args)
 	case "bootout":
-		var label string
-		switch len(args) {
-		case 2:
-			var ok bool
-			if label, ok = labelFromTarget(args[1]); !ok {
-				return usage()
-			}
-		case 3:
-			a, err := status.ReadLaunchAgent(args[2])
-			if err != nil {
-				return Response{Stderr: "Boot-out failed: 5: Input/output error\n", Exit: 5}
-			}
-			label = a.Label
-		default:
-			return usage()
-		}
-		sv.mu.Lock()
-		loaded := sv.s.Job(label).Loaded
-		sv.mu.Unlock()
-		if !loaded {
-			return Response{Stderr: "Boot-out failed: 113: Could not find specified service\n", Exit: exitNotFound}
-		}
-		if err := sv.bootout(label); err != nil {
-			return Response{Stderr: err.Error() + "\n", Exit: 1}
-		}
-		return Response{}
+		return sv.bootoutVerb(args)
 	case "enable", "disable":
 		if len(args) != 2 {
-			return usage()
+			return launchctlUsage(args[0])
 		}
 		label, ok := labelFromTarget(args[1])
 		if !ok {
-			return usage()
+			return launchctlUsage(args[0])
 		}
 		return errResponse(sv.setDisabled(label, args[0] == "disable"))
 	}
-	return usage()
+	return launchctlUsage(args[0])
+}
+
+func launchctlUsage(verb string) Response {
+	return Response{Stderr: "Usage: launchctl " + verb + " <service-target>\n", Exit: exitUsage}
+}
+
+// job is the state of label's job.
+func (sv *supervisor) job(label string) Job {
+	sv.mu.Lock()
+	defer sv.mu.Unlock()
+	return sv.s.Job(label)
+}
+
+// kickstart is `launchctl kickstart [-k] [-p] [-s] gui/<uid>/<label>`.
+func (sv *supervisor) kickstart(args []string) Response {
+	kill, printPID := false, false
+	var target string
+	for _, a := range args[1:] {
+		switch a {
+		case "-k":
+			kill = true
+		case "-p":
+			printPID = true
+		case "-s":
+		default:
+			target = a
+		}
+	}
+	label, ok := labelFromTarget(target)
+	if !ok {
+		return launchctlUsage(args[0])
+	}
+	if !sv.job(label).Loaded {
+		return Response{Stderr: fmt.Sprintf("Could not find service %q in domain for user gui: %d\n", label, sv.s.UID), Exit: exitNotFound}
+	}
+	if !isHalton(label) {
+		return Response{}
+	}
+	if kill {
+		sv.stopJob(label, syscall.SIGTERM)
+	}
+	if err := sv.startJob(label); err != nil {
+		return Response{Stderr: err.Error() + "\n", Exit: 1}
+	}
+	if printPID {
+		return Response{Stdout: fmt.Sprintf("%d\n", sv.job(label).PID)}
+	}
+	return Response{}
+}
+
+// bootstrapVerb is `launchctl bootstrap gui/<uid> <plist>`: loaded, and
+// started when it runs at load.
+func (sv *supervisor) bootstrapVerb(args []string) Response {
+	if len(args) != 3 {
+		return launchctlUsage(args[0])
+	}
+	a, err := status.ReadLaunchAgent(args[2])
+	if err != nil {
+		return Response{Stderr: fmt.Sprintf("Bootstrap failed: 5: Input/output error\n(%v)\n", err), Exit: exitBootstrap}
+	}
+	if j := sv.job(a.Label); j.Loaded || j.Disabled { // a job switched off cannot be loaded
+		return Response{Stderr: "Bootstrap failed: 5: Input/output error\n", Exit: exitBootstrap}
+	}
+	if err := sv.setLoaded(a.Label, true); err != nil {
+		return Response{Stderr: err.Error() + "\n", Exit: 1}
+	}
+	if a.RunAtLoad && isHalton(a.Label) {
+		if err := sv.startJob(a.Label); err != nil {
+			return Response{Stderr: err.Error() + "\n", Exit: 1}
+		}
+	}
+	return Response{}
+}
+
+// bootoutVerb is `launchctl bootout gui/<uid>/<label>` or `launchctl
+// bootout gui/<uid> <plist>`.
+func (sv *supervisor) bootoutVerb(args []string) Response {
+	var label string
+	switch len(args) {
+	case 2:
+		var ok bool
+		if label, ok = labelFromTarget(args[1]); !ok {
+			return launchctlUsage(args[0])
+		}
+	case 3:
+		a, err := status.ReadLaunchAgent(args[2])
+		if err != nil {
+			return Response{Stderr: "Boot-out failed: 5: Input/output error\n", Exit: 5}
+		}
+		label = a.Label
+	default:
+		return launchctlUsage(args[0])
+	}
+	if !sv.job(label).Loaded {
+		return Response{Stderr: "Boot-out failed: 113: Could not find specified service\n", Exit: exitNotFound}
+	}
+	if err := sv.bootout(label); err != nil {
+		return Response{Stderr: err.Error() + "\n", Exit: 1}
+	}
+	return Response{}
 }
 
 func isHalton(label string) bool {

@@ -6,8 +6,10 @@
 //
 // A Window is built from plain functions: Snapshot makes the message that
 // gives a window the current state (called only while one is open), and
-// OnRequest carries out what the window asks for. It holds no reference
-// to the monitor and never calls those functions under its own lock.
+// OnRequest carries out what the window asks for; it never calls them
+// under its own lock. ForMonitor builds them from the tray's monitor,
+// translating its state (its history, its last figures) into the line's
+// types: the monitor holds none of the line's.
 package child
 
 import (
@@ -24,6 +26,8 @@ import (
 	"time"
 
 	"github.com/haltonlabs/halton-meter-bar/app/details/wire"
+	"github.com/haltonlabs/halton-meter-bar/app/monitor"
+	"github.com/haltonlabs/halton-meter-bar/status"
 )
 
 // Options build a Window.
@@ -71,7 +75,7 @@ func (w *Window) Available() bool {
 
 // Open starts the window with the current snapshot, or brings the open one
 // to the front, focused on component ("" for none).
-func (w *Window) Open(component string) error {
+func (w *Window) Open(component status.ComponentName) error {
 	w.mu.Lock()
 	if w.closed {
 		w.mu.Unlock()
@@ -140,7 +144,7 @@ type proc struct {
 	// snapshot (a slow window never holds up a sweep), and every focus.
 	mu       sync.Mutex
 	snapshot *wire.Message
-	focus    []string
+	focus    []status.ComponentName
 	ready    chan struct{} // a token when the outbox has something
 
 	quit     chan struct{} // closed once, by stop
@@ -272,5 +276,26 @@ func (w *Window) readRequests(r io.Reader) {
 func (w *Window) logf(format string, args ...any) {
 	if w.opts.Log != nil {
 		w.opts.Log.Printf(format, args...)
+	}
+}
+
+// Message is the snapshot line for s: the monitor's state as the line to
+// the window carries it.
+func Message(s monitor.Snapshot) wire.Message {
+	msg := wire.Message{Type: wire.MsgSnapshot, Report: s.Report, History: wire.FromHistory(s.History),
+		PollIntervalMS: s.PollInterval.Milliseconds(), Busy: s.Busy, Budget: s.Budget}
+	if s.LastSpend != nil {
+		msg.LastSpend = &wire.Spend{Today: s.LastSpend.Today, At: s.LastSpend.At}
+	}
+	return msg
+}
+
+// ForMonitor is the monitor's details window: the binary at path, fed the
+// monitor's snapshots, its requests carried out by request.
+func ForMonitor(path string, env []string, logger *log.Logger) func(snapshot func() monitor.Snapshot, request func(monitor.Request)) monitor.Window {
+	return func(snapshot func() monitor.Snapshot, request func(monitor.Request)) monitor.Window {
+		return New(Options{Path: path, Env: env, Log: logger,
+			Snapshot:  func() wire.Message { return Message(snapshot()) },
+			OnRequest: func(r wire.Request) { request(monitor.Request{ID: r.Request, Value: r.Value}) }})
 	}
 }

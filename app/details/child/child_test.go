@@ -11,6 +11,7 @@ import (
 
 	"github.com/haltonlabs/halton-meter-bar/app/action"
 	"github.com/haltonlabs/halton-meter-bar/app/details/wire"
+	"github.com/haltonlabs/halton-meter-bar/app/monitor"
 	"github.com/haltonlabs/halton-meter-bar/internal/testwait"
 	"github.com/haltonlabs/halton-meter-bar/status"
 )
@@ -109,7 +110,7 @@ exec cat > RECEIVED`)
 		if err != nil {
 			t.Fatalf("the window got a bad line %q: %v", line, err)
 		}
-		types = append(types, msg.Type+":"+msg.Component)
+		types = append(types, msg.Type+":"+string(msg.Component))
 	}
 	got := strings.Join(types, " ")
 	if !strings.HasPrefix(got, "snapshot: focus:daemon") || !strings.Contains(got, "focus:edge") {
@@ -170,4 +171,68 @@ func must(b []byte, err error) []byte {
 		panic(err)
 	}
 	return b
+}
+
+// monitorSweeps counts the sweeps a monitor asks for.
+type monitorSweeps struct{ nows atomic.Int32 }
+
+func (s *monitorSweeps) Refresh()                {}
+func (s *monitorSweeps) RefreshNow()             { s.nows.Add(1) }
+func (s *monitorSweeps) Interval() time.Duration { return 5 * time.Second }
+
+// TestForMonitor: a monitor's window (a stand-in script) is given the
+// monitor's state, translated into the line's messages, and what it asks
+// for is carried out by the monitor.
+func TestForMonitor(t *testing.T) {
+	s := newStandIn(t, `printf '{"request":"refresh"}\n{"request":"open-logs"}\n'
+exec cat > RECEIVED`)
+	os.WriteFile(s.path, []byte(strings.ReplaceAll(string(must(os.ReadFile(s.path))), "RECEIVED", s.received)), 0o755)
+	logs := t.TempDir()
+	opener := &pathOpener{}
+	sweeps := &monitorSweeps{}
+	m := monitor.New(monitor.Options{Sweeps: sweeps, NewWindow: ForMonitor(s.path, nil, nil),
+		Deps: action.Deps{Cfg: status.Config{MeterHome: logs}, Opener: opener}})
+	r := status.Report{Overall: status.OverallHealthy, CheckedAt: time.Now()}
+	for _, name := range status.ComponentOrder {
+		r.Components = append(r.Components, status.Component{Name: name, State: status.StateHealthy, Level: status.LevelOK})
+	}
+	r.Metering.Today = &status.Today{Requests: 3, CostUSD: 1500}
+	m.Record(r)
+	if err := m.OpenRow("daemon"); err != nil {
+		t.Fatal(err)
+	}
+	testwait.For(t, "the refresh it asked for", func() bool { return sweeps.nows.Load() == 1 })
+	testwait.For(t, "the logs it asked for", func() bool { return opener.opened() == logs })
+	testwait.For(t, "the snapshot and the focus", func() bool {
+		b, _ := os.ReadFile(s.received)
+		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+		if len(lines) < 2 {
+			return false
+		}
+		msg, err := wire.ParseMessage([]byte(lines[0]))
+		return err == nil && msg.Type == wire.MsgSnapshot && len(msg.History["daemon"]) == 1 && msg.PollIntervalMS == 5000 &&
+			msg.LastSpend != nil && msg.LastSpend.Today.CostUSD == 1500 && strings.Contains(lines[1], `"component":"daemon"`)
+	})
+}
+
+// pathOpener keeps the folder it was asked to open.
+type pathOpener struct {
+	mu   sync.Mutex
+	path string
+}
+
+func (o *pathOpener) OpenURL(string) error         { return nil }
+func (o *pathOpener) RunInTerminal([]string) error { return nil }
+func (o *pathOpener) Copy(string) error            { return nil }
+func (o *pathOpener) OpenPath(p string) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.path = p
+	return nil
+}
+
+func (o *pathOpener) opened() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.path
 }

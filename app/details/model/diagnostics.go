@@ -49,7 +49,7 @@ func Diagnostics(msg wire.Message, now time.Time, osDesc string) string {
 
 	type transition struct {
 		at        time.Time
-		component string
+		component status.ComponentName
 		from, to  wire.Point
 	}
 	var ts []transition
@@ -73,7 +73,7 @@ func Diagnostics(msg wire.Message, now time.Time, osDesc string) string {
 			fmt.Fprintf(&b, "  … and %d earlier\n", len(ts)-maxTransitions)
 			break
 		}
-		fmt.Fprintf(&b, "  %s  %-20s %s → %s  %s\n", t.at.UTC().Format("15:04:05"), text.Safe(t.component), text.Safe(t.from.State), text.Safe(t.to.State), text.Safe(t.to.Detail))
+		fmt.Fprintf(&b, "  %s  %-20s %s → %s  %s\n", t.at.UTC().Format("15:04:05"), text.Safe(string(t.component)), text.Safe(string(t.from.State)), text.Safe(string(t.to.State)), text.Safe(t.to.Detail))
 	}
 
 	fmt.Fprintf(&b, "\nPorts: edge %d, internal %d, api %d (from %s)\n", r.Ports.Edge, r.Ports.Internal, r.Ports.API, r.Ports.Source)

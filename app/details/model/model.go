@@ -91,7 +91,7 @@ type Bar struct {
 
 // Row is one component's line of the table.
 type Row struct {
-	Component string
+	Component status.ComponentName
 	State     string
 	Level     status.Level
 	Dot       draw.State
@@ -111,7 +111,7 @@ type Segment struct {
 
 // Timeline is one row's last hour.
 type Timeline struct {
-	Component string
+	Component status.ComponentName
 	Segments  []Segment
 }
 
@@ -143,23 +143,8 @@ func Build(msg wire.Message, now time.Time, window time.Duration) Model {
 	r := msg.Report
 	m := Model{Verdict: "Checking…", Icon: draw.Unknown, Headline: "Waiting for the first sweep", Checked: present.Checked(r, now)}
 	m.Axis = axis(window)
-	startTitle, startEnabled := action.StartDaemonTitle(r)
-	edgeTitle, edgeShown := action.StartEdgeTitle(r)
+	m.Buttons = Buttons(r, msg.Busy)
 	installed := action.Installed(r)
-	m.Buttons = []Button{
-		{ID: action.Refresh, Title: "Refresh", Enabled: true, Visible: true},
-		{ID: action.StartEdge, Title: edgeTitle, Enabled: edgeShown, Visible: edgeShown},
-		{ID: action.StartDaemon, Title: startTitle, Enabled: startEnabled, Visible: true},
-		{ID: action.RunDoctor, Title: "Run Doctor", Enabled: installed, Visible: true},
-		{ID: action.CopyDiagnostics, Title: "Copy Diagnostics", Enabled: r != nil, Visible: true},
-		{ID: action.OpenLogs, Title: "Open Logs", Enabled: installed, Visible: true},
-	}
-	for i := range m.Buttons {
-		b := &m.Buttons[i]
-		if busy := action.Busy(b.ID); busy != "" && slices.Contains(msg.Busy, b.ID) {
-			b.Title, b.Enabled = busy, false
-		}
-	}
 	if r == nil {
 		return m
 	}
@@ -179,7 +164,7 @@ func Build(msg wire.Message, now time.Time, window time.Duration) Model {
 	m.Summary = Screen(summary(r))
 
 	for _, c := range r.Components {
-		row := Row{Component: c.Name, State: Screen(c.State), Level: c.Level, Dot: present.Dot(c.Level), Detail: Screen(c.Detail), NextStep: Screen(c.NextStep)}
+		row := Row{Component: c.Name, State: Screen(string(c.State)), Level: c.Level, Dot: present.Dot(c.Level), Detail: Screen(c.Detail), NextStep: Screen(c.NextStep)}
 		if pts := msg.History[c.Name]; len(pts) > 0 {
 			row.Since = "since " + pts[len(pts)-1].At.Local().Format("15:04")
 		}
@@ -187,6 +172,44 @@ func Build(msg wire.Message, now time.Time, window time.Duration) Model {
 	}
 	m.Timelines = Timelines(msg, now, window)
 	return m
+}
+
+// BarOrder are the actions of the window's button bar, in the bar's
+// order: those of the action table with a button.
+func BarOrder() []action.Spec {
+	var specs []action.Spec
+	for _, spec := range action.Table {
+		if spec.Bar > 0 {
+			specs = append(specs, spec)
+		}
+	}
+	slices.SortFunc(specs, func(a, b action.Spec) int { return a.Bar - b.Bar })
+	return specs
+}
+
+// Buttons are the window's buttons for report r (nil before the first
+// sweep), with the actions in busy running.
+func Buttons(r *status.Report, busy []action.ID) []Button {
+	var out []Button
+	for _, spec := range BarOrder() {
+		b := Button{ID: spec.ID, Title: spec.Button, Enabled: true, Visible: true}
+		switch spec.ID {
+		case action.StartEdge:
+			b.Title, b.Visible = action.StartEdgeTitle(r)
+			b.Enabled = b.Visible
+		case action.StartDaemon:
+			b.Title, b.Enabled = action.StartDaemonTitle(r)
+		case action.RunDoctor, action.OpenLogs:
+			b.Enabled = action.Installed(r)
+		case action.CopyDiagnostics:
+			b.Enabled = r != nil
+		}
+		if spec.Busy != "" && slices.Contains(busy, spec.ID) {
+			b.Title, b.Enabled = spec.Busy, false
+		}
+		out = append(out, b)
+	}
+	return out
 }
 
 // BuildClock is the part of the window that moves with the clock alone.
@@ -364,7 +387,7 @@ func segments(pts []wire.Point, start, now time.Time) []Segment {
 		if to <= from {
 			continue
 		}
-		label := fmt.Sprintf("%s from %s", Screen(text.Safe(p.State)), p.At.Local().Format("15:04:05"))
+		label := fmt.Sprintf("%s from %s", Screen(text.Safe(string(p.State))), p.At.Local().Format("15:04:05"))
 		out = append(out, Segment{From: from, To: to, Level: p.Level, Dot: present.Dot(p.Level), Label: label})
 	}
 	return out

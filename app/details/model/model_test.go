@@ -19,12 +19,12 @@ var t0 = time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 func daemonStopped() status.Report {
 	r := status.Report{Overall: status.OverallDegraded, Headline: "Daemon stopped — not metering"}
 	for _, name := range status.ComponentOrder {
-		c := status.Component{Name: name, State: "healthy", Level: status.LevelOK, Detail: name + " fine"}
+		c := status.Component{Name: name, State: "healthy", Level: status.LevelOK, Detail: string(name) + " fine"}
 		switch name {
 		case status.CompDaemon:
 			c.State, c.Level, c.Detail, c.NextStep = "stopped", status.LevelWarn, "daemon is stopped", "halton-meter start"
 		case status.CompMitmproxy, status.CompFastAPI:
-			c.State, c.Level, c.Detail, c.NextStep, c.CausedBy = "unbound", status.LevelWarn, name+" is unbound", "halton-meter start", status.CompDaemon
+			c.State, c.Level, c.Detail, c.NextStep, c.CausedBy = "unbound", status.LevelWarn, string(name)+" is unbound", "halton-meter start", status.CompDaemon
 		}
 		r.Components = append(r.Components, c)
 	}
@@ -37,7 +37,7 @@ func TestBuild(t *testing.T) {
 	r.CheckedAt = now.Add(-9 * time.Second)
 	r.Version, r.InstallMode, r.BarVersion = "0.6.3", "apps", "1.2.0"
 	r.Ports = status.Ports{Edge: 8081, Internal: 8090, API: 8765}
-	hist := map[string][]wire.Point{
+	hist := map[status.ComponentName][]wire.Point{
 		status.CompDaemon: {
 			{At: t0.Add(-10 * time.Minute), State: "healthy", Level: status.LevelOK},
 			{At: t0.Add(45 * time.Minute), State: "stopped", Level: status.LevelWarn},
@@ -119,7 +119,7 @@ func TestDiagnostics(t *testing.T) {
 		{Name: "Wi-Fi", Enabled: true, Secure: status.ProxySetting{Enabled: true, Server: "proxy.corp.example", Port: 3128}, Owner: "foreign"},
 		{Name: "Thunderbolt Bridge"},
 	}}
-	hist := map[string][]wire.Point{status.CompDaemon: {
+	hist := map[status.ComponentName][]wire.Point{status.CompDaemon: {
 		{At: t0.Add(-time.Minute), State: "healthy", Level: status.LevelOK, Detail: "PID 1"},
 		{At: t0.Add(-20 * time.Second), State: "stopped", Level: status.LevelWarn, Detail: "killed by signal 9 (SIGKILL)"},
 	}}

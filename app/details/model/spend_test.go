@@ -10,7 +10,7 @@ import (
 )
 
 // meteredReport is an installed report whose metering row is in state.
-func meteredReport(state string, level status.Level, m status.Metering) *status.Report {
+func meteredReport(state status.State, level status.Level, m status.Metering) *status.Report {
 	r := &status.Report{Overall: status.OverallHealthy, Metering: m}
 	for _, name := range status.ComponentOrder {
 		c := status.Component{Name: name, State: "healthy", Level: status.LevelOK}

@@ -16,7 +16,10 @@
 //	{"request":"run-doctor"}  {"request":"open-logs"}  {"request":"open-dashboard"}
 //	{"request":"set-budget","value":"5.00"}   (dollars a day; "" turns it off)
 //
-// (Requests lists them) and the tray carries them out. A line longer than
+// (Requests lists them: the actions app/action's table lets a window ask
+// for) and the tray carries them out. The tray's own state (its history,
+// the last figures) is translated into these types by its side of the
+// window, app/details/child. A line longer than
 // MaxLine, or one that does not parse, is skipped and logged by whoever
 // reads it, never fatal. When the tray closes the window's stdin, the
 // window closes; when the window closes, its stdout ends and the tray
@@ -31,6 +34,8 @@ import (
 	"time"
 
 	"github.com/haltonlabs/halton-meter-bar/app/action"
+	"github.com/haltonlabs/halton-meter-bar/app/history"
+	"github.com/haltonlabs/halton-meter-bar/app/present"
 	"github.com/haltonlabs/halton-meter-bar/internal/text"
 	"github.com/haltonlabs/halton-meter-bar/status"
 )
@@ -49,18 +54,18 @@ const MaxLine = 4 << 20
 // history a snapshot carries.
 type Point struct {
 	At     time.Time    `json:"at"`
-	State  string       `json:"state"`
+	State  status.State `json:"state"`
 	Level  status.Level `json:"level"`
 	Detail string       `json:"detail"`
 }
 
 // Message is one line from the tray to the window.
 type Message struct {
-	Type           string             `json:"type"`
-	Report         *status.Report     `json:"report,omitempty"`
-	History        map[string][]Point `json:"history,omitempty"`
-	PollIntervalMS int64              `json:"poll_interval_ms,omitempty"`
-	Component      string             `json:"component,omitempty"`
+	Type           string                           `json:"type"`
+	Report         *status.Report                   `json:"report,omitempty"`
+	History        map[status.ComponentName][]Point `json:"history,omitempty"`
+	PollIntervalMS int64                            `json:"poll_interval_ms,omitempty"`
+	Component      status.ComponentName             `json:"component,omitempty"`
 	// Busy are the actions running now: their buttons wait.
 	Busy []action.ID `json:"busy,omitempty"`
 	// Budget is the daily budget the user set; 0 is none.
@@ -76,15 +81,23 @@ type Spend struct {
 	At    time.Time    `json:"at"`
 }
 
-// Current tells whether s is figures of now's day (local time): those of
-// yesterday are not today's.
-func (s *Spend) Current(now time.Time) bool {
-	if s == nil {
-		return false
+// Current tells whether s holds figures of now's day.
+func (s *Spend) Current(now time.Time) bool { return s != nil && present.SameDay(s.At, now) }
+
+// FromHistory is the rows' history as the line carries it.
+func FromHistory(h map[status.ComponentName][]history.Point) map[status.ComponentName][]Point {
+	if h == nil {
+		return nil
 	}
-	y, m, d := s.At.Local().Date()
-	ny, nm, nd := now.Local().Date()
-	return y == ny && m == nm && d == nd
+	out := make(map[status.ComponentName][]Point, len(h))
+	for name, pts := range h {
+		line := make([]Point, len(pts))
+		for i, p := range pts {
+			line[i] = Point{At: p.At, State: p.State, Level: p.Level, Detail: p.Detail}
+		}
+		out[name] = line
+	}
+	return out
 }
 
 // PollInterval is the tray's current time between sweeps.
@@ -120,11 +133,9 @@ type Request struct {
 	Value string `json:"value,omitempty"`
 }
 
-// Requests are the actions a window may ask the tray for.
-var Requests = map[action.ID]bool{
-	action.Refresh: true, action.StartDaemon: true, action.StartEdge: true, action.RunDoctor: true, action.OpenLogs: true, action.OpenDashboard: true,
-	action.SetBudget: true,
-}
+// Requests are the actions a window may ask the tray for: those the
+// action table says a window may.
+var Requests = action.Requests()
 
 // ParseRequest reads one line from the window. A set-budget's value must
 // be an amount of dollars (status.ParseDollars); no other request has one.

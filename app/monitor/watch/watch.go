@@ -4,9 +4,9 @@
 // kqueue EVFILT_PROC/NOTE_EXIT on macOS) and the install's state files
 // changing (fsnotify). A burst of changes is folded into one trigger.
 //
-// It is its own package so that only the tray links a file or process
-// watcher: the details window, which also runs a monitor when started on
-// its own, polls.
+// It is its own package so that what needs no watcher links none: the tray
+// and halton-meter-bar (for --watch) do; the details window, which runs
+// a scheduler of its own when started alone, polls.
 package watch
 
 import (
