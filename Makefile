@@ -9,7 +9,7 @@ BIN     := bin
 
 # Packages that must build for macOS without cgo (DESIGN.md §1): all but
 # the two GUI glues (app/tray, app/details) and their commands.
-PURE_PKGS := ./status/... ./internal/... ./app/scheduler/... ./app/monitor/... ./app/history/... ./app/cli/... ./app/action/... \
+PURE_PKGS := ./status/... ./internal/... ./app/scheduler/... ./app/monitor/... ./app/history/... ./app/cli/... ./app/action/... ./app/alert/... \
 	./app/present/... ./app/fleet/... ./app/desktop/... ./app/details/wire/... ./app/details/model/... ./app/details/child/... \
 	./app/details/standalone/... ./assets/... ./cmd/halton-meter-bar/... ./cmd/halton-meter-sim/...
 
@@ -50,7 +50,8 @@ check: fmt-check vet darwin-check split-check lint
 ## tray's brain (app/monitor: the policy and the menu model), the actions
 ## (app/action) or the icons' drawing (assets/draw): it runs the scheduler
 ## alone; the details window links none of our file and process watchers
-## (app/monitor/watch), nor the tray's brain.
+## (app/monitor/watch), nor the tray's brain; neither links the native
+## macOS services (app/desktop/macos, purego), which are the tray's.
 ## (fyne's own app package links fsnotify to follow its settings file.)
 split-check:
 	@for c in halton-meter-bar:'^fyne.io/' halton-meter-tray:'^fyne.io/' \
@@ -60,7 +61,11 @@ split-check:
 		cmd=$${c%%:*}; pat=$${c#*:}; \
 		if $(GO) list -deps ./cmd/$$cmd | grep -q "$$pat"; then echo "cmd/$$cmd depends on $$pat"; exit 1; fi; \
 	done
-	@echo "split-check: no fyne in halton-meter-bar or halton-meter-tray; no systray in halton-meter-bar or halton-meter-details; no policy, menu model, actions or drawing in halton-meter-bar; no watcher or policy in halton-meter-details"
+	@for cmd in halton-meter-bar halton-meter-details; do \
+		if CGO_ENABLED=1 GOOS=darwin $(GO) list -deps ./cmd/$$cmd | grep -q -e '/app/desktop/macos$$' -e '^github.com/ebitengine/purego'; then \
+			echo "cmd/$$cmd links the native macOS services (purego) on darwin"; exit 1; fi; \
+	done
+	@echo "split-check: no fyne in halton-meter-bar or halton-meter-tray; no systray in halton-meter-bar or halton-meter-details; no policy, menu model, actions or drawing in halton-meter-bar; no watcher or policy in halton-meter-details; purego in the tray alone"
 
 ## lint: the CI workflows (actionlint, which also runs shellcheck on their
 ## steps) and the shell scripts (shellcheck, where it is installed).
@@ -82,6 +87,7 @@ darwin-check:
 	CGO_ENABLED=0 GOOS=darwin GOARCH=arm64 $(GO) build $(PURE_PKGS)
 	CGO_ENABLED=0 GOOS=darwin GOARCH=arm64 $(GO) vet $(PURE_PKGS)
 	CGO_ENABLED=0 GOOS=darwin GOARCH=amd64 $(GO) build $(PURE_PKGS)
+	CGO_ENABLED=0 GOOS=darwin GOARCH=amd64 $(GO) vet ./app/desktop/macos/... ./app/desktop/notify/...
 
 unit:
 	$(GO) test -count=1 ./...

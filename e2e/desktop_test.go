@@ -81,7 +81,7 @@ func startDesktop(t *testing.T) *desktop {
 	}
 	t.Cleanup(func() { d.conn.Close() })
 	d.watcher = &fakeWatcher{registered: make(chan item, 4)}
-	d.notes = &fakeNotifications{}
+	d.notes = &fakeNotifications{conn: d.conn}
 	d.export(t, "org.kde.StatusNotifierWatcher", "/StatusNotifierWatcher", "org.kde.StatusNotifierWatcher", d.watcher, prop.Map{
 		"org.kde.StatusNotifierWatcher": {
 			"IsStatusNotifierHostRegistered": {Value: true},
@@ -159,27 +159,67 @@ func (w *fakeWatcher) RegisterStatusNotifierItem(sender dbus.Sender, service str
 // RegisterStatusNotifierHost is what a panel calls; nothing here.
 func (w *fakeWatcher) RegisterStatusNotifierHost(service string) *dbus.Error { return nil }
 
-// note is one notification received.
+// note is one notification received: its server ID, and the one it
+// replaced (0 for none).
 type note struct {
 	app, summary, body string
+	id, replaces       uint32
+	actions            []string
 }
 
+// fakeNotifications is a notification server that records; with buttons
+// on (withButtons) it lists the "actions" capability, and press answers a
+// notification as a user would.
 type fakeNotifications struct {
-	mu    sync.Mutex
-	calls []note
+	conn    *dbus.Conn
+	mu      sync.Mutex
+	calls   []note
+	closed  []uint32
+	buttons bool
+	next    uint32
 }
 
 // Notify records a notification.
 func (n *fakeNotifications) Notify(app string, replaces uint32, icon, summary, body string, actions []string, hints map[string]dbus.Variant, timeout int32) (uint32, *dbus.Error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	n.calls = append(n.calls, note{app, summary, body})
-	return uint32(len(n.calls)), nil
+	id := replaces
+	if id == 0 {
+		n.next++
+		id = n.next
+	}
+	n.calls = append(n.calls, note{app: app, summary: summary, body: body, id: id, replaces: replaces, actions: actions})
+	return id, nil
 }
 
 // GetCapabilities answers the client's question.
 func (n *fakeNotifications) GetCapabilities() ([]string, *dbus.Error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.buttons {
+		return []string{"body", "actions"}, nil
+	}
 	return []string{"body"}, nil
+}
+
+// withButtons makes the server one that shows buttons.
+func (n *fakeNotifications) withButtons() {
+	n.mu.Lock()
+	n.buttons = true
+	n.mu.Unlock()
+}
+
+// press is the user answering notification id: "default" for a click on
+// it, else one of its buttons.
+func (n *fakeNotifications) press(id uint32, key string) error {
+	return n.conn.Emit("/org/freedesktop/Notifications", "org.freedesktop.Notifications.ActionInvoked", id, key)
+}
+
+// closedIDs are the notifications the client closed.
+func (n *fakeNotifications) closedIDs() []uint32 {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return append([]uint32(nil), n.closed...)
 }
 
 // GetServerInformation answers the client's question.
@@ -187,8 +227,14 @@ func (n *fakeNotifications) GetServerInformation() (string, string, string, stri
 	return "fake", "halton", "1", "1.2", nil
 }
 
-// CloseNotification does nothing.
-func (n *fakeNotifications) CloseNotification(id uint32) *dbus.Error { return nil }
+// CloseNotification records the close, and says so as a server does.
+func (n *fakeNotifications) CloseNotification(id uint32) *dbus.Error {
+	n.mu.Lock()
+	n.closed = append(n.closed, id)
+	n.mu.Unlock()
+	n.conn.Emit("/org/freedesktop/Notifications", "org.freedesktop.Notifications.NotificationClosed", id, uint32(3))
+	return nil
+}
 
 func (n *fakeNotifications) all() []note {
 	n.mu.Lock()
@@ -204,6 +250,7 @@ type menuEntry struct {
 	visible bool
 	toggle  int32 // -1: not a checkbox
 	sep     bool
+	parent  string // the submenu's label; "" at the top
 }
 
 // menu reads the indicator's menu over com.canonical.dbusmenu.
@@ -221,14 +268,14 @@ func (d *desktop) menu(it item) ([]menuEntry, error) {
 		return nil, fmt.Errorf("GetLayout: %w", err)
 	}
 	var entries []menuEntry
-	var walk func(node []any)
-	walk = func(node []any) {
+	var walk func(node []any, parent string)
+	walk = func(node []any, parent string) {
 		if len(node) != 3 {
 			return
 		}
 		id, _ := node[0].(int32)
 		props, _ := node[1].(map[string]dbus.Variant)
-		e := menuEntry{id: id, enabled: true, visible: true, toggle: -1}
+		e := menuEntry{id: id, enabled: true, visible: true, toggle: -1, parent: parent}
 		if l, ok := props["label"]; ok {
 			e.label, _ = l.Value().(string)
 			e.label = strings.ReplaceAll(e.label, "__", "_")
@@ -251,10 +298,14 @@ func (d *desktop) menu(it item) ([]menuEntry, error) {
 		children, _ := node[2].([]dbus.Variant)
 		for _, c := range children {
 			child, _ := c.Value().([]any)
-			walk(child)
+			if id == 0 {
+				walk(child, "")
+			} else {
+				walk(child, e.label)
+			}
 		}
 	}
-	walk(layout)
+	walk(layout, "")
 	if len(entries) == 0 {
 		return nil, fmt.Errorf("GetLayout of %s (revision %d): no items in %v", menuPath, revision, layout)
 	}

@@ -108,8 +108,9 @@ func (p *trayProc) waitMenu(what string, cond func(m map[string]menuEntry, rows 
 	}
 }
 
-// index keys the entries by label (the first word group of a row) and
-// returns the component rows in order.
+// index keys the entries by label (the first word group of a row; a
+// submenu's items also by "submenu › item", the submenu's count left off)
+// and returns the component rows in order.
 func index(entries []menuEntry) (map[string]menuEntry, []menuEntry) {
 	by := make(map[string]menuEntry)
 	var rows []menuEntry
@@ -122,7 +123,13 @@ func index(entries []menuEntry) (map[string]menuEntry, []menuEntry) {
 			rows = append(rows, e)
 			continue
 		}
-		by[e.label] = e
+		if e.parent != "" { // a submenu's item: "Mute Alerts For › daemon"
+			parent, _, _ := strings.Cut(e.parent, " (")
+			by[parent+" › "+e.label] = e
+		}
+		if _, taken := by[e.label]; !taken {
+			by[e.label] = e
+		}
 	}
 	return by, rows
 }

@@ -46,7 +46,7 @@ func run(args []string) error {
 		if *exe == "" {
 			return fmt.Errorf("agent needs --exe")
 		}
-		b, err := desktop.AgentPlist(*exe)
+		b, err := desktop.AgentPlist(*exe, BundleID)
 		if err != nil {
 			return err
 		}

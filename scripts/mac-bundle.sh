@@ -2,8 +2,9 @@
 # mac-bundle.sh APP OUT: the bundle on a Mac, as a user opens it, against a
 # simulated install: opened with its output kept (OUT/tray.out, tray.err),
 # waited for (one process, its first status.json) with a deadline, measured
-# at rest (RSS and CPU after a minute), captured (OUT/screen.png), then
-# asked to quit through its socket. Whatever fails, the report
+# at rest (RSS and CPU after a minute), captured (OUT/screen.png), made to
+# post an alert (the daemon killed; through UNUserNotificationCenter, as the
+# app), then asked to quit through its socket. Whatever fails, the report
 # (OUT/mac-report.md) is written and the rest still runs; the exit status
 # says whether all went well. The world's folder is kept in OUT/world.dir
 # for scripts/mac-collect.sh to tear down. macOS only.
@@ -72,6 +73,27 @@ if [ -n "$pid" ]; then
 fi
 screencapture -x "$out/screen.png" || warn "screencapture failed (no screen recording here?)"
 
+# An alert, as the app: the daemon killed, past the minute after launch
+# in which outages wait. On a runner nobody allowed the app's alerts, so
+# the post may be refused; either way the log says which, and the menu's
+# "Alerts are off" line follows the permission the log shows.
+posted=n/a
+if [ -n "$pid" ]; then
+	bin/halton-meter-sim fault --dir "$world" daemon-crash || fail "fault daemon-crash"
+	deadline=$((SECONDS + 45))
+	while [ $SECONDS -lt $deadline ] && ! grep -qE 'alert outage\.daemon posted|notify "Daemon stopped' "$out/tray.err"; do sleep 1; done
+	posted=$(grep -oE 'alert outage\.daemon posted|notify "Daemon stopped[^"]*": .*' "$out/tray.err" | head -1)
+	[ -n "$posted" ] || fail "no alert for the daemon's crash within 45 s"
+	bin/halton-meter-sim heal --dir "$world" || warn "heal"
+fi
+via=$(grep -o 'alerts: posted through .*' "$out/tray.err" | head -1)
+case "$via" in
+*UNUserNotificationCenter*) ;;
+*) fail "the bundle does not post as the app: ${via:-no word of it in tray.err}" ;;
+esac
+permission=$(grep -oE 'alerts: (on|off|unknown)$' "$out/tray.err" | tail -1)
+login=$(grep -o 'start at login: .*' "$out/tray.err" | tail -1)
+
 {
 	echo "## The app bundle (macos-15, $(uname -m))"
 	echo
@@ -80,6 +102,10 @@ screencapture -x "$out/screen.png" || warn "screencapture failed (no screen reco
 	echo "| processes after launch | ${count:-0} |"
 	echo "| tray RSS after a minute at rest | $rss |"
 	echo "| tray CPU (ps) after a minute at rest | $cpu |"
+	echo "| ${via:-alerts: not said} | |"
+	echo "| permission (UNNotificationSettings) | ${permission:-not read} (off: the menu leads with \"Alerts are off in System Settings\") |"
+	echo "| the daemon's crash | ${posted:-nothing} |"
+	echo "| Start at Login (SMAppService) | ${login:-not said} |"
 	echo
 } >>"$report"
 

@@ -29,6 +29,9 @@ type LaunchAgent struct {
 	StandardOutPath        string            `plist:"StandardOutPath,omitempty"`
 	StandardErrorPath      string            `plist:"StandardErrorPath,omitempty"`
 	EnvironmentVariables   map[string]string `plist:"EnvironmentVariables,omitempty"`
+	// AssociatedBundleIdentifiers name the app a login item belongs to:
+	// System Settings shows it under the app's name and icon.
+	AssociatedBundleIdentifiers []string `plist:"AssociatedBundleIdentifiers,omitempty"`
 }
 
 // Executable is the program launchd runs: Program, else ProgramArguments[0].

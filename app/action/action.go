@@ -10,6 +10,8 @@
 package action
 
 import (
+	"strings"
+
 	"github.com/haltonlabs/halton-meter-bar/status"
 )
 
@@ -32,12 +34,18 @@ const (
 	Quit            ID = "quit"
 	CopyDiagnostics ID = "copy-diagnostics" // the window's own
 	SetBudget       ID = "set-budget"       // from the window, with an amount
+	AlertSettings   ID = "alert-settings"   // the system's notification settings, when alerts are off
 
 	// Pause Notifications: a submenu of three.
 	PauseMenu     ID = "pause"
 	PauseHour     ID = "pause-hour"
 	PauseTomorrow ID = "pause-tomorrow"
 	Resume        ID = "resume"
+
+	// Mute Alerts For: a submenu of one item per row; a request names the
+	// row in its value.
+	MuteMenu ID = "mute"
+	Mute     ID = "mute-row"
 )
 
 // Spec is one action's facts.
@@ -71,6 +79,13 @@ type Spec struct {
 	// Repeats: asked for again while it runs, it folds into the run (a
 	// refresh, quitting) rather than being refused.
 	Repeats bool
+	// Top: its item is in the menu's first section, under the headline.
+	Top bool
+	// PerRow: one item for each row of the table, the row its value.
+	PerRow bool
+	// Alert: a button on alerts: on those of the row it Fixes, or on every
+	// alert of an outage when it fixes none.
+	Alert bool
 }
 
 const failedSetting = "Couldn't save the setting"
@@ -78,12 +93,13 @@ const failedSetting = "Couldn't save the setting"
 // Table is every action, in the menu's order: Start Edge, the fix for a
 // red icon, leads while it is shown; a submenu's items follow their parent.
 var Table = []Spec{
+	{ID: AlertSettings, Menu: "Alerts are off in System Settings — Open…", Top: true, Window: true, Failure: "Couldn't open System Settings"},
 	{ID: StartEdge, Menu: "Start Edge", Group: true, Tooltip: "launchctl kickstart -k gui/<uid>/" + status.LabelEdge,
-		Button: "Start Edge", Bar: 2, Window: true, Busy: "Starting Edge…", Failure: "Couldn't start the edge", Fixes: status.CompEdge},
-	{ID: OpenDetails, Menu: "Open Details…", Failure: "Couldn't open the details window"},
+		Button: "Start Edge", Bar: 2, Window: true, Busy: "Starting Edge…", Failure: "Couldn't start the edge", Fixes: status.CompEdge, Alert: true},
+	{ID: OpenDetails, Menu: "Open Details…", Failure: "Couldn't open the details window", Alert: true},
 	{ID: OpenDashboard, Menu: "Open Dashboard", Window: true, Failure: "Couldn't open the dashboard"},
 	{ID: StartDaemon, Menu: "Start Daemon", Tooltip: "launchctl kickstart -k gui/<uid>/" + status.LabelDaemon,
-		Button: "Start Daemon", Bar: 3, Window: true, Busy: "Starting Daemon…", Failure: "Couldn't start the daemon", Fixes: status.CompDaemon},
+		Button: "Start Daemon", Bar: 3, Window: true, Busy: "Starting Daemon…", Failure: "Couldn't start the daemon", Fixes: status.CompDaemon, Alert: true},
 	{ID: RunDoctor, Menu: "Run Doctor in Terminal", Button: "Run Doctor", Bar: 4, Window: true, Failure: "Couldn't run halton-meter doctor"},
 	{ID: Install, Menu: "Install Halton Meter…", Tooltip: status.InstallDocsURL, Failure: "Couldn't open the install guide"},
 	{ID: CopyJSON, Menu: "Copy Status JSON", Group: true, Failure: "Couldn't copy the status"},
@@ -94,6 +110,8 @@ var Table = []Spec{
 	{ID: PauseHour, Menu: "For 1 Hour", Parent: PauseMenu, Failure: failedSetting},
 	{ID: PauseTomorrow, Menu: "Until Tomorrow, 08:00", Parent: PauseMenu, Failure: failedSetting},
 	{ID: Resume, Menu: "Resume Notifications", Parent: PauseMenu, Failure: failedSetting},
+	{ID: MuteMenu, Menu: "Mute Alerts For"},
+	{ID: Mute, Parent: MuteMenu, PerRow: true, Checkable: true, Window: true, Failure: failedSetting},
 	{ID: StartAtLogin, Menu: "Start at Login", Checkable: true, Busy: "Changing Start at Login…", Failure: "Couldn't change Start at Login"},
 	{ID: Quit, Menu: "Quit Halton Meter Bar", Group: true, Repeats: true},
 	{ID: CopyDiagnostics, Button: "Copy Diagnostics", Bar: 5},
@@ -116,6 +134,9 @@ func Of(id ID) Spec {
 	return s
 }
 
+// InMenu reports whether the action has items in the menu.
+func (s Spec) InMenu() bool { return s.Menu != "" || s.PerRow }
+
 // Name names an action in a sentence: its menu title, or its button's.
 func (s Spec) Name() string {
 	if s.Menu != "" {
@@ -125,6 +146,20 @@ func (s Spec) Name() string {
 		return s.Button
 	}
 	return string(s.ID)
+}
+
+// AlertTitle is the title of id's button on an alert, given report r,
+// and whether it applies now: Start or Restart as the menu says it, shown
+// only when the menu would offer it.
+func AlertTitle(id ID, r *status.Report) (title string, ok bool) {
+	switch id {
+	case StartDaemon:
+		return StartDaemonTitle(r)
+	case StartEdge:
+		return StartEdgeTitle(r)
+	}
+	s := Of(id)
+	return strings.TrimSuffix(s.Name(), "…"), s.Alert
 }
 
 // Requests are the actions a details window may ask the tray for.

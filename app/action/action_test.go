@@ -43,7 +43,13 @@ func TestTable(t *testing.T) {
 			t.Errorf("%s twice", s.ID)
 		}
 		seen[s.ID] = true
-		if s.Menu == "" && s.Button == "" && !s.Window {
+		if s.PerRow && (s.Parent == "" || !s.Checkable) {
+			t.Errorf("%s: an item per row goes in a submenu, checked for each row", s.ID)
+		}
+		if s.Alert && s.Fixes == "" && s.ID != OpenDetails {
+			t.Errorf("%s: a button on every alert", s.ID)
+		}
+		if !s.InMenu() && s.Button == "" && !s.Window {
 			t.Errorf("%s: neither in the menu, nor the window, nor asked for by it", s.ID)
 		}
 		if s.Parent != "" {
@@ -81,5 +87,32 @@ func TestTable(t *testing.T) {
 	}
 	if !Requests()[SetBudget] || Requests()[Quit] || Requests()[CopyDiagnostics] {
 		t.Errorf("requests %v", Requests())
+	}
+}
+
+// TestAlertTitle: an alert's button reads as the menu's item does, and is
+// offered when the menu offers it.
+func TestAlertTitle(t *testing.T) {
+	stopped := &status.Report{Overall: status.OverallDegraded, Components: []status.Component{
+		{Name: status.CompDaemon, State: status.StateStopped}, {Name: status.CompEdge, State: status.StateHealthy, Level: status.LevelOK}}}
+	unbound := &status.Report{Overall: status.OverallDown, Components: []status.Component{
+		{Name: status.CompDaemon, State: status.StateHealthy, Level: status.LevelOK}, {Name: status.CompEdge, State: status.StateUnbound, Level: status.LevelCrit}}}
+	for _, c := range []struct {
+		id    ID
+		r     *status.Report
+		title string
+		ok    bool
+	}{
+		{StartDaemon, stopped, "Start Daemon", true},
+		{StartDaemon, unbound, "Restart Daemon", true},
+		{StartDaemon, nil, "Start Daemon", false},
+		{StartEdge, unbound, "Restart Edge", true},
+		{StartEdge, stopped, "Start Edge", false},
+		{OpenDetails, stopped, "Open Details", true},
+		{RunDoctor, stopped, "Run Doctor in Terminal", false},
+	} {
+		if title, ok := AlertTitle(c.id, c.r); title != c.title || ok != c.ok {
+			t.Errorf("%s: %q %v, want %q %v", c.id, title, ok, c.title, c.ok)
+		}
 	}
 }

@@ -12,9 +12,10 @@ import (
 	"github.com/haltonlabs/halton-meter-bar/status"
 )
 
-// LoginItem is Start at Login (app/desktop.LoginItem).
+// LoginItem is Start at Login: the app's own (app/desktop.AppLogin) or a
+// LaunchAgent (app/desktop.LoginItem).
 type LoginItem interface {
-	Enabled() bool
+	State() desktop.LoginState
 	Enable(ctx context.Context) error
 	Disable(ctx context.Context) error
 }
@@ -28,6 +29,9 @@ type Deps struct {
 	Opener    desktop.Opener
 	// Login is Start at Login; nil where it is not offered.
 	Login LoginItem
+	// BundleID is the app's, when it runs from its bundle: the
+	// notification settings open on its page.
+	BundleID string
 }
 
 // ErrInProgress is the answer to an action asked for again while it runs.
@@ -154,10 +158,15 @@ func (r *Runner) Run(ctx context.Context, id ID, rep *status.Report) error {
 		if d.Login == nil {
 			return errors.New("Start at Login is not available here")
 		}
-		if d.Login.Enabled() {
+		switch d.Login.State() {
+		case desktop.LoginOn:
 			return d.Login.Disable(ctx)
+		case desktop.LoginNeedsApproval: // registered: the user allows it there
+			return d.Opener.OpenURL(desktop.LoginItemsSettings)
 		}
 		return d.Login.Enable(ctx)
+	case AlertSettings:
+		return d.Opener.OpenURL(desktop.NotificationSettings(d.BundleID))
 	}
 	return fmt.Errorf("%s: %w", id, ErrNotRunnable)
 }

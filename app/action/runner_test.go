@@ -204,18 +204,39 @@ func TestRunnerStartsTheEdge(t *testing.T) {
 	}
 }
 
+// approval is a login item registered and waiting for the user; Enable
+// and Disable must not be called.
+type approval struct{}
+
+func (approval) State() desktop.LoginState     { return desktop.LoginNeedsApproval }
+func (approval) Enable(context.Context) error  { panic("registered again") }
+func (approval) Disable(context.Context) error { panic("unregistered") }
+
 func TestRunnerStartAtLogin(t *testing.T) {
 	_, cfg, log := actionWorld(t)
 	r := runner(cfg, &opener{})
 	ctx := context.Background()
-	if err := r.Do(ctx, StartAtLogin, nil); err != nil || !r.Deps.Login.Enabled() {
+	if err := r.Do(ctx, StartAtLogin, nil); err != nil || r.Deps.Login.State() != desktop.LoginOn {
 		t.Fatalf("enable: %v", err)
 	}
-	if err := r.Do(ctx, StartAtLogin, nil); err != nil || r.Deps.Login.Enabled() {
+	if err := r.Do(ctx, StartAtLogin, nil); err != nil || r.Deps.Login.State() != desktop.LoginOff {
 		t.Fatalf("disable: %v", err)
 	}
 	if got := launchctlRan(log); !strings.HasPrefix(got, "bootstrap gui/501 ") || !strings.HasSuffix(got, "bootout gui/501/com.haltonlabs.meter.bar") {
 		t.Errorf("launchctl ran\n%s", got)
+	}
+	// Registered but not allowed: the click opens Login Items, where the
+	// user allows it; nothing is registered again.
+	o := &opener{}
+	r.Deps.Opener = o
+	r.Deps.Login = approval{}
+	if err := r.Do(ctx, StartAtLogin, nil); err != nil || len(o.urls) != 1 || o.urls[0] != desktop.LoginItemsSettings {
+		t.Errorf("needs approval: %v, opened %v", err, o.urls)
+	}
+	// Alerts off: the Notifications pane, on the app's page.
+	r.Deps.BundleID = "com.haltonlabs.meter.bar"
+	if err := r.Do(ctx, AlertSettings, nil); err != nil || len(o.urls) != 2 || o.urls[1] != "x-apple.systempreferences:com.apple.Notifications-Settings.extension?id=com.haltonlabs.meter.bar" {
+		t.Errorf("alert settings: %v, opened %v", err, o.urls)
 	}
 	// Where there is no login item, the action says so.
 	r.Deps.Login = nil

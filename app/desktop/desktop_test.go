@@ -38,7 +38,7 @@ func readLog(path string) string {
 func TestLoginItem(t *testing.T) {
 	l, log := loginWorld(t)
 	ctx := context.Background()
-	if l.Enabled() {
+	if l.State() == LoginOn {
 		t.Fatal("enabled from the start")
 	}
 	if err := l.Enable(ctx); err != nil {
@@ -61,10 +61,13 @@ func TestLoginItem(t *testing.T) {
 	if _, present := agent["KeepAlive"]; present {
 		t.Error("a login item must not be kept alive: the user may quit it")
 	}
+	if _, present := agent["AssociatedBundleIdentifiers"]; present {
+		t.Error("a bare binary's agent names an app")
+	}
 	if err := l.Disable(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if l.Enabled() {
+	if l.State() == LoginOn {
 		t.Error("still enabled")
 	}
 	want := "bootstrap gui/501 " + l.Path() + "\nbootout gui/501/" + LoginLabel
@@ -80,7 +83,7 @@ func TestLoginItem(t *testing.T) {
 	if !errors.As(err, &le) || le.ExitCode != 5 || !strings.Contains(err.Error(), "unload the login agent: launchctl bootout exited 5: Boot-out failed") {
 		t.Errorf("disable with a failing bootout: %v", err)
 	}
-	if !l.Enabled() {
+	if l.State() != LoginOn {
 		t.Error("the plist went although launchd still has the job")
 	}
 	t.Setenv("FAIL_BOOTOUT", "")
@@ -88,7 +91,7 @@ func TestLoginItem(t *testing.T) {
 	// Started by that very agent: unchecking must not boot this process out.
 	os.Remove(log)
 	t.Setenv("XPC_SERVICE_NAME", LoginLabel)
-	if err := l.Disable(ctx); err != nil || l.Enabled() {
+	if err := l.Disable(ctx); err != nil || l.State() == LoginOn {
 		t.Fatalf("disable: %v", err)
 	}
 	if got := readLog(log); got != "" {
@@ -103,13 +106,94 @@ func TestLoginItemBootstrapFails(t *testing.T) {
 	w := filepath.Dir(l.Cfg.Launchctl)
 	os.WriteFile(filepath.Join(w, "launchctl"), []byte("#!/bin/sh\necho 'Bootstrap failed: 125: Domain does not support specified action' >&2\nexit 125\n"), 0o755)
 	err := l.Enable(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "exited 125") || l.Enabled() {
-		t.Errorf("enable: %v, enabled %v", err, l.Enabled())
+	if err == nil || !strings.Contains(err.Error(), "exited 125") || l.State() == LoginOn {
+		t.Errorf("enable: %v, enabled %v", err, l.State() == LoginOn)
 	}
 	// Already loaded (exit 5) is success.
 	os.WriteFile(filepath.Join(w, "launchctl"), []byte("#!/bin/sh\necho 'Bootstrap failed: 5: Input/output error' >&2\nexit 5\n"), 0o755)
-	if err := l.Enable(context.Background()); err != nil || !l.Enabled() {
+	if err := l.Enable(context.Background()); err != nil || l.State() != LoginOn {
 		t.Errorf("enable of a loaded agent: %v", err)
+	}
+}
+
+// TestLoginItemOfTheApp: from the bundle, the agent names the app, so
+// System Settings lists it under the app rather than as an unidentified
+// developer's.
+func TestLoginItemOfTheApp(t *testing.T) {
+	b, err := AgentPlist("/Applications/Halton Meter Bar.app/Contents/MacOS/halton-meter-bar", "com.haltonlabs.meter.bar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var agent struct {
+		IDs []string `plist:"AssociatedBundleIdentifiers"`
+	}
+	if _, err := plist.Unmarshal(b, &agent); err != nil || len(agent.IDs) != 1 || agent.IDs[0] != "com.haltonlabs.meter.bar" {
+		t.Errorf("AssociatedBundleIdentifiers %v (%v)", agent.IDs, err)
+	}
+}
+
+// service is an AppService that counts its calls.
+type service struct {
+	state                 LoginState
+	registers, unregister int
+	fail                  error
+}
+
+func (s *service) Status() LoginState { return s.state }
+func (s *service) Register() error {
+	s.registers++
+	if s.fail != nil {
+		return s.fail
+	}
+	s.state = LoginOn
+	return nil
+}
+func (s *service) Unregister() error { s.unregister++; s.state = LoginOff; return nil }
+
+// TestAppLoginMigrates: a LaunchAgent from an earlier version moves to the
+// app's own login item once, only when registering worked; launchd's job
+// that started this very process is not booted out; without an agent,
+// nothing is registered.
+func TestAppLoginMigrates(t *testing.T) {
+	ctx := context.Background()
+	legacy, log := loginWorld(t)
+
+	// No LaunchAgent: nothing to move, nothing registered.
+	svc := &service{}
+	app := AppLogin{Service: svc, Legacy: legacy}
+	if moved, err := app.Migrate(ctx); moved || err != nil || svc.registers != 0 {
+		t.Fatalf("migrate with no agent: %v %v, %d registrations", moved, err, svc.registers)
+	}
+
+	legacy.Enable(ctx)
+	os.Remove(log)
+	// Registering fails: the LaunchAgent stays, and says why.
+	svc.fail = errors.New("Operation not permitted")
+	if moved, err := app.Migrate(ctx); moved || err == nil || !strings.Contains(err.Error(), "the LaunchAgent stays") || legacy.State() != LoginOn {
+		t.Fatalf("migrate, registration refused: %v %v, legacy %v", moved, err, legacy.State())
+	}
+	// Registered: the plist goes; launchd started this process through it,
+	// so it is left loaded.
+	svc.fail = nil
+	t.Setenv("XPC_SERVICE_NAME", LoginLabel)
+	if moved, err := app.Migrate(ctx); !moved || err != nil {
+		t.Fatalf("migrate: %v %v", moved, err)
+	}
+	if legacy.State() != LoginOff || app.State() != LoginOn || svc.registers != 2 {
+		t.Errorf("after: legacy %v, app %v, %d registrations", legacy.State(), app.State(), svc.registers)
+	}
+	if got := readLog(log); got != "" {
+		t.Errorf("launchctl ran %q while launchd's job was this process", got)
+	}
+	// Moved: a second launch registers nothing.
+	if moved, _ := app.Migrate(ctx); moved || svc.registers != 2 {
+		t.Errorf("a second migration: moved %v, %d registrations", moved, svc.registers)
+	}
+	// Flipped by the user: unregister, and register again.
+	app.Disable(ctx)
+	app.Enable(ctx)
+	if svc.unregister != 1 || svc.registers != 3 || app.State() != LoginOn {
+		t.Errorf("flips: %d unregistrations, %d registrations", svc.unregister, svc.registers)
 	}
 }
 

@@ -7,11 +7,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/haltonlabs/halton-meter-bar/status"
 )
 
 // shortOfDescriptors is a listener that fails with EMFILE a few times, as
@@ -209,6 +212,30 @@ func TestSettingsBounded(t *testing.T) {
 	}
 }
 
+// TestSettingsMuted: muted rows are the table's, once each, in its order;
+// a name from elsewhere is dropped and said.
+func TestSettingsMuted(t *testing.T) {
+	now := time.Date(2026, 11, 25, 14, 0, 0, 0, time.Local)
+	in := Settings{Muted: []status.ComponentName{"system-proxy", "no such row\x1b[31m", "daemon", "daemon"}}
+	got, said := in.Bounded(now, now.Add(time.Hour))
+	if len(got.Muted) != 2 || got.Muted[0] != status.CompDaemon || got.Muted[1] != status.CompSystemProxy {
+		t.Errorf("muted %q", got.Muted)
+	}
+	if len(said) != 1 || !strings.Contains(said[0], "4 rows, 2 of them") || strings.Contains(said[0], "\x1b") {
+		t.Errorf("said %q", said)
+	}
+	var s Settings
+	s.ToggleMuted(status.CompEdge)
+	s.ToggleMuted(status.CompDaemon)
+	if !s.IsMuted(status.CompEdge) || len(s.Muted) != 2 || s.Muted[0] != status.CompDaemon {
+		t.Errorf("muted %q", s.Muted)
+	}
+	s.ToggleMuted(status.CompEdge)
+	if s.IsMuted(status.CompEdge) || len(s.Muted) != 1 {
+		t.Errorf("unmuted: %q", s.Muted)
+	}
+}
+
 // TestSettingsFileNotRegular: a FIFO, a folder or a device named
 // settings.json is refused at once, with the defaults.
 func TestSettingsFileNotRegular(t *testing.T) {
@@ -219,13 +246,13 @@ func TestSettingsFileNotRegular(t *testing.T) {
 	}
 	for path, kind := range map[string]string{fifo: "a named pipe", dir: "a directory", "/dev/zero": "a character device"} {
 		s, err := LoadSettings(path)
-		if err == nil || !strings.Contains(err.Error(), "not a regular file ("+kind+")") || !strings.Contains(err.Error(), path) || s != DefaultSettings {
+		if err == nil || !strings.Contains(err.Error(), "not a regular file ("+kind+")") || !strings.Contains(err.Error(), path) || !reflect.DeepEqual(s, DefaultSettings) {
 			t.Errorf("%s: %+v %v", path, s, err)
 		}
 	}
 	big := filepath.Join(dir, "big.json")
 	os.WriteFile(big, []byte(`{"notifications":false,"x":"`+strings.Repeat("x", maxSettings)+`"}`), 0o644)
-	if s, err := LoadSettings(big); err == nil || s != DefaultSettings {
+	if s, err := LoadSettings(big); err == nil || !reflect.DeepEqual(s, DefaultSettings) {
 		t.Errorf("an oversized file: %+v %v", s, err)
 	}
 }

@@ -16,38 +16,86 @@ import (
 // LoginLabel is the LaunchAgent that starts the app at login.
 const LoginLabel = "com.haltonlabs.meter.bar"
 
-// LoginItem is "Start at Login": one LaunchAgent, written with
-// howett.net/plist and loaded and unloaded with launchctl.
+// LoginState is Start at Login's state, as System Settings has it.
+type LoginState int
+
+// Login states.
+const (
+	LoginOff LoginState = iota
+	LoginOn
+	// LoginNeedsApproval: registered, but the user must allow it in System
+	// Settings (Login Items) before it runs.
+	LoginNeedsApproval
+)
+
+func (s LoginState) String() string {
+	switch s {
+	case LoginOn:
+		return "on"
+	case LoginNeedsApproval:
+		return "needs approval in System Settings"
+	}
+	return "off"
+}
+
+// Settings panes of macOS that the app sends the user to.
+const (
+	LoginItemsSettings = "x-apple.systempreferences:com.apple.LoginItems-Settings.extension"
+	notificationsPane  = "x-apple.systempreferences:com.apple.Notifications-Settings.extension"
+)
+
+// NotificationSettings is the Notifications pane of System Settings, on
+// the app's own page when its bundle identifier is known.
+func NotificationSettings(bundleID string) string {
+	if bundleID == "" {
+		return notificationsPane
+	}
+	return notificationsPane + "?id=" + bundleID
+}
+
+// LoginItem is "Start at Login" as a LaunchAgent, written with
+// howett.net/plist and loaded and unloaded with launchctl: on macOS 12,
+// for a bare binary, and elsewhere. On macOS 13 and later the bundle uses
+// AppLogin instead, and moves this one there once.
 type LoginItem struct {
 	Cfg        status.Config
 	Launchctl  status.Launchctl
 	UID        int
 	Executable string
+	// BundleID, when known, names the app the agent belongs to.
+	BundleID string
 }
 
 // Path is the LaunchAgent's plist.
 func (l LoginItem) Path() string { return l.Cfg.PlistPath(LoginLabel) }
 
-// Enabled reports whether the LaunchAgent is installed.
-func (l LoginItem) Enabled() bool {
-	_, err := os.Stat(l.Path())
-	return err == nil
+// State is on while the LaunchAgent is installed.
+func (l LoginItem) State() LoginState {
+	if _, err := os.Stat(l.Path()); err == nil {
+		return LoginOn
+	}
+	return LoginOff
 }
 
-// Agent is the LaunchAgent that runs exe at login, in the GUI session.
-func Agent(exe string) status.LaunchAgent {
-	return status.LaunchAgent{
+// Agent is the LaunchAgent that runs exe at login, in the GUI session,
+// under the app of bundleID when one is given.
+func Agent(exe, bundleID string) status.LaunchAgent {
+	a := status.LaunchAgent{
 		Label:                  LoginLabel,
 		ProgramArguments:       []string{exe},
 		RunAtLoad:              true,
 		LimitLoadToSessionType: "Aqua",
 		ProcessType:            "Interactive",
 	}
+	if bundleID != "" {
+		a.AssociatedBundleIdentifiers = []string{bundleID}
+	}
+	return a
 }
 
-// AgentPlist is the login agent's plist for exe, as Enable writes it.
-func AgentPlist(exe string) ([]byte, error) {
-	b, err := plist.MarshalIndent(Agent(exe), plist.XMLFormat, "\t")
+// AgentPlist is the login agent's plist, as Enable writes it.
+func AgentPlist(exe, bundleID string) ([]byte, error) {
+	b, err := plist.MarshalIndent(Agent(exe, bundleID), plist.XMLFormat, "\t")
 	if err != nil {
 		return nil, fmt.Errorf("encode the login agent: %w", err)
 	}
@@ -57,7 +105,7 @@ func AgentPlist(exe string) ([]byte, error) {
 // Enable writes the LaunchAgent and loads it. The instance launchd starts
 // now finds this one running and leaves quietly.
 func (l LoginItem) Enable(ctx context.Context) error {
-	b, err := AgentPlist(l.Executable)
+	b, err := AgentPlist(l.Executable, l.BundleID)
 	if err != nil {
 		return err
 	}
@@ -88,4 +136,50 @@ func (l LoginItem) Disable(ctx context.Context) error {
 		return fmt.Errorf("remove the login agent: %w", err)
 	}
 	return nil
+}
+
+// AppService is the app registered as its own login item (macOS 13 and
+// later: SMAppService.mainApp, app/desktop/macos).
+type AppService interface {
+	Status() LoginState
+	Register() error
+	Unregister() error
+}
+
+// AppLogin is Start at Login as the app itself: System Settings lists it
+// by name and icon under Open at Login. It registers and unregisters only
+// when the user flips it; Legacy is the LaunchAgent an earlier version
+// wrote, which Migrate moves here once.
+type AppLogin struct {
+	Service AppService
+	Legacy  LoginItem
+}
+
+// State is the service's: on, off, or waiting for the user's approval.
+func (l AppLogin) State() LoginState { return l.Service.Status() }
+
+// Enable registers the app.
+func (l AppLogin) Enable(context.Context) error { return l.Service.Register() }
+
+// Disable unregisters it; the running app goes on.
+func (l AppLogin) Disable(context.Context) error { return l.Service.Unregister() }
+
+// Migrate moves a LaunchAgent login item to the app's own, once: only
+// when the LaunchAgent is there, only after the registration succeeded
+// (nothing is lost if it fails), and without stopping this process when
+// launchd started it through that agent (Disable leaves it loaded then;
+// it is simply not there at the next login). It reports whether it moved.
+func (l AppLogin) Migrate(ctx context.Context) (bool, error) {
+	if l.Legacy.State() != LoginOn {
+		return false, nil
+	}
+	if l.Service.Status() == LoginOff {
+		if err := l.Service.Register(); err != nil {
+			return false, fmt.Errorf("move Start at Login to the app: %w; the LaunchAgent stays", err)
+		}
+	}
+	if err := l.Legacy.Disable(ctx); err != nil {
+		return true, fmt.Errorf("move Start at Login to the app: %w", err)
+	}
+	return true, nil
 }

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/haltonlabs/halton-meter-bar/internal/atomicfile"
@@ -29,6 +30,31 @@ type Settings struct {
 	// TextfileDir, when set, is a folder the tray keeps halton_meter.prom
 	// in for node_exporter's textfile collector (read at launch).
 	TextfileDir string `json:"prometheus_textfile_dir,omitempty"`
+	// Muted are the rows whose alerts the user muted (Mute Alerts For).
+	Muted []status.ComponentName `json:"muted,omitempty"`
+}
+
+// IsMuted reports whether the alerts of row are muted.
+func (s Settings) IsMuted(row status.ComponentName) bool { return slices.Contains(s.Muted, row) }
+
+// ToggleMuted mutes row, or unmutes it; the list stays in the table's order.
+func (s *Settings) ToggleMuted(row status.ComponentName) {
+	if s.IsMuted(row) {
+		s.Muted = slices.DeleteFunc(slices.Clone(s.Muted), func(r status.ComponentName) bool { return r == row })
+		return
+	}
+	s.Muted = tableOrder(append(slices.Clone(s.Muted), row))
+}
+
+// tableOrder keeps the rows of the table, once each, in its order.
+func tableOrder(rows []status.ComponentName) []status.ComponentName {
+	var out []status.ComponentName
+	for _, r := range status.ComponentOrder {
+		if slices.Contains(rows, r) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // DefaultSettings: notifications on, a reminder every four hours.
@@ -93,6 +119,10 @@ func (s Settings) Bounded(now, longestPause time.Time) (Settings, []string) {
 	if r := s.Reminder.Duration; r > 0 && r < MinReminder {
 		s.Reminder.Duration = MinReminder
 		changed = append(changed, fmt.Sprintf("reminder %s is shorter than %s; using %s", r, MinReminder, MinReminder))
+	}
+	if muted := tableOrder(s.Muted); len(muted) != len(s.Muted) {
+		changed = append(changed, fmt.Sprintf("muted names %d rows, %d of them the table's (once each); muting those", len(s.Muted), len(muted)))
+		s.Muted = muted
 	}
 	if s.PausedUntil.After(longestPause) {
 		changed = append(changed, fmt.Sprintf("paused_until %s is past the longest pause the menu offers; pausing until %s",

@@ -11,20 +11,31 @@ import (
 	"github.com/haltonlabs/halton-meter-bar/app/details/model"
 	"github.com/haltonlabs/halton-meter-bar/app/details/wire"
 	"github.com/haltonlabs/halton-meter-bar/app/monitor"
+	"github.com/haltonlabs/halton-meter-bar/status"
 )
 
 // TestActionTableCovered: the menu, the window's buttons and their icons,
-// and the requests the line takes each cover app/action's table exactly:
-// an action added there shows up everywhere it says, or this fails.
+// the requests the line takes and the alerts' buttons each cover
+// app/action's table exactly: an action added there shows up everywhere
+// it says, or this fails.
 func TestActionTableCovered(t *testing.T) {
 	var menu, bar []action.ID
 	window := map[action.ID]bool{}
+	var alerts []string
 	for _, spec := range action.Table {
-		if spec.Menu != "" {
+		switch {
+		case spec.PerRow:
+			for range status.ComponentOrder {
+				menu = append(menu, spec.ID)
+			}
+		case spec.Menu != "":
 			menu = append(menu, spec.ID)
 		}
 		if spec.Window {
 			window[spec.ID] = true
+		}
+		if spec.Alert {
+			alerts = append(alerts, string(spec.ID))
 		}
 	}
 	for _, spec := range model.BarOrder() {
@@ -54,6 +65,23 @@ func TestActionTableCovered(t *testing.T) {
 		if !wire.Requests[id] && id != action.CopyDiagnostics { // the window's own
 			t.Errorf("the button %s asks for what the line refuses", id)
 		}
+	}
+	// Every button an alert may carry shows on one (on its row's outage,
+	// when it applies), and a press on it runs (monitor's TestAlert tests).
+	var offered []string
+	down := snapshot("down", "", with(healthyRows, map[status.ComponentName][3]string{
+		"daemon": {"stopped", "warn", ""}, "edge": {"stopped", "crit", ""}}))
+	for _, row := range status.ComponentOrder {
+		for _, b := range monitor.Buttons(monitor.Notification{Kind: monitor.KindProblem, Thread: row}, down.Report) {
+			if !slices.Contains(offered, b.ID) {
+				offered = append(offered, b.ID)
+			}
+		}
+	}
+	slices.Sort(offered)
+	slices.Sort(alerts)
+	if !slices.Equal(offered, alerts) {
+		t.Errorf("alerts carry %v, the table says %v", offered, alerts)
 	}
 	v, _, _ := newTestView(t, theme.LightTheme())
 	for _, id := range bar {

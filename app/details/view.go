@@ -56,6 +56,9 @@ type View struct {
 	summary    *widget.Label
 	checked    *widget.Label
 	stale      *widget.Label
+	alertsOff  *widget.Label
+	alertsLine *fyne.Container
+	frame      *fyne.Container // the whole window: laid out again when the header's height changes
 	notice     *widget.Label
 	missing    *widget.Label
 	absent     *fyne.Container
@@ -106,13 +109,20 @@ func (v *View) build() fyne.CanvasObject {
 	v.stale.TextStyle = fyne.TextStyle{Bold: true}
 	v.stale.Alignment = fyne.TextAlignTrailing
 	dot := container.NewCenter(container.NewGridWrap(fyne.NewSize(18, 18), v.verdictDot))
+	v.alertsOff = widget.NewLabel("")
+	v.alertsOff.Importance = widget.WarningImportance
+	v.alertsOff.TextStyle = fyne.TextStyle{Bold: true}
+	openSettings := widget.NewButtonWithIcon("Open Settings…", theme.SettingsIcon(), func() { v.press(action.AlertSettings) })
+	v.buttons[action.AlertSettings] = openSettings
+	v.alertsLine = container.NewHBox(widget.NewIcon(theme.NewWarningThemedResource(theme.WarningIcon())), v.alertsOff, openSettings)
+	v.alertsLine.Hide()
 	v.header = container.NewBorder(nil, nil, nil,
 		container.NewVBox(v.checked, v.stale),
-		container.NewVBox(container.NewHBox(dot, v.verdict, container.NewCenter(v.headline)), v.summary))
+		container.NewVBox(container.NewHBox(dot, v.verdict, container.NewCenter(v.headline)), v.summary, v.alertsLine))
 
 	table := container.New(rows{}, tableHeader())
 	for _, name := range status.ComponentOrder {
-		rv := newRowView()
+		rv := newRowView(func() { v.sink.Send(wire.Request{Request: action.Mute, Value: string(name)}) })
 		v.rows[name] = rv
 		table.Add(rv.box)
 	}
@@ -160,10 +170,11 @@ func (v *View) build() fyne.CanvasObject {
 	v.notice.Importance = widget.SuccessImportance
 	v.footer = container.NewBorder(nil, nil, bar, v.notice)
 	footer := v.footer
-	return container.NewBorder(
+	v.frame = container.NewBorder(
 		container.NewVBox(container.NewPadded(v.header), widget.NewSeparator()),
 		container.NewVBox(widget.NewSeparator(), container.NewPadded(footer)),
 		nil, nil, v.scroll)
+	return v.frame
 }
 
 // buttonIcons are the icons of the window's buttons, one for each action
@@ -290,6 +301,10 @@ func (v *View) redraw() bool {
 	header = setLabel(v.headline, m.Headline, v.headline.Importance) || header
 	header = show(v.headline, m.Headline != "") || header
 	header = setLabel(v.summary, m.Summary, v.summary.Importance) || header
+	header = setLabel(v.alertsOff, m.AlertsOff, v.alertsOff.Importance) || header
+	if show(v.alertsLine, m.AlertsOff != "") && !first {
+		v.frame.Refresh() // a line more or less: the header's height changed
+	}
 	changed := v.setClock(model.Clock{Checked: m.Checked, Stale: m.Stale, StaleText: m.StaleText}, header) || header
 	if header {
 		v.header.Refresh()

@@ -118,6 +118,16 @@ func notInstalled() wire.Message {
 	return wire.Message{Type: wire.MsgSnapshot, Report: r, PollIntervalMS: 5000}
 }
 
+// alerting is a degraded snapshot from a tray that posts alerts, off in
+// System Settings or not, with some rows muted.
+func alerting(off bool, muted ...status.ComponentName) wire.Message {
+	msg := snapshot("degraded", "Edge stopped — proxied apps lose their network", with(healthyRows, map[status.ComponentName][3]string{
+		"edge": {"stopped", "crit", "not running · com.haltonlabs.meter.edge"},
+	}))
+	msg.Alerts, msg.AlertsOff, msg.Muted = true, off, muted
+	return msg
+}
+
 func newTestView(t *testing.T, th fyne.Theme) (*View, *recorder, fyne.App) {
 	a := test.NewTempApp(t)
 	a.Settings().SetTheme(th)
@@ -146,6 +156,7 @@ func TestRendering(t *testing.T) {
 			"metering":           {"not-metering", "warn", "the daemon is not running: LLM traffic passes unmetered"},
 		})), "daemon"},
 		{"not-installed", theme.LightTheme(), notInstalled(), ""},
+		{"alerts-off-muted", theme.LightTheme(), alerting(true, "edge"), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -387,5 +398,38 @@ func TestQuietAtRest(t *testing.T) {
 	}
 	if v.checked.Text != "Checked 50 s ago" {
 		t.Errorf("50 s after the last sweep: %q", v.checked.Text)
+	}
+}
+
+// TestAlertControls: from a tray that posts alerts, each row has a mute
+// button that asks the tray to mute it (and says so once it is); when the
+// system does not show the alerts, a line says so and opens the settings;
+// the window alone shows neither.
+func TestAlertControls(t *testing.T) {
+	v, rec, _ := newTestView(t, theme.LightTheme())
+	v.Update(alerting(false))
+	edge := v.rows[status.CompEdge]
+	if !edge.mute.Visible() || edge.mute.Icon != theme.VolumeUpIcon() || v.alertsLine.Visible() {
+		t.Fatalf("mute shown %v, alerts line shown %v", edge.mute.Visible(), v.alertsLine.Visible())
+	}
+	test.Tap(edge.mute)
+	if len(rec.got) != 1 || rec.got[0] != action.Mute || rec.values[0] != "edge" {
+		t.Errorf("requests %v %q", rec.got, rec.values)
+	}
+	v.Update(alerting(true, "edge"))
+	if edge.mute.Icon != theme.VolumeMuteIcon() || edge.note.Text != "alerts muted" || !edge.note.Visible() {
+		t.Errorf("muted row: icon %v, %q", edge.mute.Icon.Name(), edge.note.Text)
+	}
+	if !v.alertsLine.Visible() || !strings.HasPrefix(v.alertsOff.Text, "Alerts are off in System Settings") {
+		t.Errorf("alerts line %v %q", v.alertsLine.Visible(), v.alertsOff.Text)
+	}
+	test.Tap(v.Button(action.AlertSettings))
+	if rec.got[len(rec.got)-1] != action.AlertSettings {
+		t.Errorf("requests %v", rec.got)
+	}
+	// The window on its own posts no alerts: nothing to mute.
+	v.Update(snapshot("healthy", "All healthy", healthyRows))
+	if edge.mute.Visible() || v.alertsLine.Visible() {
+		t.Error("alert controls without a tray")
 	}
 }

@@ -15,7 +15,7 @@ import (
 
 // Column widths of the table; the detail column takes what is left.
 const (
-	colName  = 160
+	colName  = 190
 	colState = 200
 	colNext  = 230
 )
@@ -196,13 +196,19 @@ type rowView struct {
 	since     *widget.Label
 	next      *widget.Label
 	name      *widget.Label
+	mute      *widget.Button // mutes the row's alerts, or unmutes them
+	note      *widget.Label  // "alerts muted"
 	shown     model.Row
 	focused   bool
 	drawn     bool
 }
 
-func newRowView() *rowView {
+// newRowView makes a row; toggleMute asks the tray to mute its alerts, or
+// to unmute them.
+func newRowView(toggleMute func()) *rowView {
 	rv := &rowView{
+		mute:      widget.NewButtonWithIcon("", theme.VolumeUpIcon(), toggleMute),
+		note:      widget.NewLabel(""),
 		highlight: canvas.NewRectangle(theme.Color(theme.ColorNameSelection)),
 		badgeBg:   canvas.NewRectangle(tint(draw.Unknown)),
 		badgeDot:  canvas.NewCircle(colourOf(draw.Unknown)),
@@ -222,11 +228,16 @@ func newRowView() *rowView {
 	rv.next.Selectable = true
 	rv.next.TextStyle = fyne.TextStyle{Monospace: true}
 	rv.next.Truncation = fyne.TextTruncateEllipsis
+	rv.mute.Importance = widget.LowImportance
+	rv.mute.Hide()
+	rv.note.SizeName = theme.SizeNameCaptionText
+	rv.note.Importance = widget.WarningImportance
+	rv.note.Hide()
 	badge := container.NewStack(rv.badgeBg, container.NewHBox(layoutSpacer(0),
 		container.NewCenter(container.NewGridWrap(fyne.NewSize(10, 10), rv.badgeDot)), rv.state, layoutSpacer(0)))
 	cells := container.New(&columns{widths: tableColumns},
-		rv.name,
-		container.NewVBox(container.NewHBox(badge, rv.since)),
+		container.NewBorder(nil, nil, nil, container.NewVBox(rv.mute), container.NewVBox(rv.name)),
+		container.NewVBox(container.NewHBox(badge, rv.since), rv.note),
 		rv.detail,
 		rv.next)
 	rv.box = container.NewStack(rv.highlight, cells)
@@ -250,7 +261,13 @@ func (rv *rowView) set(row model.Row, focused bool) bool {
 	setLabel(rv.name, string(row.Component), rv.name.Importance)
 	setLabel(rv.detail, row.Detail, rv.detail.Importance)
 	setLabel(rv.next, row.NextStep, rv.next.Importance)
-	resized := setLabel(rv.state, row.State, rv.state.Importance)
+	if first || row.Muted != old.Muted {
+		rv.mute.SetIcon(muteIcon(row.Muted))
+	}
+	resized := show(rv.mute, row.CanMute)
+	resized = setLabel(rv.note, row.Note, rv.note.Importance) || resized
+	resized = show(rv.note, row.Note != "") || resized
+	resized = setLabel(rv.state, row.State, rv.state.Importance) || resized
 	resized = setLabel(rv.since, row.Since, rv.since.Importance) || resized
 	if show(rv.highlight, focused) {
 		rv.highlight.Refresh() // a rectangle shown or hidden is not repainted by itself
@@ -259,6 +276,15 @@ func (rv *rowView) set(row model.Row, focused bool) bool {
 		rv.box.Refresh()
 	}
 	return true
+}
+
+// muteIcon is the mute button's icon: a speaker that sounds while the
+// row's alerts do, a muted one once they are muted.
+func muteIcon(muted bool) fyne.Resource {
+	if muted {
+		return theme.VolumeMuteIcon()
+	}
+	return theme.VolumeUpIcon()
 }
 
 // timeline draws a row's last hour as coloured segments over a track.

@@ -4,17 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/haltonlabs/halton-meter-bar/app/action"
+	"github.com/haltonlabs/halton-meter-bar/app/alert"
 	"github.com/haltonlabs/halton-meter-bar/app/desktop"
+	"github.com/haltonlabs/halton-meter-bar/internal/text"
 	"github.com/haltonlabs/halton-meter-bar/status"
 )
-
-// Notifier shows a native notification, giving up when ctx ends.
-type Notifier interface {
-	Notify(ctx context.Context, title, body string) error
-}
 
 // Do carries out an action of the menu or the details window, one of a
 // kind at a time. A failure is announced in a notification (whatever the
@@ -24,13 +22,72 @@ type Notifier interface {
 func (m *Monitor) Do(ctx context.Context, id action.ID) error {
 	spec := action.Of(id)
 	if !m.runner.Claim(id) {
-		m.notify(Notification{Kind: KindAction, Title: "Still working on it", Body: spec.Name() + " is already in progress."})
+		m.notify(actionNote(id, "Still working on it", spec.Name()+" is already in progress."))
 		return fmt.Errorf("%s: %w", spec.Name(), action.ErrInProgress)
 	}
 	defer m.runner.Release(id)
 	err := m.do(ctx, spec)
 	if err != nil && !m.ending(err) {
-		m.notify(Notification{Kind: KindAction, Title: spec.Failure, Body: err.Error()})
+		m.notify(actionNote(id, spec.Failure, err.Error()))
+	}
+	return err
+}
+
+// actionNote is the notification of what became of an action the user
+// asked for: one per action, the next replacing it.
+func actionNote(id action.ID, title, body string) Notification {
+	return Notification{Kind: KindAction, ID: "action." + string(id), Title: title, Body: body}
+}
+
+// Act carries out what the menu, the window or an alert asks for: an
+// action, with the value of one that takes one (the budget, the row to
+// mute).
+func (m *Monitor) Act(ctx context.Context, req Request) error {
+	switch req.ID {
+	case action.SetBudget:
+		return m.setBudget(req.Value)
+	case action.Mute:
+		return m.toggleMute(status.ComponentName(req.Value))
+	}
+	return m.Do(ctx, req.ID)
+}
+
+// respond carries out the user's answer to an alert: a click on it opens
+// the details window on its row; a button runs its action as the menu
+// would, the user's own (a fix is not announced), one of a kind at a
+// time, its failure announced.
+func (m *Monitor) respond(r alert.Response) {
+	row := status.ComponentName(r.Thread)
+	if !slices.Contains(status.ComponentOrder, row) {
+		row = ""
+	}
+	id := action.ID(r.Button)
+	switch {
+	case r.Button == "" || id == action.OpenDetails:
+		m.OpenRow(row)
+	case action.Of(id).Alert:
+		if err := m.Do(m.life, id); err != nil && !m.ending(err) {
+			m.opts.Log.Printf("an alert's %s: %v", id, err)
+		}
+	default:
+		m.opts.Log.Printf("an alert answered with an unknown button %q", text.Safe(text.Clip(r.Button, 40)))
+	}
+}
+
+// toggleMute mutes the alerts of row, or unmutes them; the next sweep
+// withdraws what it no longer stands for, or announces what still stands.
+func (m *Monitor) toggleMute(row status.ComponentName) error {
+	if !slices.Contains(status.ComponentOrder, row) {
+		return fmt.Errorf("mute: no row %q", text.Safe(text.Clip(string(row), 40)))
+	}
+	err := m.changeSettings(func(s *desktop.Settings) {
+		s.ToggleMuted(row)
+		m.policy.SetMuted(s.Muted)
+	})
+	m.publishWindow()
+	m.refresh()
+	if err != nil {
+		m.notify(actionNote(action.Mute, action.Of(action.Mute).Failure, err.Error()))
 	}
 	return err
 }
@@ -41,16 +98,10 @@ func (m *Monitor) ending(err error) bool {
 	return m.life.Err() != nil && (errors.Is(err, status.ErrCancelled) || errors.Is(err, context.Canceled))
 }
 
-// Request carries out what a details window asks for: an action, or the
-// daily budget, under the app's life.
+// Request carries out what a details window asks for, under the app's
+// life.
 func (m *Monitor) Request(req Request) {
-	var err error
-	if req.ID == action.SetBudget {
-		err = m.setBudget(req.Value)
-	} else {
-		err = m.Do(m.life, req.ID)
-	}
-	if err != nil && !m.ending(err) {
+	if err := m.Act(m.life, req); err != nil && !m.ending(err) {
 		m.opts.Log.Printf("details window asked for %s: %v", req.ID, err)
 	}
 }
@@ -109,7 +160,7 @@ func (m *Monitor) run(ctx context.Context, spec action.Spec) error {
 func (m *Monitor) setBudget(value string) error {
 	b, err := status.ParseDollars(value)
 	if err != nil {
-		m.notify(Notification{Kind: KindAction, Title: action.Of(action.SetBudget).Failure, Body: err.Error()})
+		m.notify(actionNote(action.SetBudget, action.Of(action.SetBudget).Failure, err.Error()))
 		return err
 	}
 	m.mu.Lock()
@@ -118,7 +169,7 @@ func (m *Monitor) setBudget(value string) error {
 	err = m.changeSettings(func(s *desktop.Settings) { s.DailyBudget = b })
 	m.publishWindow()
 	if err != nil {
-		m.notify(Notification{Kind: KindAction, Title: "Couldn't save the setting", Body: err.Error()})
+		m.notify(actionNote(action.SetBudget, "Couldn't save the setting", err.Error()))
 	}
 	return err
 }
@@ -158,7 +209,7 @@ func (m *Monitor) clearPause() {
 func (m *Monitor) OpenRow(component status.ComponentName) error {
 	err := m.openDetails(component)
 	if err != nil {
-		m.notify(Notification{Kind: KindAction, Title: action.Of(action.OpenDetails).Failure, Body: err.Error()})
+		m.notify(actionNote(action.OpenDetails, action.Of(action.OpenDetails).Failure, err.Error()))
 	}
 	return err
 }

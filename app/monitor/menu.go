@@ -1,10 +1,13 @@
 package monitor
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/haltonlabs/halton-meter-bar/app/action"
+	"github.com/haltonlabs/halton-meter-bar/app/desktop"
 	"github.com/haltonlabs/halton-meter-bar/app/present"
 	"github.com/haltonlabs/halton-meter-bar/assets/draw"
 	"github.com/haltonlabs/halton-meter-bar/internal/text"
@@ -15,8 +18,9 @@ import (
 // reads now.
 type Item struct {
 	ID        action.ID
-	Parent    action.ID // a submenu's item: its parent; "" at the top
-	Group     bool      // a separator before it
+	Row       status.ComponentName // the row of an item per row
+	Parent    action.ID            // a submenu's item: its parent; "" at the top
+	Group     bool                 // a separator before it
 	Title     string
 	Tooltip   string
 	Enabled   bool
@@ -33,6 +37,7 @@ type Row struct {
 	Level     status.Level
 	Dot       draw.State
 	Visible   bool
+	Muted     bool // its alerts are muted
 }
 
 // Menu is everything the tray draws.
@@ -49,10 +54,20 @@ type Menu struct {
 	Items []Item
 }
 
-// Item returns the item with id.
+// Item returns the item with id (the first, of an item per row).
 func (m Menu) Item(id action.ID) Item {
 	for _, it := range m.Items {
 		if it.ID == id {
+			return it
+		}
+	}
+	return Item{}
+}
+
+// ItemFor returns the item with id for row.
+func (m Menu) ItemFor(id action.ID, row status.ComponentName) Item {
+	for _, it := range m.Items {
+		if it.ID == id && it.Row == row {
 			return it
 		}
 	}
@@ -64,7 +79,11 @@ type MenuInput struct {
 	Report        *status.Report // nil before the first sweep
 	Now           time.Time
 	Notifications bool
-	StartAtLogin  bool
+	Login         desktop.LoginState
+	// Muted are the rows whose alerts are muted; AlertsOff says the system
+	// does not show the app's alerts.
+	Muted     []status.ComponentName
+	AlertsOff bool
 	// DetailsMissing is set when the details window's binary is not there.
 	DetailsMissing bool
 	// PausedUntil is when a pause of the notifications ends; zero if none.
@@ -88,10 +107,16 @@ func BuildMenu(in MenuInput) Menu {
 	if r != nil {
 		m.Icon, m.Headline = present.Icon(r.Overall), r.Headline
 		m.Spend = spendLine(r, in.LastSpend, in.Now)
-		m.Rows = menuRows(r)
+		m.Rows = menuRows(r, in.Muted)
 	}
 	for _, spec := range action.Table {
-		if spec.Menu != "" {
+		switch {
+		case spec.PerRow:
+			for _, row := range status.ComponentOrder {
+				m.Items = append(m.Items, Item{ID: spec.ID, Row: row, Parent: spec.Parent, Title: string(row),
+					Enabled: true, Visible: true, Checkable: spec.Checkable, Checked: slices.Contains(in.Muted, row)})
+			}
+		case spec.Menu != "":
 			m.Items = append(m.Items, menuItem(spec, in))
 		}
 	}
@@ -99,11 +124,17 @@ func BuildMenu(in MenuInput) Menu {
 }
 
 // menuRows are the components' lines, shown once an install is found.
-func menuRows(r *status.Report) []Row {
+func menuRows(r *status.Report, muted []status.ComponentName) []Row {
 	installed := action.Installed(r)
 	rows := make([]Row, 0, len(r.Components))
 	for _, c := range r.Components {
-		rows = append(rows, Row{Component: c.Name, Title: rowTitle(c), Tooltip: rowTooltip(c), Level: c.Level, Dot: present.Dot(c.Level), Visible: installed})
+		row := Row{Component: c.Name, Title: rowTitle(c), Tooltip: rowTooltip(c), Level: c.Level, Dot: present.Dot(c.Level), Visible: installed}
+		if slices.Contains(muted, c.Name) {
+			row.Muted = true
+			row.Title += " · alerts muted"
+			row.Tooltip += "\nIts alerts are muted (Mute Alerts For)."
+		}
+		rows = append(rows, row)
 	}
 	return rows
 }
@@ -117,6 +148,13 @@ func menuItem(spec action.Spec, in MenuInput) Item {
 		Enabled: true, Visible: true, Checkable: spec.Checkable}
 	installed := action.Installed(r)
 	switch spec.ID {
+	case action.AlertSettings:
+		it.Visible = in.AlertsOff
+	case action.MuteMenu:
+		it.Visible = installed
+		if n := len(in.Muted); n > 0 {
+			it.Title += fmt.Sprintf(" (%d muted)", n)
+		}
 	case action.StartEdge:
 		it.Title, it.Visible = action.StartEdgeTitle(r)
 	case action.OpenDetails:
@@ -149,7 +187,10 @@ func menuItem(spec action.Spec, in MenuInput) Item {
 	case action.Resume:
 		it.Visible = !in.PausedUntil.IsZero()
 	case action.StartAtLogin:
-		it.Checked = in.StartAtLogin
+		it.Checked = in.Login == desktop.LoginOn
+		if in.Login == desktop.LoginNeedsApproval {
+			it.Title = "Start at Login — allow in System Settings…"
+		}
 	}
 	if spec.Busy != "" && in.Busy[spec.ID] {
 		it.Title, it.Enabled = spec.Busy, false

@@ -77,7 +77,12 @@ func TestBuildMenu(t *testing.T) {
 			}
 			var ids []action.ID
 			for _, spec := range action.Table {
-				if spec.Menu != "" {
+				switch {
+				case spec.PerRow: // one item for each row
+					for range status.ComponentOrder {
+						ids = append(ids, spec.ID)
+					}
+				case spec.Menu != "":
 					ids = append(ids, spec.ID)
 				}
 			}

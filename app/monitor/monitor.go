@@ -2,27 +2,32 @@
 // report from the scheduler (Record), keeps an hour of history per row,
 // decides the notifications (Policy), builds the menu model (BuildMenu)
 // and publishes it, carries out the actions of the menu and of the details
-// window (Do, through app/action's Runner for those on the install), and
-// keeps the user's settings. app/tray only draws the Menu it publishes and
+// window and of an alert (Do, Act, through app/action's Runner for those
+// on the install), and keeps the user's settings. app/tray only draws the Menu it publishes and
 // forwards clicks to Do.
 //
 // When sweeps run is app/scheduler's: the composition root subscribes
 // Record and Woke to it, and the monitor asks it for a sweep (Refresh Now,
 // the end of a pause). What it touches outside the process comes in as
-// dependencies: the action Runner's desktop and launchd, a Notifier, a
-// Clock, and the details window (app/details/child), which it builds from
+// dependencies: the action Runner's desktop and launchd, an alert.Center
+// (it posts, withdraws and hears back), a Clock, and the details window (app/details/child), which it builds from
 // its own Snapshot and request functions.
 package monitor
 
 import (
 	"context"
+	"fmt"
 	"log"
+	"maps"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/haltonlabs/halton-meter-bar/app/action"
+	"github.com/haltonlabs/halton-meter-bar/app/alert"
 	"github.com/haltonlabs/halton-meter-bar/app/desktop"
 	"github.com/haltonlabs/halton-meter-bar/app/history"
 	"github.com/haltonlabs/halton-meter-bar/app/present"
@@ -48,10 +53,15 @@ type Options struct {
 	Sweeps Sweeps
 	// Policy is the notification policy; its Reminder comes from the
 	// settings when there is a settings file.
-	Policy   PolicyConfig
-	Notifier Notifier
+	Policy PolicyConfig
+	// Center posts the notifications and tells the user's answers to
+	// them; nil where nothing is shown (a test).
+	Center alert.Center
 	// NotifyTimeout bounds the delivery of one notification.
 	NotifyTimeout time.Duration
+	// PermissionCheck is how often the system is asked whether it shows
+	// the app's alerts (the user may turn them off at any time).
+	PermissionCheck time.Duration
 	// SettingsPath is settings.json; "" keeps settings in memory.
 	SettingsPath string
 	// Deps are what the actions touch outside the process.
@@ -81,6 +91,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.AgeCheck <= 0 {
 		o.AgeCheck = 5 * time.Second
+	}
+	if o.PermissionCheck <= 0 {
+		o.PermissionCheck = time.Minute
 	}
 	o.Clock = clock.Or(o.Clock)
 	if o.Log == nil {
@@ -113,6 +126,11 @@ type Snapshot struct {
 	Budget status.USD
 	// LastSpend is the last of today's figures the daemon gave.
 	LastSpend *Spend
+	// Alerts: the tray posts alerts, so a row's alerts can be muted;
+	// AlertsOff: the system does not show them; Muted: the rows muted.
+	Alerts    bool
+	AlertsOff bool
+	Muted     []status.ComponentName
 }
 
 // Request is what a details window asks for: an action, and the value of
@@ -139,7 +157,7 @@ type Monitor struct {
 	details Window // nil: no details window
 	updates chan Menu
 	paused  chan struct{} // a pause began or ended: its timer is set again
-	notes   chan Notification
+	notes   chan queued
 	dropped atomic.Int64 // notifications never delivered: queue full or notifier failed
 
 	// pubMu makes each publication whole and in order: two goroutines
@@ -158,6 +176,7 @@ type Monitor struct {
 	settings    desktop.Settings
 	lastSpend   *Spend // the last of today's figures the daemon gave
 	published   Menu
+	permission  alert.Permission // whether the system shows the alerts
 
 	// life ends when Run does: what the details window asks for runs
 	// under it, so quitting cuts it off.
@@ -173,7 +192,7 @@ func New(opts Options) *Monitor {
 		clock:   opts.Clock,
 		updates: make(chan Menu, 1),
 		paused:  make(chan struct{}, 1),
-		notes:   make(chan Notification, 16),
+		notes:   make(chan queued, 16),
 		history: history.New(opts.HistorySpan),
 	}
 	m.runner = &action.Runner{Deps: opts.Deps, OnChange: func(action.ID) { m.showBusy() }}
@@ -184,8 +203,12 @@ func New(opts Options) *Monitor {
 	m.policy = NewPolicy(opts.Policy, start)
 	m.policy.Pause(m.settings.PausedUntil) // a pause outlives a restart
 	m.policy.SetBudget(m.settings.DailyBudget)
+	m.policy.SetMuted(m.settings.Muted)
 	if opts.NewWindow != nil {
 		m.details = opts.NewWindow(m.Snapshot, m.Request)
+	}
+	if opts.Center != nil {
+		opts.Center.Handle(m.respond) // before any alert can be clicked
 	}
 	return m
 }
@@ -262,6 +285,7 @@ func (m *Monitor) Snapshot() Snapshot {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	s.History, s.Budget, s.LastSpend = m.history.Snapshot(), m.settings.DailyBudget, m.lastSpend
+	s.Alerts, s.AlertsOff, s.Muted = m.opts.Center != nil, m.permission == alert.PermissionOff, slices.Clone(m.settings.Muted)
 	if m.report != nil {
 		r := *m.report
 		s.Report = &r
@@ -280,6 +304,9 @@ func (m *Monitor) Run(ctx context.Context) {
 		defer m.details.Close()
 	}
 	go m.deliverNotifications(ctx)
+	if m.opts.Center != nil {
+		go m.watchPermission(ctx)
+	}
 	m.republish()
 	ages := m.clock.NewTicker(m.opts.AgeCheck)
 	defer ages.Stop()
@@ -365,15 +392,18 @@ func (m *Monitor) republish() {
 	m.pubMu.Lock()
 	defer m.pubMu.Unlock()
 	in := MenuInput{
-		StartAtLogin:   m.opts.Deps.Login != nil && m.opts.Deps.Login.Enabled(),
 		DetailsMissing: m.details == nil || !m.details.Available(),
 		Busy:           make(map[action.ID]bool),
+	}
+	if m.opts.Deps.Login != nil {
+		in.Login = m.opts.Deps.Login.State()
 	}
 	for _, id := range m.runner.Running() {
 		in.Busy[id] = true
 	}
 	m.mu.Lock()
 	in.Report, in.Now, in.Notifications, in.LastSpend = m.report, m.clock.Now(), m.settings.Notifications, m.lastSpend
+	in.Muted, in.AlertsOff = m.settings.Muted, m.permission == alert.PermissionOff
 	in.PausedUntil = m.policy.PausedUntil(in.Now)
 	menu := BuildMenu(in)
 	m.published = menu
@@ -431,40 +461,154 @@ func (m *Monitor) publishWindow() {
 	}
 }
 
-// notify queues a notification. What the policy announces respects the
-// Notifications setting; the failure of an action the user asked for
-// always shows. A full queue drops it, counted and logged.
+// queued is a notification on its way, with the buttons it carries.
+type queued struct {
+	n       Notification
+	buttons []alert.Button
+}
+
+// notify queues a notification with its buttons, as they apply to the
+// report of now. What the policy announces respects the Notifications
+// setting (a withdrawal always goes: a stale alert is never kept); the
+// failure of an action the user asked for always shows. A full queue
+// drops it, counted and logged.
 func (m *Monitor) notify(n Notification) {
-	if n.Kind != KindAction && !m.Settings().Notifications {
+	if n.Kind != KindAction && n.Kind != KindWithdraw && !m.Settings().Notifications {
 		return
 	}
+	q := queued{n: n}
+	if r, ok := m.Report(); ok && n.Kind != KindAction && n.Kind != KindWithdraw {
+		q.buttons = Buttons(n, &r)
+	}
 	select {
-	case m.notes <- n:
+	case m.notes <- q:
 	default:
 		m.dropped.Add(1)
 		m.opts.Log.Printf("notification dropped (queue full, %d dropped so far): %s", m.dropped.Load(), n.Title)
 	}
 }
 
-// deliverNotifications sends notifications one by one, off the sweep loop,
-// each within NotifyTimeout: a notifier that hangs delays the next one by
-// that much at most, and never a sweep.
+// Buttons are the buttons of an alert for n, given report r: the fix of
+// its row (Start Daemon on the daemon's, Restart Edge on the edge's) as
+// the menu would offer it, and Open Details.
+func Buttons(n Notification, r *status.Report) []alert.Button {
+	var fixes, others []alert.Button
+	for _, spec := range action.Table {
+		title, ok := action.AlertTitle(spec.ID, r)
+		switch {
+		case !spec.Alert || !ok:
+		case spec.Fixes == "":
+			others = append(others, alert.Button{ID: string(spec.ID), Title: title, Foreground: true})
+		case spec.Fixes == n.Thread && n.Kind != KindRecovered:
+			fixes = append(fixes, alert.Button{ID: string(spec.ID), Title: title})
+		}
+	}
+	return append(fixes, others...)
+}
+
+// categoryOf is the category of an alert with these buttons: one per set
+// of buttons, named by them.
+func categoryOf(buttons []alert.Button) alert.Category {
+	parts := make([]string, len(buttons))
+	for i, b := range buttons {
+		parts[i] = b.ID + "=" + b.Title
+	}
+	return alert.Category{ID: strings.Join(parts, ";"), Buttons: buttons}
+}
+
+// deliverNotifications posts and withdraws notifications one by one, off
+// the sweep loop, each within NotifyTimeout: a center that hangs delays
+// the next one by that much at most, and never a sweep. A set of buttons
+// not seen before is declared first.
 func (m *Monitor) deliverNotifications(ctx context.Context) {
+	declared := make(map[string]alert.Category)
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case n := <-m.notes:
-			if m.opts.Notifier == nil {
+		case q := <-m.notes:
+			if m.opts.Center == nil {
 				continue
 			}
 			nctx, cancel := context.WithTimeout(ctx, m.opts.NotifyTimeout)
-			err := m.opts.Notifier.Notify(nctx, n.Title, n.Body)
+			err := m.deliver(nctx, q, declared)
 			cancel()
 			if err != nil {
 				m.dropped.Add(1)
-				m.opts.Log.Printf("notify %q: %v (%d not delivered so far)", n.Title, err, m.dropped.Load())
+				m.opts.Log.Printf("notify %q: %v (%d not delivered so far)", q.n.Title, err, m.dropped.Load())
 			}
 		}
+	}
+}
+
+// deliver posts or withdraws one notification.
+func (m *Monitor) deliver(ctx context.Context, q queued, declared map[string]alert.Category) error {
+	n, center := q.n, m.opts.Center
+	if n.Kind == KindWithdraw {
+		return center.Withdraw(ctx, n.Withdraw)
+	}
+	a := alert.Alert{ID: n.ID, Thread: string(n.Thread), Title: n.Title, Body: n.Body, Sound: n.Urgent}
+	if len(q.buttons) > 0 {
+		cat := categoryOf(q.buttons)
+		if _, ok := declared[cat.ID]; !ok {
+			declared[cat.ID] = cat
+			all := slices.Collect(maps.Values(declared))
+			slices.SortFunc(all, func(a, b alert.Category) int { return strings.Compare(a.ID, b.ID) })
+			if err := center.SetCategories(ctx, all); err != nil {
+				return fmt.Errorf("declare the alerts' buttons: %w", err)
+			}
+		}
+		a.Category = cat.ID
+	}
+	if err := center.Post(ctx, a); err != nil {
+		return err
+	}
+	m.opts.Log.Printf("alert %s posted", a.ID) // one line an outage: the record of what the user was told
+	return nil
+}
+
+// watchPermission asks, once a launch, to allow alerts (macOS asks the
+// user the first time only), then follows whether the system shows them,
+// so that the menu and the window never show a silent alarm as armed.
+func (m *Monitor) watchPermission(ctx context.Context) {
+	go func() {
+		if err := m.opts.Center.Authorize(ctx); err != nil && ctx.Err() == nil {
+			m.opts.Log.Printf("alerts: %v", err)
+		}
+		m.checkPermission(ctx)
+	}()
+	m.checkPermission(ctx)
+	tick := m.clock.NewTicker(m.opts.PermissionCheck)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C():
+			m.checkPermission(ctx)
+		}
+	}
+}
+
+// checkPermission reads whether the system shows the alerts, and redraws
+// when that changed.
+func (m *Monitor) checkPermission(ctx context.Context) {
+	pctx, cancel := context.WithTimeout(ctx, m.opts.NotifyTimeout)
+	p, err := m.opts.Center.Permission(pctx)
+	cancel()
+	if err != nil {
+		if ctx.Err() == nil {
+			m.opts.Log.Printf("alerts: %v", err)
+		}
+		return
+	}
+	m.mu.Lock()
+	changed := p != m.permission
+	m.permission = p
+	m.mu.Unlock()
+	if changed {
+		m.opts.Log.Printf("alerts: %s", p)
+		m.republish()
+		m.publishWindow()
 	}
 }

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/haltonlabs/halton-meter-bar/app/action"
+	"github.com/haltonlabs/halton-meter-bar/app/alert"
+	"github.com/haltonlabs/halton-meter-bar/app/alert/alerttest"
 	"github.com/haltonlabs/halton-meter-bar/app/desktop"
 	"github.com/haltonlabs/halton-meter-bar/app/details/model"
 	"github.com/haltonlabs/halton-meter-bar/app/details/wire"
@@ -24,10 +26,10 @@ import (
 )
 
 // fakes records what the monitor did instead of doing it: the opener,
-// the notifier and the details window.
+// the alerts (an alerttest.Center) and the details window.
 type fakes struct {
+	alerttest.Center
 	mu        sync.Mutex
-	notes     []string
 	details   []string
 	opened    []string
 	unwindows bool // the window's binary is missing
@@ -47,13 +49,6 @@ func (f *fakes) open(what string) error {
 	return nil
 }
 
-func (f *fakes) Notify(ctx context.Context, title, body string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.notes = append(f.notes, title+": "+body)
-	return nil
-}
-
 func (f *fakes) Open(component status.ComponentName) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -66,10 +61,13 @@ func (f *fakes) Close()          {}
 
 func (f *fakes) window(func() Snapshot, func(Request)) Window { return f }
 
+// notifications are the alerts posted, as "title: body".
 func (f *fakes) notifications() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]string(nil), f.notes...)
+	var out []string
+	for _, a := range f.Posted() {
+		out = append(out, a.Title+": "+a.Body)
+	}
+	return out
 }
 
 // fakeSweeps is the scheduler as the monitor asks it.
@@ -92,7 +90,7 @@ type rig struct {
 
 func newRig(t *testing.T, opts Options) *rig {
 	r := &rig{t: t, clk: clock.NewFake(t0), f: &fakes{}, sweeps: &fakeSweeps{}}
-	opts.Clock, opts.Sweeps, opts.Notifier = r.clk, r.sweeps, r.f
+	opts.Clock, opts.Sweeps, opts.Center = r.clk, r.sweeps, &r.f.Center
 	if opts.Deps.Opener == nil {
 		opts.Deps.Opener = r.f
 	}
@@ -124,13 +122,25 @@ func (r *rig) record(s int, b bad) status.Report {
 	return rep
 }
 
-// queued takes the notifications the monitor queued since the last look.
+// queued takes the notifications the monitor queued since the last look,
+// but withdrawals (queuedAll has them).
 func (r *rig) queued() []string {
 	var out []string
+	for _, q := range r.queuedAll() {
+		if q.n.Kind != KindWithdraw {
+			out = append(out, q.n.Title+": "+q.n.Body)
+		}
+	}
+	return out
+}
+
+// queuedAll takes everything queued since the last look.
+func (r *rig) queuedAll() []queued {
+	var out []queued
 	for {
 		select {
-		case n := <-r.m.notes:
-			out = append(out, n.Title+": "+n.Body)
+		case q := <-r.m.notes:
+			out = append(out, q)
 		default:
 			return out
 		}
@@ -248,10 +258,16 @@ func TestActionsAnnounceFailures(t *testing.T) {
 		for _, o := range action.Table {
 			submenu = submenu || o.Parent == spec.ID
 		}
-		if submenu || spec.Menu == "" && !spec.Window || spec.ID == action.SetBudget {
+		if submenu || !spec.InMenu() && !spec.Window || spec.ID == action.SetBudget {
 			continue
 		}
-		if err := r.m.do(context.Background(), spec); errors.Is(err, action.ErrNotRunnable) {
+		var err error
+		if spec.PerRow {
+			err = r.m.Act(context.Background(), Request{ID: spec.ID, Value: string(status.CompEdge)})
+		} else {
+			err = r.m.do(context.Background(), spec)
+		}
+		if errors.Is(err, action.ErrNotRunnable) {
 			t.Errorf("%s: %v", spec.ID, err)
 		}
 	}
@@ -363,7 +379,7 @@ func TestPauseNotifications(t *testing.T) {
 	}
 	// The pause ends at its time: a sweep is asked for, and what still
 	// stands is announced, once.
-	testwait.For(t, "the pause's timer", func() bool { return r.clk.Armed() == 2 }) // the ages' ticker and the pause's end
+	testwait.For(t, "the pause's timer", func() bool { return r.clk.Armed() == 3 }) // the ages' and the alerts' tickers, the pause's end
 	refreshes := r.sweeps.refreshes.Load()
 	r.clk.Advance(at(3600).Sub(r.clk.Now()))
 	testwait.For(t, "the sweep asked for at the pause's end", func() bool { return r.sweeps.refreshes.Load() > refreshes })
@@ -420,30 +436,30 @@ func TestAgesMoveWithTheClock(t *testing.T) {
 	r.run()
 	r.record(0, healthy)
 	testwait.For(t, "the first menu", func() bool { _, ok := r.latest(); return ok })
-	testwait.For(t, "the ages' ticker", func() bool { return r.clk.Armed() == 1 })
+	testwait.For(t, "the ages' and the alerts' tickers", func() bool { return r.clk.Armed() == 2 })
 	r.clk.Advance(5 * time.Second) // "just now" still
 	r.clk.Advance(5 * time.Second) // 10 s
 	testwait.For(t, "the age moved", func() bool { return r.m.Menu().Checked == "Checked 10 s ago" })
 }
 
-// hangingNotifier hangs on the titles it is told to, as a stuck
+// hangingCenter hangs on the titles it is told to, as a stuck
 // notification service does, until its context ends.
-type hangingNotifier struct {
+type hangingCenter struct {
 	fakes
 	hang string
 }
 
-func (h *hangingNotifier) Notify(ctx context.Context, title, body string) error {
-	if title == h.hang {
+func (h *hangingCenter) Post(ctx context.Context, a alert.Alert) error {
+	if a.Title == h.hang {
 		<-ctx.Done()
 		return ctx.Err()
 	}
-	return h.fakes.Notify(ctx, title, body)
+	return h.fakes.Post(ctx, a)
 }
 
 func TestHungNotifierDoesNotDelayTheNext(t *testing.T) {
-	h := &hangingNotifier{hang: "first"}
-	m := New(Options{Notifier: h, NotifyTimeout: 200 * time.Millisecond})
+	h := &hangingCenter{hang: "first"}
+	m := New(Options{Center: h, NotifyTimeout: 200 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go m.deliverNotifications(ctx)
@@ -563,7 +579,12 @@ func TestBudget(t *testing.T) {
 // toggleLogin is a Start at Login that flips a flag.
 type toggleLogin struct{ on atomic.Bool }
 
-func (l *toggleLogin) Enabled() bool                     { return l.on.Load() }
+func (l *toggleLogin) State() desktop.LoginState {
+	if l.on.Load() {
+		return desktop.LoginOn
+	}
+	return desktop.LoginOff
+}
 func (l *toggleLogin) Enable(ctx context.Context) error  { l.on.Store(true); return nil }
 func (l *toggleLogin) Disable(ctx context.Context) error { l.on.Store(false); return nil }
 
@@ -601,8 +622,8 @@ func TestMenuPublishedInOrder(t *testing.T) {
 		wg.Wait()
 		menu, ok := r.latest()
 		it := menu.Item(action.StartAtLogin)
-		if !ok || it.Title != "Start at Login" || !it.Enabled || it.Checked != login.Enabled() || it.Checked != r.m.Menu().Item(action.StartAtLogin).Checked {
-			t.Fatalf("round %d: the last menu shows %+v; Start at Login is %v", round, it, login.Enabled())
+		if !ok || it.Title != "Start at Login" || !it.Enabled || it.Checked != login.on.Load() || it.Checked != r.m.Menu().Item(action.StartAtLogin).Checked {
+			t.Fatalf("round %d: the last menu shows %+v; Start at Login is %v", round, it, login.on.Load())
 		}
 	}
 }

@@ -21,14 +21,52 @@ const (
 	KindRecovered Kind = "recovered" // every announced cause healthy again
 	KindBudget    Kind = "budget"    // today's spend passed the daily budget
 	KindAction    Kind = "action"    // an action the user asked for failed
+	KindWithdraw  Kind = "withdraw"  // notifications shown that no longer hold
 )
 
-// Notification is one native notification to show.
+// Notification is one native notification to show, or (KindWithdraw)
+// some to take back.
 type Notification struct {
-	Kind       Kind
+	Kind Kind
+	// ID names it to the system: one posted with the ID of one still shown
+	// replaces it, as a reminder replaces its outage's notification.
+	ID string
+	// Thread is the row it is about, which groups it with that row's
+	// others in Notification Center; "" for several.
+	Thread     status.ComponentName
 	Title      string
 	Body       string
 	Components []status.ComponentName // the rows it speaks for
+	// Urgent: a cause is red (crit): the alert sounds too.
+	Urgent bool
+	// Withdraw, of a KindWithdraw, are the IDs of notifications shown
+	// whose rows are all healthy (or muted) now.
+	Withdraw []string
+}
+
+// The IDs of the policy's notifications: an outage's is its cause's (or
+// several causes' at once), so that its reminder replaces it.
+const (
+	outagePrefix  = "outage."
+	severalCauses = outagePrefix + "several"
+	recoveredID   = "recovered"
+	budgetID      = "budget"
+)
+
+// outageID is the ID of the notification of causes.
+func outageID(causes []status.ComponentName) string {
+	if len(causes) == 1 {
+		return outagePrefix + string(causes[0])
+	}
+	return severalCauses
+}
+
+// threadOf is the row an outage's notification is about.
+func threadOf(id string) status.ComponentName {
+	if id == severalCauses {
+		return ""
+	}
+	return status.ComponentName(strings.TrimPrefix(id, outagePrefix))
 }
 
 // PolicyConfig tunes the notification policy.
@@ -59,6 +97,7 @@ type outage struct {
 	announced bool
 	listed    bool      // a notification named the row itself
 	last      time.Time // the last notification that named it
+	note      string    // the ID of that notification
 }
 
 // hold is a stretch of time during which outages wait: after launch,
@@ -89,7 +128,12 @@ type hold struct {
 //   - while paused nothing is delivered; when the pause ends, what still
 //     stands is announced once;
 //   - "recovered" comes once, only after an announcement, and only when
-//     every announced row is healthy again (not for the user's own fix).
+//     every announced row is healthy again (not for the user's own fix);
+//   - a notification shown is withdrawn at the first sweep that finds
+//     every row it names healthy, or muted;
+//   - a muted row (or one whose cause is muted) is never named; muting
+//     forgets its announcement, so that unmuting announces once what
+//     still stands.
 type Policy struct {
 	cfg     PolicyConfig
 	rows    map[status.ComponentName]*outage // failing rows only
@@ -113,6 +157,29 @@ type Policy struct {
 	// last announced as passed.
 	budget    status.USD
 	budgetDay string
+
+	// shown are the outage notifications posted and not withdrawn, with
+	// the rows each named; muted the rows the user muted.
+	shown map[string][]status.ComponentName
+	muted map[status.ComponentName]bool
+}
+
+// SetMuted sets the rows whose alerts the user muted.
+func (p *Policy) SetMuted(rows []status.ComponentName) {
+	p.muted = make(map[status.ComponentName]bool, len(rows))
+	for _, r := range rows {
+		p.muted[r] = true
+	}
+}
+
+// isMuted reports whether a row is muted, itself or through the cause
+// that explains it.
+func (p *Policy) isMuted(row status.ComponentName, failing map[status.ComponentName]status.Component) bool {
+	if p.muted[row] {
+		return true
+	}
+	c, ok := failing[row]
+	return ok && p.muted[rootOf(c, failing)]
 }
 
 // SetBudget sets the daily budget; 0 turns it off.
@@ -120,7 +187,8 @@ func (p *Policy) SetBudget(b status.USD) { p.budget = b }
 
 // NewPolicy starts a policy at launch: its first hold begins then.
 func NewPolicy(cfg PolicyConfig, launched time.Time) *Policy {
-	p := &Policy{cfg: cfg, rows: make(map[status.ComponentName]*outage), open: make(map[status.ComponentName]bool)}
+	p := &Policy{cfg: cfg, rows: make(map[status.ComponentName]*outage), open: make(map[status.ComponentName]bool),
+		shown: make(map[string][]status.ComponentName)}
 	if cfg.Settle > 0 {
 		p.holds = append(p.holds, hold{from: launched, to: launched.Add(cfg.Settle)})
 	}
@@ -192,6 +260,7 @@ func (p *Policy) Observe(now time.Time, r status.Report) []Notification {
 		}
 	}
 	p.track(now, failing)
+	p.forgetMuted(failing)
 	userTransition := false
 	for i := range p.holds {
 		w := &p.holds[i]
@@ -210,12 +279,15 @@ func (p *Policy) Observe(now time.Time, r status.Report) []Notification {
 		p.pausing, p.pausedUntil = false, time.Time{}
 	}
 	var out []Notification
+	if ids := p.withdrawals(failing); len(ids) > 0 {
+		out = append(out, Notification{Kind: KindWithdraw, Withdraw: ids})
+	}
 	switch {
 	case paused:
 		if len(failing) > 0 || len(p.recovered) > 0 {
 			p.withheld = true
 		}
-		return nil
+		return out
 	case resuming && p.withheld:
 		p.withheld = false
 		if n, ok := p.stillStanding(now, r, failing); ok {
@@ -254,6 +326,36 @@ func (p *Policy) track(now time.Time, failing map[status.ComponentName]status.Co
 	}
 }
 
+// forgetMuted forgets that the muted rows were announced: nothing names
+// them while they are muted, and once unmuted what still stands is
+// announced again.
+func (p *Policy) forgetMuted(failing map[status.ComponentName]status.Component) {
+	for name, o := range p.rows {
+		if p.isMuted(name, failing) {
+			o.announced, o.listed, o.note = false, false, ""
+			delete(p.open, name)
+		}
+	}
+}
+
+// withdrawals are the notifications shown whose rows are all healthy or
+// muted now; they are forgotten.
+func (p *Policy) withdrawals(failing map[status.ComponentName]status.Component) []string {
+	var ids []string
+	for id, rows := range p.shown {
+		stands := slices.ContainsFunc(rows, func(r status.ComponentName) bool {
+			_, bad := failing[r]
+			return bad && !p.isMuted(r, failing)
+		})
+		if !stands {
+			ids = append(ids, id)
+			delete(p.shown, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
 // prune forgets holds no outage can overlap any more.
 func (p *Policy) prune(now time.Time) {
 	oldest := now
@@ -285,7 +387,7 @@ func (p *Policy) problems(now time.Time, r status.Report, failing map[status.Com
 	var roots []status.ComponentName
 	for _, c := range r.Components {
 		o := p.rows[c.Name]
-		if o == nil || o.announced || now.Before(p.due(o)) {
+		if o == nil || o.announced || now.Before(p.due(o)) || p.isMuted(c.Name, failing) {
 			continue
 		}
 		root := rootOf(c, failing)
@@ -306,29 +408,34 @@ func (p *Policy) problems(now time.Time, r status.Report, failing map[status.Com
 	}
 	var due [][]status.Component
 	for _, root := range roots {
-		group := orderRoot(root, groups[root], failing)
-		for _, c := range group {
-			p.markNamed(c.Name, now)
-		}
-		due = append(due, group)
+		due = append(due, orderRoot(root, groups[root], failing))
 	}
+	var out []Notification
 	switch {
 	case len(due) == 0:
 		return nil
 	case len(due) > 2:
-		return []Notification{combined(due)}
+		out = []Notification{combined(due)}
+	default:
+		for _, g := range due {
+			out = append(out, problem(g))
+		}
 	}
-	var out []Notification
-	for _, g := range due {
-		out = append(out, problem(g))
+	for _, n := range out {
+		for _, row := range n.Components {
+			p.markNamed(row, now, n.ID)
+		}
 	}
 	return out
 }
 
-// markNamed records that a notification named a failing row now.
-func (p *Policy) markNamed(row status.ComponentName, now time.Time) {
+// markNamed records that the notification id named a failing row now.
+func (p *Policy) markNamed(row status.ComponentName, now time.Time, id string) {
 	o := p.rows[row]
-	o.announced, o.listed, o.last = true, true, now
+	o.announced, o.listed, o.last, o.note = true, true, now, id
+	if !slices.Contains(p.shown[id], row) {
+		p.shown[id] = append(p.shown[id], row)
+	}
 	if !p.open[row] {
 		p.open[row] = true
 		if p.downSince.IsZero() || o.since.Before(p.downSince) {
@@ -337,26 +444,39 @@ func (p *Policy) markNamed(row status.ComponentName, now time.Time) {
 	}
 }
 
-// reminders announces again, once per interval, the causes still out.
+// reminders announces again, once per interval, the causes still out:
+// one reminder for each notification whose rows are due, replacing it.
 func (p *Policy) reminders(now time.Time, r status.Report, failing map[status.ComponentName]status.Component) []Notification {
 	if p.cfg.Reminder <= 0 {
 		return nil
 	}
-	var causes []status.Component
-	var rows []status.ComponentName
+	var notes []string
+	rows := make(map[string][]status.ComponentName)
 	for _, c := range r.Components {
 		o := p.rows[c.Name]
-		if o == nil || !o.listed || now.Sub(o.last) < p.cfg.Reminder {
+		if o == nil || !o.listed || now.Sub(o.last) < p.cfg.Reminder || p.isMuted(c.Name, failing) {
 			continue
 		}
-		o.last = now
-		rows = append(rows, c.Name)
-		if rootOf(c, failing) == c.Name {
-			causes = append(causes, c)
+		if len(rows[o.note]) == 0 {
+			notes = append(notes, o.note)
 		}
+		rows[o.note] = append(rows[o.note], c.Name)
 	}
-	if len(rows) == 0 {
-		return nil
+	var out []Notification
+	for _, id := range notes {
+		out = append(out, p.reminder(now, id, rows[id], failing))
+	}
+	return out
+}
+
+// reminder is the reminder of the notification id, for its rows still due.
+func (p *Policy) reminder(now time.Time, id string, rows []status.ComponentName, failing map[status.ComponentName]status.Component) Notification {
+	var causes []status.Component
+	for _, name := range rows {
+		p.markNamed(name, now, id)
+		if rootOf(failing[name], failing) == name {
+			causes = append(causes, failing[name])
+		}
 	}
 	if len(causes) == 0 { // only consequences are due: name their causes
 		for _, name := range rows {
@@ -364,7 +484,7 @@ func (p *Policy) reminders(now time.Time, r status.Report, failing map[status.Co
 		}
 		causes = slices.CompactFunc(causes, func(a, b status.Component) bool { return a.Name == b.Name })
 	}
-	n := Notification{Kind: KindReminder, Components: rows}
+	n := Notification{Kind: KindReminder, ID: id, Thread: threadOf(id), Components: rows}
 	since := now.Sub(p.rows[causes[0].Name].since)
 	n.Title = "Still broken: " + status.RowHeadline(causes[0])
 	if len(causes) > 1 {
@@ -374,7 +494,7 @@ func (p *Policy) reminders(now time.Time, r status.Report, failing map[status.Co
 	if len(causes) == 1 && causes[0].NextStep != "" {
 		n.Body += " Next: " + causes[0].NextStep
 	}
-	return []Notification{n}
+	return n
 }
 
 // stillStanding is the notice at the end of a pause: every outage past its
@@ -384,7 +504,7 @@ func (p *Policy) stillStanding(now time.Time, r status.Report, failing map[statu
 	var rows []status.ComponentName
 	for _, c := range r.Components {
 		o := p.rows[c.Name]
-		if o == nil || now.Before(p.due(o)) {
+		if o == nil || now.Before(p.due(o)) || p.isMuted(c.Name, failing) {
 			continue
 		}
 		root := rootOf(c, failing)
@@ -399,14 +519,24 @@ func (p *Policy) stillStanding(now time.Time, r status.Report, failing map[statu
 	if len(causes) == 0 {
 		return Notification{}, false
 	}
+	names := make([]status.ComponentName, len(causes))
+	urgent := false
+	for i, c := range causes {
+		names[i] = c.Name
+		urgent = urgent || c.Level == status.LevelCrit
+	}
+	id := outageID(names)
 	for _, row := range rows {
-		p.markNamed(row, now)
+		p.markNamed(row, now, id)
 	}
 	return Notification{
 		Kind:       KindResumed,
+		ID:         id,
+		Thread:     threadOf(id),
 		Title:      "Notifications resumed: " + plural(len(causes), "problem") + " still there",
 		Body:       headlines(causes) + ".",
 		Components: rows,
+		Urgent:     urgent,
 	}, true
 }
 
@@ -421,6 +551,8 @@ func (p *Policy) overBudget(now time.Time, r status.Report) (Notification, bool)
 	p.budgetDay = day
 	return Notification{
 		Kind:       KindBudget,
+		ID:         budgetID,
+		Thread:     status.CompMetering,
 		Title:      "Today's LLM spend passed your " + p.budget.String() + " budget",
 		Body:       today.CostUSD.String() + " so far today, " + plural(today.Requests, "request") + ".",
 		Components: []status.ComponentName{status.CompMetering},
@@ -439,11 +571,11 @@ func (p *Policy) recovery(now time.Time, failing map[status.ComponentName]status
 	if userTransition {
 		return Notification{}, false
 	}
-	n := Notification{Kind: KindRecovered, Title: "Halton Meter recovered", Components: rows}
+	// It says what came back, and whether all is well now.
+	n := Notification{Kind: KindRecovered, ID: recoveredID, Thread: rows[0], Title: "Halton Meter recovered", Components: rows}
+	n.Body = joinNames(rows) + " healthy again after " + text.Duration(now.Sub(since)) + "."
 	if len(failing) == 0 {
-		n.Body = "All healthy again after " + text.Duration(now.Sub(since)) + "."
-	} else {
-		n.Body = joinNames(rows) + " healthy again after " + text.Duration(now.Sub(since)) + "."
+		n.Body += " All is healthy."
 	}
 	return n, true
 }
@@ -463,7 +595,9 @@ func orderRoot(root status.ComponentName, group []status.Component, failing map[
 // problem is the notification for one cause and the rows it explains.
 func problem(group []status.Component) Notification {
 	root := group[0]
-	n := Notification{Kind: KindProblem, Title: status.RowHeadline(root), Components: []status.ComponentName{root.Name}}
+	n := Notification{Kind: KindProblem, ID: outageID([]status.ComponentName{root.Name}), Thread: root.Name,
+		Title: status.RowHeadline(root), Components: []status.ComponentName{root.Name}}
+	n.Urgent = root.Level == status.LevelCrit
 	body := string(root.Name) + " " + string(root.State) + ": " + root.Detail + "."
 	if len(group) > 1 {
 		var also []string
@@ -482,10 +616,11 @@ func problem(group []status.Component) Notification {
 
 // combined folds several causes into one notification.
 func combined(groups [][]status.Component) Notification {
-	n := Notification{Kind: KindProblem, Title: fmt.Sprintf("Halton Meter: %d problems", len(groups))}
+	n := Notification{Kind: KindProblem, ID: severalCauses, Title: fmt.Sprintf("Halton Meter: %d problems", len(groups))}
 	var causes []status.Component
 	for _, g := range groups {
 		causes = append(causes, g[0])
+		n.Urgent = n.Urgent || g[0].Level == status.LevelCrit
 		for _, c := range g {
 			n.Components = append(n.Components, c.Name)
 		}

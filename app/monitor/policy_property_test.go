@@ -18,7 +18,7 @@ import (
 // the timeline alone: rows failing and recovering at random times, sweeps
 // at random intervals with bursts of event-driven ones, the machine
 // sleeping and waking, launches in the middle of an outage, pauses ended
-// by time or by hand, and the user's own restarts.
+// by time or by hand, the user's own restarts, and rows muted and unmuted.
 
 // Times are whole milliseconds after launch, so that the test's
 // arithmetic and the policy's agree to the last digit.
@@ -38,6 +38,13 @@ type timeline struct {
 	wakes   []ms
 	pauses  []pauseEvent
 	actions []userEvent
+	mutes   []muteEvent
+}
+
+// muteEvent sets the muted rows from at on.
+type muteEvent struct {
+	at   ms
+	rows []status.ComponentName
 }
 
 type pauseEvent struct {
@@ -143,6 +150,15 @@ func randomTimeline(rng *rand.Rand) timeline {
 			tl.pauses = append(tl.pauses, pauseEvent{at: at + upTo(rng, until-at)})
 		}
 	}
+	// Mutes: a row or two muted for a while, roots or consequences.
+	for i := rng.IntN(3); i > 0; i-- {
+		var rows []status.ComponentName
+		for j := rng.IntN(3); j > 0; j-- {
+			rows = append(rows, status.ComponentOrder[rng.IntN(len(status.ComponentOrder))])
+		}
+		tl.mutes = append(tl.mutes, muteEvent{upTo(rng, tl.end), rows})
+	}
+	slices.SortFunc(tl.mutes, func(a, b muteEvent) int { return int(a.at - b.at) })
 	// Sweeps: a regular poll of random period with jitter, a sweep at
 	// each wake, and bursts right after the changes (events).
 	period := []ms{300, 1000, 5000, 15000, 30000}[rng.IntN(5)]
@@ -161,6 +177,9 @@ func randomTimeline(rng *rand.Rand) timeline {
 	}
 	for _, p := range tl.pauses {
 		tl.sweeps = append(tl.sweeps, p.at)
+	}
+	for _, m := range tl.mutes {
+		tl.sweeps = append(tl.sweeps, m.at) // a mute asks for a sweep
 	}
 	tl.sweeps = slices.DeleteFunc(tl.sweeps, func(t ms) bool {
 		for _, s := range sleeps {
@@ -214,6 +233,31 @@ type observed struct {
 	notes   []Notification
 	paused  bool
 	resumed bool // the first sweep after a pause ended
+	muted   map[status.ComponentName]bool
+}
+
+// mutedRow reports whether row was muted at this sweep, itself or through
+// the cause that explains it.
+func (o observed) mutedRow(row status.ComponentName) bool {
+	if o.muted[row] {
+		return true
+	}
+	cause := causeOf(o.failing, row)
+	return cause != "" && o.muted[cause]
+}
+
+// causeOf is the row that explains row's failure, "" for none.
+func causeOf(failing bad, row status.ComponentName) status.ComponentName {
+	if spec := failing[row]; strings.Count(spec, "/") == 2 {
+		return status.ComponentName(spec[strings.LastIndex(spec, "/")+1:])
+	}
+	return ""
+}
+
+// standing reports whether row is out and not muted at this sweep: the
+// rows a notification still shown may speak for.
+func (o observed) standing(row status.ComponentName) bool {
+	return o.failing[row] != "" && !o.mutedRow(row)
 }
 
 // run plays a timeline through a policy.
@@ -239,6 +283,16 @@ func (tl timeline) run() []observed {
 		}
 		events = append(events, event{pe.at, func() { p.Pause(until) }})
 	}
+	muted := map[status.ComponentName]bool{}
+	for _, m := range tl.mutes {
+		events = append(events, event{m.at, func() {
+			p.SetMuted(m.rows)
+			muted = map[status.ComponentName]bool{}
+			for _, r := range m.rows {
+				muted[r] = true
+			}
+		}})
+	}
 	sort.SliceStable(events, func(i, j int) bool { return events[i].at < events[j].at })
 	var out []observed
 	wasPaused := false
@@ -250,7 +304,7 @@ func (tl timeline) run() []observed {
 		now := t0.Add(dur(at))
 		paused := !p.PausedUntil(now).IsZero()
 		failing := tl.failingAt(at)
-		o := observed{at: at, failing: failing, paused: paused, resumed: wasPaused && !paused}
+		o := observed{at: at, failing: failing, paused: paused, resumed: wasPaused && !paused, muted: muted}
 		o.notes = p.Observe(now, report(failing))
 		wasPaused = paused
 		out = append(out, o)
@@ -264,7 +318,7 @@ func (tl timeline) String() string {
 	for _, row := range rootRows {
 		fmt.Fprintf(&b, "  %s outages %v\n", row, tl.roots[row])
 	}
-	fmt.Fprintf(&b, "  wakes %v\n  pauses %v\n  user actions %v\n  %d sweeps\n", tl.wakes, tl.pauses, tl.actions, len(tl.sweeps))
+	fmt.Fprintf(&b, "  wakes %v\n  pauses %v\n  user actions %v\n  mutes %v\n  %d sweeps\n", tl.wakes, tl.pauses, tl.actions, tl.mutes, len(tl.sweeps))
 	return b.String()
 }
 
@@ -331,84 +385,155 @@ func (tl timeline) check(obs []observed) []string {
 	userEnds := tl.userEnds(obs)
 
 	for i, o := range obs {
-		if o.paused && len(o.notes) > 0 {
-			fail("at %d ms: %d notifications while paused", o.at, len(o.notes))
-		}
 		for _, n := range o.notes {
+			if o.paused && n.Kind != KindWithdraw {
+				fail("at %d ms: a %s notification while paused", o.at, n.Kind)
+			}
+			if n.Kind != KindWithdraw && n.ID == "" {
+				fail("at %d ms: a %s notification without an ID", o.at, n.Kind)
+			}
 			if n.Kind == KindResumed && !o.resumed {
 				fail("at %d ms: a resume notice where no pause ended", o.at)
+			}
+			if announces(n) || n.Kind == KindReminder {
+				for _, row := range n.Components {
+					if o.mutedRow(row) {
+						fail("at %d ms: %s named by a %s notification while muted", o.at, row, n.Kind)
+					}
+				}
 			}
 			// A consequence never goes out without its cause.
 			if !announces(n) {
 				continue
 			}
 			for _, row := range n.Components {
-				var cause status.ComponentName
-				if spec := o.failing[row]; strings.Count(spec, "/") == 2 {
-					cause = status.ComponentName(spec[strings.LastIndex(spec, "/")+1:])
-				}
+				cause := causeOf(o.failing, row)
 				if cause != "" && !named(n, cause) && !announcedBefore(obs[:i], cause) {
 					fail("at %d ms: %s announced without its cause %s", o.at, row, cause)
 				}
 			}
 		}
 	}
+	tl.checkWithdrawals(obs, fail)
 
-	// Every root outage, as the sweeps saw it.
+	// Every root outage, as the sweeps saw it, in episodes: the stretches
+	// of it in which the row was not muted (muting forgets an
+	// announcement; unmuting announces what still stands).
 	for _, row := range rootRows {
-		for start := 0; start < len(obs); start++ {
-			if _, bad := obs[start].failing[row]; !bad || (start > 0 && obs[start-1].failing[row] != "") {
+		for outage := 0; outage < len(obs); outage++ {
+			if _, bad := obs[outage].failing[row]; !bad || (outage > 0 && obs[outage-1].failing[row] != "") {
 				continue
 			}
-			end := start
-			for end+1 < len(obs) && obs[end+1].failing[row] != "" {
-				end++
+			last := outage
+			for last+1 < len(obs) && obs[last+1].failing[row] != "" {
+				last++
 			}
-			since := obs[start].at
-			first := -1 // the first sweep that must announce it
-			for i := start; i <= end; i++ {
-				if !obs[i].paused && obs[i].at >= tl.due(userEnds, since, obs[i].at) {
-					first = i
-					break
+			since := obs[outage].at
+			for start := outage; start <= last; start++ {
+				if obs[start].muted[row] || (start > outage && !obs[start-1].muted[row]) {
+					continue
 				}
-			}
-			var ann []int
-			problems := 0
-			for i := start; i <= end; i++ {
-				for _, n := range obs[i].notes {
-					if announces(n) && named(n, row) {
-						ann = append(ann, i)
-						if n.Kind == KindProblem {
-							problems++
-						}
-					}
+				end := start
+				for end+1 <= last && !obs[end+1].muted[row] {
+					end++
 				}
+				tl.checkEpisode(obs, userEnds, row, since, last, start, end, fail)
 			}
-			what := fmt.Sprintf("%s out from %d ms to %d ms", row, since, obs[end].at)
-			switch {
-			case first < 0 && len(ann) > 0:
-				fail("%s: announced at %d ms though never past its grace and holds", what, obs[ann[0]].at)
-			case first >= 0 && len(ann) == 0:
-				fail("%s: never announced (due by %d ms)", what, obs[first].at)
-			case first >= 0 && ann[0] != first:
-				fail("%s: announced at %d ms, want %d ms", what, obs[ann[0]].at, obs[first].at)
-			}
-			if problems > 1 {
-				fail("%s: announced %d times", what, problems)
-			}
-			for _, i := range ann[min(1, len(ann)):] {
-				if !obs[i].resumed {
-					fail("%s: announced again at %d ms, not at the end of a pause", what, obs[i].at)
-				}
-			}
-			if obs[end].at-since < inMS(tl.cfg.Grace) && len(ann) > 0 {
-				fail("%s: shorter than its grace, yet announced", what)
-			}
-			tl.checkReminders(obs, row, start, end, fail)
 		}
 	}
 	tl.checkRecoveries(obs, userEnds, fail)
 	return errs
+}
+
+// checkEpisode checks the announcements of row, out from since until
+// sweep last, in the episode (sweeps start to end) in which it was not
+// muted.
+func (tl timeline) checkEpisode(obs []observed, userEnds []ms, row status.ComponentName, since ms, last, start, end int, fail func(string, ...any)) {
+	first := -1 // the first sweep that must announce it
+	for i := start; i <= end; i++ {
+		if !obs[i].paused && obs[i].at >= tl.due(userEnds, since, obs[i].at) {
+			first = i
+			break
+		}
+	}
+	var ann []int
+	problems := 0
+	for i := start; i <= end; i++ {
+		for _, n := range obs[i].notes {
+			if announces(n) && named(n, row) {
+				ann = append(ann, i)
+				if n.Kind == KindProblem {
+					problems++
+				}
+			}
+		}
+	}
+	what := fmt.Sprintf("%s out from %d ms to %d ms (unmuted %d ms to %d ms)", row, since, obs[last].at, obs[start].at, obs[end].at)
+	switch {
+	case first < 0 && len(ann) > 0:
+		fail("%s: announced at %d ms though never past its grace and holds", what, obs[ann[0]].at)
+	case first >= 0 && len(ann) == 0:
+		fail("%s: never announced (due by %d ms)", what, obs[first].at)
+	case first >= 0 && ann[0] != first:
+		fail("%s: announced at %d ms, want %d ms", what, obs[ann[0]].at, obs[first].at)
+	}
+	if problems > 1 {
+		fail("%s: announced %d times", what, problems)
+	}
+	for _, i := range ann[min(1, len(ann)):] {
+		if !obs[i].resumed {
+			fail("%s: announced again at %d ms, not at the end of a pause", what, obs[i].at)
+		}
+	}
+	if obs[last].at-since < inMS(tl.cfg.Grace) && len(ann) > 0 {
+		fail("%s: shorter than its grace, yet announced", what)
+	}
+	tl.checkReminders(obs, row, start, end, fail)
+}
+
+// checkWithdrawals: a notification shown is withdrawn at the first sweep
+// at which none of the rows it named stands (each out and not muted),
+// and not before; a reminder replaces a notification shown.
+func (tl timeline) checkWithdrawals(obs []observed, fail func(string, ...any)) {
+	shown := map[string]map[status.ComponentName]bool{}
+	for _, o := range obs {
+		for _, n := range o.notes {
+			switch {
+			case n.Kind == KindWithdraw:
+				for _, id := range n.Withdraw {
+					rows, ok := shown[id]
+					if !ok {
+						fail("at %d ms: %s withdrawn, not shown", o.at, id)
+					}
+					for row := range rows {
+						if o.standing(row) {
+							fail("at %d ms: %s withdrawn while %s stands", o.at, id, row)
+						}
+					}
+					delete(shown, id)
+				}
+			case n.Kind == KindReminder && shown[n.ID] == nil:
+				fail("at %d ms: a reminder %s replacing no notification shown", o.at, n.ID)
+			}
+			if announces(n) || n.Kind == KindReminder {
+				if shown[n.ID] == nil {
+					shown[n.ID] = map[status.ComponentName]bool{}
+				}
+				for _, row := range n.Components {
+					shown[n.ID][row] = true
+				}
+			}
+		}
+		for id, rows := range shown {
+			stands := false
+			for row := range rows {
+				stands = stands || o.standing(row)
+			}
+			if !stands {
+				fail("at %d ms: %s still shown, though none of %v stands", o.at, id, rows)
+			}
+		}
+	}
 }
 
 func announcedBefore(obs []observed, row status.ComponentName) bool {
@@ -442,7 +567,7 @@ func (tl timeline) checkReminders(obs []observed, row status.ComponentName, star
 				}
 			}
 		}
-		due := have && tl.cfg.Reminder > 0 && !o.paused && o.at-last >= inMS(tl.cfg.Reminder)
+		due := have && tl.cfg.Reminder > 0 && !o.paused && !o.mutedRow(row) && o.at-last >= inMS(tl.cfg.Reminder)
 		announced := false
 		for _, n := range o.notes {
 			announced = announced || (announces(n) && named(n, row))
@@ -467,6 +592,11 @@ func (tl timeline) checkRecoveries(obs []observed, userEnds []ms, fail func(stri
 			if o.failing[row] == "" {
 				delete(open, row)
 				recovered = true
+			}
+		}
+		for row := range open {
+			if o.mutedRow(row) { // muted: no longer waited for
+				delete(open, row)
 			}
 		}
 		for _, n := range o.notes {

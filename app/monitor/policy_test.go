@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -99,7 +100,9 @@ func runSteps(t *testing.T, cfg PolicyConfig, steps []step) []Notification {
 		all = append(all, got...)
 		var titles []string
 		for _, n := range got {
-			titles = append(titles, n.Title)
+			if n.Kind != KindWithdraw { // TestPolicyWithdraws follows those
+				titles = append(titles, n.Title)
+			}
 		}
 		if strings.Join(titles, " | ") != strings.Join(s.notes, " | ") {
 			t.Errorf("at %ds: got %q, want %q", s.at, titles, s.notes)
@@ -302,6 +305,11 @@ func TestPolicyReminders(t *testing.T) {
 		joinNames(r.Components) != "daemon, mitmproxy listener, fastapi listener" {
 		t.Errorf("reminder %+v", r)
 	}
+	// A reminder replaces its outage's notification: the same ID, the
+	// same thread.
+	if r, first := notes[1], notes[0]; r.ID != first.ID || r.ID != "outage.daemon" || r.Thread != status.CompDaemon {
+		t.Errorf("reminder %q in %q, its outage's %q in %q", r.ID, r.Thread, first.ID, first.Thread)
+	}
 	// Off: never.
 	cfg.Reminder = 0
 	runSteps(t, cfg, []step{
@@ -328,13 +336,15 @@ func TestPolicyGroupsByCause(t *testing.T) {
 		}
 	}
 	notes = p.Observe(t0.Add(135*time.Second), report(healthy))
-	if len(notes) != 1 || notes[0].Kind != KindRecovered || notes[0].Body != "All healthy again after 2 min." {
+	notes = slices.DeleteFunc(notes, func(n Notification) bool { return n.Kind == KindWithdraw })
+	if len(notes) != 1 || notes[0].Kind != KindRecovered || notes[0].Body != "daemon, mitmproxy listener, fastapi listener healthy again after 2 min. All is healthy." {
 		t.Errorf("recovery: %+v", notes)
 	}
 	// Recovered while another row, not yet announced, is out.
 	p.Observe(t0.Add(200*time.Second), report(daemonStopped))
 	p.Observe(t0.Add(210*time.Second), report(daemonStopped))
 	notes = p.Observe(t0.Add(220*time.Second), report(bad{status.CompWatchdog: "stopped/warn"}))
+	notes = slices.DeleteFunc(notes, func(n Notification) bool { return n.Kind == KindWithdraw })
 	if len(notes) != 1 || notes[0].Body != "daemon, mitmproxy listener, fastapi listener healthy again after 20 s." {
 		t.Errorf("partial recovery: %+v", notes)
 	}
@@ -387,5 +397,87 @@ func TestPolicyBudget(t *testing.T) {
 	p.SetBudget(0)
 	if got := titles(p.Observe(local(28, 9), spend(99999999))); got != "" {
 		t.Errorf("budget off: %q", got)
+	}
+}
+
+// kinds lists what notes are: "problem outage.daemon", "withdraw
+// [outage.daemon]".
+func kinds(notes []Notification) string {
+	var s []string
+	for _, n := range notes {
+		if n.Kind == KindWithdraw {
+			s = append(s, fmt.Sprintf("withdraw %v", n.Withdraw))
+			continue
+		}
+		s = append(s, string(n.Kind)+" "+n.ID)
+	}
+	return strings.Join(s, ", ")
+}
+
+// TestPolicyWithdraws: a failure notification is taken back when every
+// row it names is healthy again, before the recovery notice, which says
+// what came back; while paused too; not while one of its rows is out.
+func TestPolicyWithdraws(t *testing.T) {
+	p := NewPolicy(PolicyConfig{Grace: 10 * time.Second}, t0)
+	both := bad{status.CompDaemon: "stopped/warn", status.CompMitmproxy: "unbound/warn/daemon", status.CompFastAPI: "unbound/warn/daemon", status.CompEdge: "stopped/crit"}
+	p.Observe(at(0), report(both))
+	if got := kinds(p.Observe(at(10), report(both))); got != "problem outage.daemon, problem outage.edge" {
+		t.Fatalf("announced: %s", got)
+	}
+	// The daemon's listeners back, the daemon not: nothing taken back.
+	if got := kinds(p.Observe(at(20), report(bad{status.CompDaemon: "stopped/warn", status.CompEdge: "stopped/crit"}))); got != "" {
+		t.Errorf("partly back: %s", got)
+	}
+	if got := kinds(p.Observe(at(30), report(bad{status.CompEdge: "stopped/crit"}))); got != "withdraw [outage.daemon]" {
+		t.Errorf("the daemon back: %s", got)
+	}
+	p.Pause(at(100))
+	if got := kinds(p.Observe(at(40), report(healthy))); got != "withdraw [outage.edge]" {
+		t.Errorf("the edge back while paused: %s", got)
+	}
+	notes := p.Observe(at(100), report(healthy))
+	if got := kinds(notes); got != "recovered recovered" {
+		t.Fatalf("after the pause: %s", got)
+	}
+	if n := notes[0]; n.Body != "daemon, edge, mitmproxy listener, fastapi listener healthy again after 1 min. All is healthy." || n.Thread != status.CompDaemon {
+		t.Errorf("recovery %q in %q", n.Body, n.Thread)
+	}
+}
+
+// TestPolicyMutes: a muted row is never announced and its notification is
+// taken back; what it explains is muted with it; unmuted, what still
+// stands is announced once; a muted consequence leaves its cause's
+// notification alone.
+func TestPolicyMutes(t *testing.T) {
+	p := NewPolicy(PolicyConfig{Grace: 10 * time.Second, Reminder: time.Hour}, t0)
+	p.SetMuted([]status.ComponentName{status.CompDaemon})
+	p.Observe(at(0), report(daemonStopped))
+	if got := kinds(p.Observe(at(20), report(daemonStopped))); got != "" {
+		t.Errorf("the daemon muted: %s", got)
+	}
+	p.SetMuted(nil)
+	notes := p.Observe(at(30), report(daemonStopped))
+	if got := kinds(notes); got != "problem outage.daemon" || joinNames(notes[0].Components) != "daemon, mitmproxy listener, fastapi listener" {
+		t.Errorf("unmuted: %s %v", got, notes)
+	}
+	if got := kinds(p.Observe(at(40), report(daemonStopped))); got != "" {
+		t.Errorf("announced again: %s", got)
+	}
+	p.SetMuted([]status.ComponentName{status.CompDaemon})
+	if got := kinds(p.Observe(at(50), report(daemonStopped))); got != "withdraw [outage.daemon]" {
+		t.Errorf("muted while shown: %s", got)
+	}
+	if got := kinds(p.Observe(at(7200), report(daemonStopped))); got != "" {
+		t.Errorf("a reminder while muted: %s", got)
+	}
+	if got := kinds(p.Observe(at(7210), report(healthy))); got != "" {
+		t.Errorf("a muted row's recovery: %s", got)
+	}
+	// A muted consequence: its cause is announced without it.
+	p.SetMuted([]status.ComponentName{status.CompFastAPI})
+	p.Observe(at(8000), report(daemonStopped))
+	notes = p.Observe(at(8010), report(daemonStopped))
+	if got := kinds(notes); got != "problem outage.daemon" || joinNames(notes[0].Components) != "daemon, mitmproxy listener" {
+		t.Errorf("a muted consequence: %s %v", got, notes)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/getlantern/systray"
 
 	"github.com/haltonlabs/halton-meter-bar/app/action"
+	"github.com/haltonlabs/halton-meter-bar/app/alert"
 	"github.com/haltonlabs/halton-meter-bar/app/desktop/notify"
 	"github.com/haltonlabs/halton-meter-bar/app/monitor"
 	"github.com/haltonlabs/halton-meter-bar/assets"
@@ -25,9 +26,11 @@ import (
 // Retina; Linux panels scale it.
 const iconSize = 32
 
-// Notifier is the app's notifier: its name and icon.
-func Notifier() notify.Notifier {
-	return notify.Notifier{AppName: "Halton Meter Bar", Icon: assets.Icon(draw.Healthy, iconSize, false)}
+// Alerts is the app's alert center on this system, and how it posts (for
+// the log). On macOS it is made before the menu is up, so that a click on
+// an alert that launched the app is not lost.
+func Alerts() (alert.Center, string) {
+	return notify.New("Halton Meter Bar", assets.Icon(draw.Healthy, iconSize, false))
 }
 
 // Quit ends the tray, as its Quit item does.
@@ -53,9 +56,15 @@ func Run(ctx context.Context, m *monitor.Monitor, template bool) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	context.AfterFunc(ctx, systray.Quit)
-	t := &tray{m: m, template: template, items: make(map[action.ID]*systray.MenuItem)}
+	t := &tray{m: m, template: template, items: make(map[itemKey]*systray.MenuItem)}
 	systray.Run(func() { t.ready(ctx) }, cancel)
 	return nil
+}
+
+// itemKey names an item: its action, and its row for an item per row.
+type itemKey struct {
+	id  action.ID
+	row status.ComponentName
 }
 
 type tray struct {
@@ -67,7 +76,7 @@ type tray struct {
 	mu                       sync.Mutex
 	headline, checked, spend *systray.MenuItem
 	rows                     []*systray.MenuItem
-	items                    map[action.ID]*systray.MenuItem
+	items                    map[itemKey]*systray.MenuItem
 	shown                    monitor.Menu
 	drawn                    bool
 }
@@ -84,6 +93,11 @@ func (t *tray) ready(ctx context.Context) {
 	t.spend = systray.AddMenuItem("", "")
 	t.spend.Disable()
 	t.spend.Hide()
+	for _, spec := range action.Table {
+		if spec.Top {
+			t.add(spec, "")
+		}
+	}
 	systray.AddSeparator()
 	for range status.ComponentOrder {
 		item := systray.AddMenuItem("", "")
@@ -91,22 +105,19 @@ func (t *tray) ready(ctx context.Context) {
 		t.rows = append(t.rows, item)
 	}
 	for _, spec := range action.Table {
-		if spec.Menu == "" {
+		switch {
+		case spec.Top || !spec.InMenu():
 			continue
-		}
-		if spec.Group {
+		case spec.Group:
 			systray.AddSeparator()
 		}
-		var item *systray.MenuItem
-		switch {
-		case spec.Parent != "":
-			item = t.items[spec.Parent].AddSubMenuItem(spec.Menu, "")
-		case spec.Checkable:
-			item = systray.AddMenuItemCheckbox(spec.Menu, "", false)
-		default:
-			item = systray.AddMenuItem(spec.Menu, "")
+		if !spec.PerRow {
+			t.add(spec, "")
+			continue
 		}
-		t.items[spec.ID] = item
+		for _, row := range status.ComponentOrder {
+			t.add(spec, row)
+		}
 	}
 	t.forwardClicks(ctx)
 	go func() {
@@ -121,25 +132,42 @@ func (t *tray) ready(ctx context.Context) {
 	}()
 }
 
+// add makes the item of spec (for row, of an item per row), in its
+// submenu if it has one; its title comes with the first menu.
+func (t *tray) add(spec action.Spec, row status.ComponentName) {
+	var item *systray.MenuItem
+	switch parent := t.items[itemKey{id: spec.Parent}]; {
+	case parent != nil && spec.Checkable:
+		item = parent.AddSubMenuItemCheckbox(spec.Menu, "", false)
+	case parent != nil:
+		item = parent.AddSubMenuItem(spec.Menu, "")
+	case spec.Checkable:
+		item = systray.AddMenuItemCheckbox(spec.Menu, "", false)
+	default:
+		item = systray.AddMenuItem(spec.Menu, "")
+	}
+	t.items[itemKey{spec.ID, row}] = item
+}
+
 // forwardClicks listens on every item: systray drops a click nobody is
 // waiting for.
 func (t *tray) forwardClicks(ctx context.Context) {
 	for i, item := range t.rows {
 		onClick(ctx, item, func() { t.m.OpenRow(status.ComponentOrder[i]) }) // rows are in table order
 	}
-	for id, item := range t.items {
+	for key, item := range t.items {
 		onClick(ctx, item, func() {
-			if id == action.Quit {
+			if key.id == action.Quit {
 				systray.Quit()
 				return
 			}
-			t.m.Do(ctx, id)
+			t.m.Act(ctx, monitor.Request{ID: key.id, Value: string(key.row)})
 			// GTK flips a check item on click by itself; the menu shown
 			// decides. Under the apply lock: systray's items are not safe
 			// for two goroutines, and a full update of an item from here
 			// could land after a newer one and leave it stale.
 			t.mu.Lock()
-			if it := t.shown.Item(id); it.Checkable {
+			if it := t.shown.ItemFor(key.id, key.row); it.Checkable {
 				setChecked(item, it.Checked)
 			}
 			t.mu.Unlock()
@@ -204,8 +232,8 @@ func (t *tray) apply(menu monitor.Menu) {
 		show(item, row.Visible)
 	}
 	for _, it := range menu.Items {
-		item := t.items[it.ID]
-		if !first && it == old.Item(it.ID) {
+		item := t.items[itemKey{it.ID, it.Row}]
+		if item == nil || !first && it == old.ItemFor(it.ID, it.Row) {
 			continue
 		}
 		item.SetTitle(it.Title)

@@ -21,6 +21,7 @@ import (
 	"github.com/haltonlabs/halton-meter-bar/app/action"
 	"github.com/haltonlabs/halton-meter-bar/app/cli"
 	"github.com/haltonlabs/halton-meter-bar/app/desktop"
+	"github.com/haltonlabs/halton-meter-bar/app/desktop/macos"
 	"github.com/haltonlabs/halton-meter-bar/app/details/child"
 	"github.com/haltonlabs/halton-meter-bar/app/fleet"
 	"github.com/haltonlabs/halton-meter-bar/app/monitor"
@@ -135,16 +136,20 @@ func assemble(cfg status.Config, o cli.Options, dir, exe string, logger *log.Log
 	policy := monitor.DefaultPolicy
 	policy.Grace, policy.Settle = o.Tray.Grace, o.Tray.Settle
 	launchctl := status.Launchctl{Path: cfg.Launchctl}
+	center, how := tray.Alerts()
+	logger.Printf("alerts: posted through %s", how)
+	bundleID := macos.BundleID()
 	a.monitor = monitor.New(monitor.Options{
 		Sweeps:       a.sweeps,
 		Policy:       policy,
-		Notifier:     tray.Notifier(),
+		Center:       center,
 		SettingsPath: filepath.Join(dir, "settings.json"),
 		Log:          logger,
 		Deps: action.Deps{
 			Cfg: cfg, Launchctl: launchctl, UID: os.Getuid(),
-			Opener: desktop.FromEnv(os.LookupEnv),
-			Login:  desktop.LoginItem{Cfg: cfg, Launchctl: launchctl, UID: os.Getuid(), Executable: loginExecutable(exe)},
+			Opener:   desktop.FromEnv(os.LookupEnv),
+			Login:    loginItem(desktop.LoginItem{Cfg: cfg, Launchctl: launchctl, UID: os.Getuid(), Executable: loginExecutable(exe), BundleID: bundleID}, logger),
+			BundleID: bundleID,
 		},
 		NewWindow: child.ForMonitor(child.Beside(exe), cfg.Environ(), logger),
 	})
@@ -162,6 +167,28 @@ func assemble(cfg status.Config, o cli.Options, dir, exe string, logger *log.Log
 func (a *app) close() {
 	a.stopEvents()
 	a.sweeper.Wait()
+}
+
+// loginItem is Start at Login: the app itself on macOS 13 and later, run
+// from its bundle, where a LaunchAgent an earlier version wrote is moved
+// once; else that LaunchAgent.
+func loginItem(agent desktop.LoginItem, logger *log.Logger) action.LoginItem {
+	svc, err := macos.NewMainApp()
+	if err != nil {
+		logger.Printf("start at login: a LaunchAgent (%v)", err)
+		return agent
+	}
+	app := desktop.AppLogin{Service: svc, Legacy: agent}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	switch moved, err := app.Migrate(ctx); {
+	case err != nil:
+		logger.Print(err)
+	case moved:
+		logger.Print("start at login: moved from the LaunchAgent to the app's own login item")
+	}
+	logger.Printf("start at login: the app's own login item, %s", app.State())
+	return app
 }
 
 // loginExecutable is what Start at Login runs: the bundle's executable,

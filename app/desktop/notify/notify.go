@@ -1,18 +1,10 @@
-// Package notify posts the app's native notifications, each bounded by its
-// context. It is apart from app/desktop so that halton-meter-bar, which
-// runs --json, links no D-Bus client.
+// Package notify is the app's alert.Center on each system, every call
+// bounded by its context: on macOS from the bundle, the app's own
+// UNUserNotificationCenter (app/desktop/macos); on macOS without a bundle,
+// terminal-notifier when it is installed, else osascript (shown as Script
+// Editor's), run as killable processes; elsewhere org.freedesktop.Notifications
+// over D-Bus, with buttons where the server has them. A notification
+// service that hangs costs one timeout, never the next alert. It is apart
+// from app/desktop so that halton-meter-bar, which runs --json, links no
+// D-Bus client.
 package notify
-
-// Notifier posts native notifications, each bounded by its context: on
-// macOS through terminal-notifier when it is installed, else osascript
-// (so they show as coming from Script Editor until the bundle posts its
-// own), run as killable processes; elsewhere over D-Bus to
-// org.freedesktop.Notifications, a call that gives up with its context. A
-// notification service that hangs costs one timeout, never the next
-// notification.
-type Notifier struct {
-	// AppName is the notification's sender.
-	AppName string
-	// Icon is a PNG shown with the notification where the system allows.
-	Icon []byte
-}

@@ -9,25 +9,252 @@ import (
 	"image"
 	"image/draw"
 	"image/png"
+	"slices"
+	"sync"
 
 	"github.com/godbus/dbus/v5"
+
+	"github.com/haltonlabs/halton-meter-bar/app/alert"
 )
 
-// Notify posts one notification within ctx.
-func (n Notifier) Notify(ctx context.Context, title, body string) error {
-	conn, err := dbus.SessionBus()
-	if err != nil {
-		return fmt.Errorf("notify: the session bus: %w", err)
+const (
+	service = "org.freedesktop.Notifications"
+	path    = dbus.ObjectPath("/org/freedesktop/Notifications")
+	// defaultAction is the spec's key of a click on the notification itself.
+	defaultAction = "default"
+	// maxPosted bounds what is remembered of posted notifications should a
+	// server never say they closed.
+	maxPosted = 256
+)
+
+// New is the app's alert center: the session bus's notification server.
+func New(appName string, icon []byte) (alert.Center, string) {
+	return &bus{appName: appName, icon: icon, ids: make(map[string]uint32), posted: make(map[uint32]alert.Alert)},
+		"org.freedesktop.Notifications over D-Bus"
+}
+
+// bus is org.freedesktop.Notifications as an alert.Center: buttons where
+// the server lists the "actions" capability, replaces_id for an alert
+// posted again, CloseNotification to withdraw one, and ActionInvoked for
+// the user's answer.
+type bus struct {
+	appName string
+	icon    []byte
+
+	// posting is held while a notification is posted, until its ID is
+	// known: the server may send an answer to it before its reply to
+	// Notify reaches us, and the answer waits for the ID.
+	posting sync.RWMutex
+
+	mu         sync.Mutex
+	conn       *dbus.Conn
+	actions    *bool // the server shows buttons; nil until asked
+	categories map[string][]alert.Button
+	ids        map[string]uint32      // an alert's ID → the server's
+	posted     map[uint32]alert.Alert // the server's ID → the alert
+	handle     func(alert.Response)
+}
+
+func (b *bus) Authorize(context.Context) error { return nil }
+
+// Permission: a notification server does not say.
+func (b *bus) Permission(context.Context) (alert.Permission, error) {
+	return alert.PermissionUnknown, nil
+}
+
+func (b *bus) SetCategories(_ context.Context, categories []alert.Category) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.categories = make(map[string][]alert.Button, len(categories))
+	for _, c := range categories {
+		b.categories[c.ID] = c.Buttons
 	}
-	hints := map[string]dbus.Variant{"urgency": dbus.MakeVariant(byte(1))}
-	if img, ok := imageData(n.Icon); ok {
+	return nil
+}
+
+func (b *bus) Handle(fn func(alert.Response)) {
+	b.mu.Lock()
+	b.handle = fn
+	b.mu.Unlock()
+}
+
+// connect is a connection of its own to the session bus, listening for
+// the server's signals, from the first call on.
+func (b *bus) connect(ctx context.Context) (*dbus.Conn, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.conn != nil {
+		return b.conn, nil
+	}
+	conn, err := dial(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("notify: the session bus: %w", err)
+	}
+	if err := conn.AddMatchSignalContext(ctx, dbus.WithMatchInterface(service), dbus.WithMatchObjectPath(path)); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("notify: listen to the notification server: %w", err)
+	}
+	signals := make(chan *dbus.Signal, 16)
+	conn.Signal(signals)
+	go b.listen(signals)
+	b.conn = conn
+	return conn, nil
+}
+
+// dial connects to the session bus within ctx. The connection outlives
+// ctx (it is the center's), so ctx bounds the wait rather than the dial:
+// a connection that comes too late is closed.
+func dial(ctx context.Context) (*dbus.Conn, error) {
+	type dialed struct {
+		conn *dbus.Conn
+		err  error
+	}
+	ch := make(chan dialed, 1)
+	go func() {
+		c, err := dbus.ConnectSessionBus()
+		ch <- dialed{c, err}
+	}()
+	select {
+	case d := <-ch:
+		return d.conn, d.err
+	case <-ctx.Done():
+		go func() {
+			if d := <-ch; d.conn != nil {
+				d.conn.Close()
+			}
+		}()
+		return nil, ctx.Err()
+	}
+}
+
+// listen hands each click and button to the handler, and forgets the
+// notifications the server closed.
+func (b *bus) listen(signals <-chan *dbus.Signal) {
+	for s := range signals {
+		switch s.Name {
+		case service + ".ActionInvoked":
+			var id uint32
+			var key string
+			if dbus.Store(s.Body, &id, &key) != nil {
+				continue
+			}
+			b.posting.RLock()
+			b.posting.RUnlock()
+			b.mu.Lock()
+			a, ok := b.posted[id]
+			fn := b.handle
+			b.mu.Unlock()
+			if !ok || fn == nil {
+				continue // another app's, or one this process no longer knows
+			}
+			r := alert.Response{AlertID: a.ID, Thread: a.Thread}
+			if key != defaultAction {
+				r.Button = key
+			}
+			go fn(r)
+		case service + ".NotificationClosed":
+			var id, reason uint32
+			if dbus.Store(s.Body, &id, &reason) != nil {
+				continue
+			}
+			b.mu.Lock()
+			if a, ok := b.posted[id]; ok {
+				delete(b.posted, id)
+				if b.ids[a.ID] == id {
+					delete(b.ids, a.ID)
+				}
+			}
+			b.mu.Unlock()
+		}
+	}
+}
+
+// hasActions asks the server once whether it shows buttons.
+func (b *bus) hasActions(ctx context.Context, obj dbus.BusObject) bool {
+	b.mu.Lock()
+	known := b.actions
+	b.mu.Unlock()
+	if known != nil {
+		return *known
+	}
+	var caps []string
+	if err := obj.CallWithContext(ctx, service+".GetCapabilities", 0).Store(&caps); err != nil {
+		return false // asked again next time
+	}
+	has := slices.Contains(caps, "actions")
+	b.mu.Lock()
+	b.actions = &has
+	b.mu.Unlock()
+	return has
+}
+
+func (b *bus) Post(ctx context.Context, a alert.Alert) error {
+	conn, err := b.connect(ctx)
+	if err != nil {
+		return err
+	}
+	obj := conn.Object(service, path)
+	actions := []string{}
+	if b.hasActions(ctx, obj) {
+		actions = append(actions, defaultAction, "Open")
+		b.mu.Lock()
+		for _, btn := range b.categories[a.Category] {
+			actions = append(actions, btn.ID, btn.Title)
+		}
+		b.mu.Unlock()
+	}
+	urgency := byte(1)
+	if a.Sound {
+		urgency = 2 // critical: the server keeps it until it is seen
+	}
+	hints := map[string]dbus.Variant{"urgency": dbus.MakeVariant(urgency)}
+	if img, ok := imageData(b.icon); ok {
 		hints["image-data"] = dbus.MakeVariant(img)
 	}
-	obj := conn.Object("org.freedesktop.Notifications", "/org/freedesktop/Notifications")
-	call := obj.CallWithContext(ctx, "org.freedesktop.Notifications.Notify", 0,
-		n.AppName, uint32(0), "", title, body, []string{}, hints, int32(-1))
-	if call.Err != nil {
-		return fmt.Errorf("notify: %w", call.Err)
+	b.posting.Lock()
+	defer b.posting.Unlock()
+	b.mu.Lock()
+	replaces := b.ids[a.ID]
+	b.mu.Unlock()
+	var id uint32
+	call := obj.CallWithContext(ctx, service+".Notify", 0, b.appName, replaces, "", a.Title, a.Body, actions, hints, int32(-1))
+	if err := call.Store(&id); err != nil {
+		return fmt.Errorf("notify: %w", err)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if replaces != 0 && replaces != id {
+		delete(b.posted, replaces)
+	}
+	if len(b.posted) >= maxPosted {
+		clear(b.posted)
+		clear(b.ids)
+	}
+	b.ids[a.ID] = id
+	b.posted[id] = a
+	return nil
+}
+
+func (b *bus) Withdraw(ctx context.Context, ids []string) error {
+	b.mu.Lock()
+	var server []uint32
+	for _, id := range ids {
+		if n, ok := b.ids[id]; ok {
+			server = append(server, n)
+			delete(b.ids, id)
+			delete(b.posted, n)
+		}
+	}
+	conn := b.conn
+	b.mu.Unlock()
+	if conn == nil {
+		return nil
+	}
+	obj := conn.Object(service, path)
+	for _, n := range server {
+		if call := obj.CallWithContext(ctx, service+".CloseNotification", 0, n); call.Err != nil {
+			return fmt.Errorf("notify: close %d: %w", n, call.Err)
+		}
 	}
 	return nil
 }

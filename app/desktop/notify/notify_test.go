@@ -6,8 +6,8 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -15,16 +15,33 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"github.com/haltonlabs/halton-meter-bar/app/alert"
 	"github.com/haltonlabs/halton-meter-bar/assets"
 	"github.com/haltonlabs/halton-meter-bar/assets/draw"
+	"github.com/haltonlabs/halton-meter-bar/internal/testwait"
 )
 
 // server is a notification service on a private session bus: it records
-// what it is sent, and never answers a notification titled "hang".
+// what it is sent, closes what it is asked to (saying so, as the spec
+// wants), and never answers a notification titled "hang".
 type server struct {
-	mu   sync.Mutex
-	got  []string
-	stop chan struct{}
+	conn    *dbus.Conn
+	actions bool // it lists the "actions" capability
+	stop    chan struct{}
+
+	mu     sync.Mutex
+	got    []sent
+	closed []uint32
+	next   uint32
+}
+
+// sent is one Notify call.
+type sent struct {
+	app, summary, body string
+	replaces, id       uint32
+	actions            []string
+	image              bool
+	urgency            byte
 }
 
 func (s *server) Notify(app string, replaces uint32, icon, summary, body string, actions []string, hints map[string]dbus.Variant, timeout int32) (uint32, *dbus.Error) {
@@ -33,18 +50,56 @@ func (s *server) Notify(app string, replaces uint32, icon, summary, body string,
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, hasImage := hints["image-data"]
-	s.got = append(s.got, app+"|"+summary+"|"+body+"|image="+map[bool]string{true: "yes", false: "no"}[hasImage])
-	return uint32(len(s.got)), nil
+	id := replaces
+	if id == 0 {
+		s.next++
+		id = s.next
+	}
+	_, image := hints["image-data"]
+	var urgency byte
+	if v, ok := hints["urgency"]; ok {
+		urgency, _ = v.Value().(byte)
+	}
+	s.got = append(s.got, sent{app, summary, body, replaces, id, actions, image, urgency})
+	return id, nil
 }
 
-func (s *server) received() []string {
+func (s *server) GetCapabilities() ([]string, *dbus.Error) {
+	if s.actions {
+		return []string{"body", "actions"}, nil
+	}
+	return []string{"body"}, nil
+}
+
+func (s *server) CloseNotification(id uint32) *dbus.Error {
+	s.mu.Lock()
+	s.closed = append(s.closed, id)
+	s.mu.Unlock()
+	s.conn.Emit("/org/freedesktop/Notifications", "org.freedesktop.Notifications.NotificationClosed", id, uint32(3))
+	return nil
+}
+
+// invoke is the user pressing key on notification id.
+func (s *server) invoke(id uint32, key string) {
+	s.conn.Emit("/org/freedesktop/Notifications", "org.freedesktop.Notifications.ActionInvoked", id, key)
+}
+
+func (s *server) sent() []sent {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]string(nil), s.got...)
+	return slices.Clone(s.got)
 }
 
-func privateBus(t *testing.T) string {
+func (s *server) closedIDs() []uint32 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.closed)
+}
+
+// serve starts a private bus with a notification server on it, and points
+// the session bus of this process at it.
+func serve(t *testing.T, actions bool) *server {
+	t.Helper()
 	if _, err := exec.LookPath("dbus-daemon"); err != nil {
 		t.Fatal("dbus-daemon is missing: run make deps (scripts/deps.sh)")
 	}
@@ -58,38 +113,113 @@ func privateBus(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return strings.TrimSpace(line)
-}
-
-func TestNotifyIsBounded(t *testing.T) {
-	addr := privateBus(t)
+	addr := strings.TrimSpace(line)
 	conn, err := dbus.Connect(addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
-	srv := &server{stop: make(chan struct{})}
-	defer close(srv.stop)
+	t.Cleanup(func() { conn.Close() })
+	srv := &server{conn: conn, actions: actions, stop: make(chan struct{})}
+	t.Cleanup(func() { close(srv.stop) })
 	if err := conn.Export(srv, "/org/freedesktop/Notifications", "org.freedesktop.Notifications"); err != nil {
 		t.Fatal(err)
 	}
 	if reply, err := conn.RequestName("org.freedesktop.Notifications", dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
 		t.Fatalf("own the name: %v %v", reply, err)
 	}
-	// The notifier's bus is the session bus of the environment.
-	os.Setenv("DBUS_SESSION_BUS_ADDRESS", addr)
+	// The center's bus is the session bus of the environment.
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", addr)
+	return srv
+}
 
-	n := Notifier{AppName: "Halton Meter Bar", Icon: assets.Icon(draw.Healthy, 32, false)}
+func TestNotifyIsBounded(t *testing.T) {
+	srv := serve(t, false)
+	c, how := New("Halton Meter Bar", assets.Icon(draw.Healthy, 32, false))
+	if !strings.Contains(how, "D-Bus") {
+		t.Errorf("posts through %q", how)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
-	if err := n.Notify(ctx, "hang", "a service that never answers"); !errors.Is(err, context.DeadlineExceeded) {
+	if err := c.Post(ctx, alert.Alert{ID: "x", Title: "hang", Body: "a service that never answers"}); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("a hung service: %v", err)
 	}
-	if err := n.Notify(context.Background(), "Daemon stopped — not metering", "Next: halton-meter start"); err != nil {
+	if err := c.Post(context.Background(), alert.Alert{ID: "outage.daemon", Title: "Daemon stopped — not metering", Body: "Next: halton-meter start", Sound: true}); err != nil {
 		t.Fatal(err)
 	}
-	got := srv.received()
-	if len(got) != 1 || got[0] != "Halton Meter Bar|Daemon stopped — not metering|Next: halton-meter start|image=yes" {
-		t.Errorf("received %q", got)
+	got := srv.sent()
+	if len(got) != 1 || got[0].app != "Halton Meter Bar" || got[0].summary != "Daemon stopped — not metering" || !got[0].image ||
+		got[0].urgency != 2 || len(got[0].actions) != 0 {
+		t.Errorf("received %+v", got)
+	}
+	if p, err := c.Permission(context.Background()); p != alert.PermissionUnknown || err != nil {
+		t.Errorf("permission %v %v", p, err)
+	}
+}
+
+// TestNotifyActsReplacesWithdraws: where the server has buttons, an alert
+// carries its category's and a click on it ("default"); an answer comes
+// back to the handler with the alert and its row; an alert posted again
+// replaces its notification; a withdrawal closes it.
+func TestNotifyActsReplacesWithdraws(t *testing.T) {
+	srv := serve(t, true)
+	c, _ := New("Halton Meter Bar", nil)
+	answers := make(chan alert.Response, 4)
+	c.Handle(func(r alert.Response) { answers <- r })
+	ctx := context.Background()
+	c.SetCategories(ctx, []alert.Category{{ID: "fix", Buttons: []alert.Button{{ID: "start-daemon", Title: "Start Daemon"}, {ID: "open-details", Title: "Open Details", Foreground: true}}}})
+	a := alert.Alert{ID: "outage.daemon", Thread: "daemon", Category: "fix", Title: "Daemon stopped — not metering"}
+	if err := c.Post(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	first := srv.sent()[0]
+	if want := []string{"default", "Open", "start-daemon", "Start Daemon", "open-details", "Open Details"}; !slices.Equal(first.actions, want) || first.urgency != 1 {
+		t.Errorf("actions %q, urgency %d", first.actions, first.urgency)
+	}
+	srv.invoke(first.id, "start-daemon")
+	srv.invoke(first.id, "default")
+	srv.invoke(first.id+100, "default") // another app's
+	var got []alert.Response
+	for range 2 {
+		select {
+		case r := <-answers:
+			got = append(got, r)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("answers %+v, and no more", got)
+		}
+	}
+	slices.SortFunc(got, func(a, b alert.Response) int { return strings.Compare(a.Button, b.Button) })
+	if want := []alert.Response{{AlertID: "outage.daemon", Thread: "daemon"}, {AlertID: "outage.daemon", Thread: "daemon", Button: "start-daemon"}}; !slices.Equal(got, want) {
+		t.Errorf("answers %+v, want %+v", got, want)
+	}
+	// A reminder replaces it.
+	a.Title = "Still broken: Daemon stopped — not metering"
+	c.Post(ctx, a)
+	if again := srv.sent()[1]; again.replaces != first.id {
+		t.Errorf("posted again with replaces_id %d, want %d", again.replaces, first.id)
+	}
+	c.Post(ctx, alert.Alert{ID: "recovered", Title: "Halton Meter recovered"})
+	if err := c.Withdraw(ctx, []string{"outage.daemon", "never.posted"}); err != nil {
+		t.Fatal(err)
+	}
+	if closed := srv.closedIDs(); len(closed) != 1 || closed[0] != first.id {
+		t.Errorf("closed %v, want [%d]", closed, first.id)
+	}
+	// Closed by the server (expired, dismissed): forgotten, so the next
+	// of that ID is a new notification.
+	third := srv.sent()[2]
+	srv.conn.Emit("/org/freedesktop/Notifications", "org.freedesktop.Notifications.NotificationClosed", third.id, uint32(2))
+	testwait.For(t, "the closed notification forgotten", func() bool {
+		b := c.(*bus)
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		_, known := b.ids["recovered"]
+		return !known
+	})
+	c.Post(ctx, alert.Alert{ID: "recovered", Title: "Halton Meter recovered"})
+	if last := srv.sent()[3]; last.replaces != 0 {
+		t.Errorf("a closed notification replaced: %+v", last)
+	}
+	if len(answers) != 0 {
+		t.Errorf("another app's notification answered: %+v", <-answers)
 	}
 }

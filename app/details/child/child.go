@@ -283,7 +283,8 @@ func (w *Window) logf(format string, args ...any) {
 // the window carries it.
 func Message(s monitor.Snapshot) wire.Message {
 	msg := wire.Message{Type: wire.MsgSnapshot, Report: s.Report, History: wire.FromHistory(s.History),
-		PollIntervalMS: s.PollInterval.Milliseconds(), Busy: s.Busy, Budget: s.Budget}
+		PollIntervalMS: s.PollInterval.Milliseconds(), Busy: s.Busy, Budget: s.Budget,
+		Alerts: s.Alerts, AlertsOff: s.AlertsOff, Muted: s.Muted}
 	if s.LastSpend != nil {
 		msg.LastSpend = &wire.Spend{Today: s.LastSpend.Today, At: s.LastSpend.At}
 	}

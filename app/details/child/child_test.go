@@ -1,6 +1,7 @@
 package child
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -184,7 +185,7 @@ func (s *monitorSweeps) Interval() time.Duration { return 5 * time.Second }
 // monitor's state, translated into the line's messages, and what it asks
 // for is carried out by the monitor.
 func TestForMonitor(t *testing.T) {
-	s := newStandIn(t, `printf '{"request":"refresh"}\n{"request":"open-logs"}\n'
+	s := newStandIn(t, `printf '{"request":"refresh"}\n{"request":"open-logs"}\n{"request":"mute-row","value":"edge"}\n'
 exec cat > RECEIVED`)
 	os.WriteFile(s.path, []byte(strings.ReplaceAll(string(must(os.ReadFile(s.path))), "RECEIVED", s.received)), 0o755)
 	logs := t.TempDir()
@@ -203,6 +204,7 @@ exec cat > RECEIVED`)
 	}
 	testwait.For(t, "the refresh it asked for", func() bool { return sweeps.nows.Load() == 1 })
 	testwait.For(t, "the logs it asked for", func() bool { return opener.opened() == logs })
+	testwait.For(t, "the row it muted", func() bool { return m.Settings().IsMuted(status.CompEdge) })
 	testwait.For(t, "the snapshot and the focus", func() bool {
 		b, _ := os.ReadFile(s.received)
 		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
@@ -235,4 +237,22 @@ func (o *pathOpener) opened() string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.path
+}
+
+// TestMessageCarriesAlerts: what the window shows of the alerts (whether
+// they are off, which rows are muted) crosses the line.
+func TestMessageCarriesAlerts(t *testing.T) {
+	r := status.Report{Overall: status.OverallHealthy}
+	for _, name := range status.ComponentOrder {
+		r.Components = append(r.Components, status.Component{Name: name, State: status.StateHealthy, Level: status.LevelOK})
+	}
+	msg := Message(monitor.Snapshot{Report: &r, Alerts: true, AlertsOff: true, Muted: []status.ComponentName{status.CompEdge}})
+	b, err := json.Marshal(msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := wire.ParseMessage(b)
+	if err != nil || !got.Alerts || !got.AlertsOff || len(got.Muted) != 1 || got.Muted[0] != status.CompEdge {
+		t.Errorf("%s: %+v %v", b, got, err)
+	}
 }

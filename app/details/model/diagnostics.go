@@ -96,5 +96,15 @@ func Diagnostics(msg wire.Message, now time.Time, osDesc string) string {
 	for _, w := range r.Warnings {
 		fmt.Fprintf(&b, "Warning: %s\n", w)
 	}
+	if msg.AlertsOff {
+		b.WriteString("Alerts: off in System Settings\n")
+	}
+	if len(msg.Muted) > 0 {
+		muted := make([]string, len(msg.Muted))
+		for i, m := range msg.Muted {
+			muted[i] = text.Safe(string(m))
+		}
+		fmt.Fprintf(&b, "Alerts muted for: %s\n", strings.Join(muted, ", "))
+	}
 	return b.String()
 }

@@ -35,6 +35,9 @@ type Model struct {
 	Axis      []AxisLabel
 	Buttons   []Button
 	Spend     Spend
+	// AlertsOff says, when the system does not show the app's alerts, what
+	// that means; "" when it does (or cannot say).
+	AlertsOff string
 }
 
 // Clock is what moves with the clock alone, between snapshots: the window
@@ -98,6 +101,11 @@ type Row struct {
 	Detail    string
 	NextStep  string
 	Since     string // "since 10:42"
+	// CanMute: the tray posts alerts, so this row's can be muted; Muted:
+	// they are, and Note says so.
+	CanMute bool
+	Muted   bool
+	Note    string
 }
 
 // Segment is a stretch of a timeline, as fractions of its width; a zero
@@ -168,9 +176,16 @@ func Build(msg wire.Message, now time.Time, window time.Duration) Model {
 		if pts := msg.History[c.Name]; len(pts) > 0 {
 			row.Since = "since " + pts[len(pts)-1].At.Local().Format("15:04")
 		}
+		row.CanMute, row.Muted = msg.Alerts, slices.Contains(msg.Muted, c.Name)
+		if row.Muted {
+			row.Note = "alerts muted"
+		}
 		m.Rows = append(m.Rows, row)
 	}
 	m.Timelines = Timelines(msg, now, window)
+	if msg.AlertsOff {
+		m.AlertsOff = "Alerts are off in System Settings: nothing will tell you when a row fails."
+	}
 	return m
 }
 

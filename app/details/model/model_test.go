@@ -123,7 +123,8 @@ func TestDiagnostics(t *testing.T) {
 		{At: t0.Add(-time.Minute), State: "healthy", Level: status.LevelOK, Detail: "PID 1"},
 		{At: t0.Add(-20 * time.Second), State: "stopped", Level: status.LevelWarn, Detail: "killed by signal 9 (SIGKILL)"},
 	}}
-	text := Diagnostics(wire.Message{Type: wire.MsgSnapshot, Report: &r, History: hist}, t0.Add(5*time.Second), "darwin arm64, kernel 23.5.0")
+	text := Diagnostics(wire.Message{Type: wire.MsgSnapshot, Report: &r, History: hist, Alerts: true, AlertsOff: true,
+		Muted: []status.ComponentName{status.CompSystemProxy, "x\x1b[2J"}}, t0.Add(5*time.Second), "darwin arm64, kernel 23.5.0")
 	for _, want := range []string{
 		"App: halton-meter-bar 1.2.0",
 		"Halton Meter: 0.6.3 (version from /health), install mode apps",
@@ -136,6 +137,8 @@ func TestDiagnostics(t *testing.T) {
 		"System proxy: off, read from preferences.plist",
 		"Wi-Fi: secure web proxy proxy.corp.example:3128 (foreign)",
 		"Thunderbolt Bridge (service disabled): secure web proxy off",
+		"Alerts: off in System Settings",
+		"Alerts muted for: system-proxy, x\\x1b[2J",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("diagnostics lack %q:\n%s", want, text)
@@ -177,5 +180,26 @@ func TestButtonsFollowTheReport(t *testing.T) {
 	h.Components[1].State, h.Components[1].Level = status.StateHealthy, status.LevelOK
 	if e := buttons(Build(wire.Message{Type: wire.MsgSnapshot, Report: &h}, t0, time.Hour))[action.StartEdge]; e.Visible {
 		t.Errorf("start edge on a healthy edge %+v", e)
+	}
+}
+
+// TestAlertsInTheModel: rows say when their alerts are muted and offer a
+// mute only from a tray that posts alerts; the window says when the
+// system does not show them.
+func TestAlertsInTheModel(t *testing.T) {
+	r := daemonStopped()
+	m := Build(wire.Message{Type: wire.MsgSnapshot, Report: &r, Alerts: true, AlertsOff: true, Muted: []status.ComponentName{status.CompDaemon}}, t0, time.Hour)
+	for _, row := range m.Rows {
+		muted := row.Component == status.CompDaemon
+		if !row.CanMute || row.Muted != muted || (row.Note == "alerts muted") != muted {
+			t.Errorf("row %+v", row)
+		}
+	}
+	if !strings.HasPrefix(m.AlertsOff, "Alerts are off in System Settings") {
+		t.Errorf("alerts off %q", m.AlertsOff)
+	}
+	alone := Build(wire.Message{Type: wire.MsgSnapshot, Report: &r}, t0, time.Hour)
+	if alone.AlertsOff != "" || alone.Rows[0].CanMute {
+		t.Errorf("the window alone: %q, can mute %v", alone.AlertsOff, alone.Rows[0].CanMute)
 	}
 }

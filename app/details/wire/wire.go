@@ -15,6 +15,8 @@
 //	{"request":"refresh"}  {"request":"start-daemon"}  {"request":"start-edge"}
 //	{"request":"run-doctor"}  {"request":"open-logs"}  {"request":"open-dashboard"}
 //	{"request":"set-budget","value":"5.00"}   (dollars a day; "" turns it off)
+//	{"request":"mute-row","value":"daemon"}   (mutes a row's alerts, or unmutes them)
+//	{"request":"alert-settings"}              (the system's notification settings)
 //
 // (Requests lists them: the actions app/action's table lets a window ask
 // for) and the tray carries them out. The tray's own state (its history,
@@ -30,6 +32,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -73,6 +76,11 @@ type Message struct {
 	// LastSpend is the last of today's figures the daemon gave, for when
 	// the report has none (the daemon is down).
 	LastSpend *Spend `json:"last_spend,omitempty"`
+	// Alerts: the tray posts alerts, so a row's can be muted; AlertsOff:
+	// the system does not show them; Muted: the rows whose alerts are.
+	Alerts    bool                   `json:"alerts,omitempty"`
+	AlertsOff bool                   `json:"alerts_off,omitempty"`
+	Muted     []status.ComponentName `json:"muted,omitempty"`
 }
 
 // Spend is today's figures as the daemon gave them at At.
@@ -129,7 +137,8 @@ func ParseMessage(line []byte) (Message, error) {
 // Request is one line from the window to the tray.
 type Request struct {
 	Request action.ID `json:"request"`
-	// Value is the request's argument: the budget of set-budget.
+	// Value is the request's argument: the budget of set-budget, the row
+	// of mute-row.
 	Value string `json:"value,omitempty"`
 }
 
@@ -147,11 +156,16 @@ func ParseRequest(line []byte) (Request, error) {
 	if !Requests[r.Request] {
 		return Request{}, fmt.Errorf("unknown request %q", text.Safe(text.Clip(strings.TrimSpace(string(r.Request)), 40)))
 	}
-	if r.Request == action.SetBudget {
+	switch {
+	case r.Request == action.SetBudget:
 		if _, err := status.ParseDollars(r.Value); err != nil {
 			return Request{}, fmt.Errorf("set-budget: %w", err)
 		}
-	} else if r.Value != "" {
+	case r.Request == action.Mute:
+		if !slices.Contains(status.ComponentOrder, status.ComponentName(r.Value)) {
+			return Request{}, fmt.Errorf("%s: no row %q", r.Request, text.Safe(text.Clip(r.Value, 40)))
+		}
+	case r.Value != "":
 		return Request{}, fmt.Errorf("%s takes no value", r.Request)
 	}
 	return r, nil

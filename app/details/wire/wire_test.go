@@ -73,8 +73,12 @@ func TestParseRequest(t *testing.T) {
 	if r, err := wire.ParseRequest([]byte(`{"request":"set-budget","value":"4.50"}`)); err != nil || r.Value != "4.50" {
 		t.Errorf("set-budget: %+v %v", r, err)
 	}
+	if r, err := wire.ParseRequest([]byte(`{"request":"mute-row","value":"mitmproxy listener"}`)); err != nil || r.Value != "mitmproxy listener" {
+		t.Errorf("mute-row: %+v %v", r, err)
+	}
 	for _, bad := range []string{`{"request":"quit"}`, `{"request":"start-at-login"}`, `{}`, `nope`, `{"request":5}`,
-		`{"request":"set-budget","value":"lots"}`, `{"request":"refresh","value":"5"}`} {
+		`{"request":"set-budget","value":"lots"}`, `{"request":"refresh","value":"5"}`, `{"request":"mute-row"}`,
+		`{"request":"mute-row","value":"the kitchen sink"}`, `{"request":"alert-settings","value":"x"}`} {
 		if _, err := wire.ParseRequest([]byte(bad)); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
