@@ -11,11 +11,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+	"unicode"
 
 	"howett.net/plist"
 
@@ -165,8 +167,11 @@ func TestPrometheusTextfile(t *testing.T) {
 		`halton_meter_today_requests 5`,
 		fmt.Sprintf(`halton_meter_today_cost_usd %s`, strconv.FormatFloat(float64(cost)/status.MinorPerDollar, 'g', -1, 64)),
 		`halton_meter_info{bar_version=`,
-		// node_exporter's own word that it read the file without error.
+		// node_exporter's own word that it read the file without error,
+		// and when it was written: what the fleet rules' "not reporting"
+		// alert reads.
 		`node_textfile_scrape_error 0`,
+		fmt.Sprintf(`node_textfile_mtime_seconds{file=%q}`, filepath.Join(dir, "halton_meter.prom")),
 	} {
 		if !strings.Contains(scraped, want) {
 			t.Errorf("node_exporter does not serve %s", want)
@@ -494,6 +499,62 @@ func checkFleetQueries(t *testing.T, dir string, overall status.Overall) {
 	}
 }
 
+// TestFleetRules: the alerting and recording rules load in the real
+// promtool, their unit tests pass (each alert on its series, silent on the
+// near misses), and every runbook_url is a section of the README.
+func TestFleetRules(t *testing.T) {
+	if _, err := exec.LookPath("promtool"); err != nil {
+		t.Fatal("promtool is missing: run make deps (scripts/deps.sh)")
+	}
+	for _, args := range [][]string{
+		{"check", "rules", recipe("halton-meter.rules.yml")},
+		{"test", "rules", recipe(filepath.Join("tests", "halton-meter.rules.test.yml"))},
+	} {
+		out, err := exec.Command("promtool", args...).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "SUCCESS") || strings.Contains(string(out), "FAILED") {
+			t.Errorf("promtool %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	rules, err := os.ReadFile(recipe("halton-meter.rules.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	anchors := map[string]bool{}
+	for _, line := range strings.Split(string(readme), "\n") {
+		if strings.HasPrefix(line, "#") {
+			anchors[slug(strings.TrimLeft(line, "# "))] = true
+		}
+	}
+	urls := regexp.MustCompile(`runbook_url: "https://github.com/haltonlabs/halton-meter-bar/blob/main/README.md#([a-z0-9-]+)"`).FindAllStringSubmatch(string(rules), -1)
+	if n := strings.Count(string(rules), "runbook_url:"); len(urls) != n || n < 5 {
+		t.Fatalf("%d runbook URLs read of %d", len(urls), n)
+	}
+	for _, u := range urls {
+		if !anchors[u[1]] {
+			t.Errorf("runbook_url #%s is no section of the README", u[1])
+		}
+	}
+}
+
+// slug is the anchor GitHub gives a heading: lower case, spaces as
+// hyphens, punctuation dropped.
+func slug(heading string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(heading) {
+		switch {
+		case r == ' ':
+			b.WriteByte('-')
+		case r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r):
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
 // TestFleetDoc: docs/fleet.md shows every recipe as the tests run it.
 func TestFleetDoc(t *testing.T) {
 	doc, err := os.ReadFile("../docs/fleet.md")
@@ -505,6 +566,9 @@ func TestFleetDoc(t *testing.T) {
 		t.Fatalf("%d recipes", len(files))
 	}
 	for _, f := range files {
+		if st, err := os.Stat(f); err != nil || st.IsDir() {
+			continue // the rules' unit tests, in tests/
+		}
 		b, _ := os.ReadFile(f)
 		if !strings.Contains(string(doc), string(b)) {
 			t.Errorf("docs/fleet.md does not show %s as it is", filepath.Base(f))

@@ -47,22 +47,32 @@ func Whose(spec, goos string, euid int, console string, db UserDB) (u *user.User
 	if goos != "darwin" || euid != 0 {
 		return nil, "", nil
 	}
+	uid, err := ConsoleOwner(console)
+	if err != nil {
+		return nil, "cannot tell who is logged in: " + err.Error(), nil
+	}
+	if uid == 0 {
+		return nil, "no user is logged in (the console belongs to root); use --user to check someone's install", nil
+	}
+	u, err = db.LookupId(strconv.FormatUint(uint64(uid), 10))
+	if err != nil {
+		return nil, fmt.Sprintf("cannot look up the logged-in user (uid %d): %v", uid, err), nil
+	}
+	return u, "", nil
+}
+
+// ConsoleOwner is the uid of console's owner: the user logged in at the
+// Mac's screen, 0 (root) at the login window.
+func ConsoleOwner(console string) (uint32, error) {
 	st, err := os.Stat(console)
 	if err != nil {
-		return nil, fmt.Sprintf("cannot tell who is logged in: %v", err), nil
+		return 0, err
 	}
 	sys, ok := st.Sys().(*syscall.Stat_t)
 	if !ok {
-		return nil, "cannot tell who is logged in: no owner for " + console, nil
+		return 0, errors.New("no owner for " + console)
 	}
-	if sys.Uid == 0 {
-		return nil, "no user is logged in (the console belongs to root); use --user to check someone's install", nil
-	}
-	u, err = db.LookupId(strconv.FormatUint(uint64(sys.Uid), 10))
-	if err != nil {
-		return nil, fmt.Sprintf("cannot look up the logged-in user (uid %d): %v", sys.Uid, err), nil
-	}
-	return u, "", nil
+	return sys.Uid, nil
 }
 
 // lookup finds a user by name, or by uid when spec is a number.
