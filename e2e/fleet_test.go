@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -23,6 +22,7 @@ import (
 
 	"github.com/haltonlabs/halton-meter-bar/internal/testwait"
 	"github.com/haltonlabs/halton-meter-bar/status"
+	simworld "github.com/haltonlabs/halton-meter-bar/status/sim"
 )
 
 // recipe is a file of docs/fleet, as docs/fleet.md shows it.
@@ -212,12 +212,11 @@ func TestPrometheusTextfile(t *testing.T) {
 
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	ports, err := simworld.FreeLoopbackPorts(1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return ports[0]
 }
 
 // watcher is a running halton-meter-bar --watch and its lines.

@@ -115,24 +115,29 @@ func watchUsers(ctx context.Context, cfg status.Config, o Options, follow *follo
 	}
 	logger := log.New(stderr, "halton-meter-bar: ", 0)
 	out := &lines{w: stdout, stderr: stderr, stop: cancel}
-	for {
+	for first := true; ; first = false {
 		run, endRun := context.WithCancel(ctx)
 		if follow != nil {
-			go follow.until(run, endRun)
+			// Who is asked before whose install is: a change in between
+			// ends this run at once rather than going unseen.
+			who := follow.who()
+			var err error
+			if cfg, err = follow.config(); err != nil {
+				cfg.Problem = err.Error()
+			}
+			if !first {
+				// The console changed hands: the next user's first line
+				// goes out whatever it says.
+				out.last = ""
+				logger.Printf("--watch: the logged-in user changed; watching %s", whose(cfg))
+			}
+			go follow.until(run, endRun, who)
 		}
 		watchOne(run, cfg, o, out, logger)
 		endRun()
 		if ctx.Err() != nil || out.failed != nil || follow == nil {
 			break
 		}
-		// The console changed hands: the next user's install, whose
-		// first line goes out whatever it says.
-		var err error
-		if cfg, err = follow.config(); err != nil {
-			cfg.Problem = err.Error()
-		}
-		out.last = ""
-		logger.Printf("--watch: the logged-in user changed; watching %s", whose(cfg))
 	}
 	if out.failed != nil && !errors.Is(out.failed, syscall.EPIPE) {
 		fmt.Fprintf(stderr, "halton-meter-bar: --watch: %v\n", out.failed)
@@ -141,9 +146,9 @@ func watchUsers(ctx context.Context, cfg status.Config, o Options, follow *follo
 	return 0
 }
 
-// until ends the run (end) once who says someone else, or ctx ends.
-func (f *follower) until(ctx context.Context, end context.CancelFunc) {
-	was := f.who()
+// until ends the run (end) once who says someone other than was, or ctx
+// ends.
+func (f *follower) until(ctx context.Context, end context.CancelFunc, was string) {
 	tick := time.NewTicker(f.every)
 	defer tick.Stop()
 	for {

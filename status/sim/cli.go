@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -569,24 +570,44 @@ func tail(path string) string {
 	return strings.Join(lines, "; ")
 }
 
-// freePorts asks the kernel for three free loopback ports.
+// freePorts finds four free loopback ports: the edge's, the daemon's two
+// and the fake LLM API's.
 func freePorts() (Ports, error) {
+	n, err := FreeLoopbackPorts(4)
+	if err != nil {
+		return Ports{}, err
+	}
+	return Ports{Edge: n[0], Internal: n[1], API: n[2], LLM: n[3]}, nil
+}
+
+// FreeLoopbackPorts finds n free loopback ports for servers a test starts
+// later. They are drawn from below the ports the kernel hands out to
+// outgoing connections (32768 and up on Linux, 49152 and up on macOS): a
+// port the kernel picked for a listener is free only until the next
+// connection takes it as its source port, and on a busy machine one did
+// before a world's edge could bind it. Each is checked by binding it.
+func FreeLoopbackPorts(n int) ([]int, error) {
+	const lo, hi = 20000, 32768
 	var ls []net.Listener
 	defer func() {
 		for _, l := range ls {
 			l.Close()
 		}
 	}()
-	var n [4]int
-	for i := range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+	ports := make([]int, 0, n)
+	for tries := 0; len(ports) < n; tries++ {
+		if tries > 200 {
+			return nil, fmt.Errorf("find a free port: none free in %d-%d after %d tries", lo, hi-1, tries)
+		}
+		port := lo + rand.IntN(hi-lo)
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
 		if err != nil {
-			return Ports{}, fmt.Errorf("find a free port: %w", err)
+			continue // taken: another
 		}
 		ls = append(ls, l)
-		n[i] = l.Addr().(*net.TCPAddr).Port
+		ports = append(ports, port)
 	}
-	return Ports{Edge: n[0], Internal: n[1], API: n[2], LLM: n[3]}, nil
+	return ports, nil
 }
 
 // waitGone waits for a process to end.
