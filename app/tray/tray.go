@@ -33,9 +33,6 @@ func Alerts() (alert.Center, string) {
 	return notify.New("Halton Meter Bar", assets.Icon(draw.Healthy, iconSize, false))
 }
 
-// Quit ends the tray, as its Quit item does.
-func Quit() { systray.Quit() }
-
 // ErrNoDisplay is returned where there is no display to put a tray on.
 var ErrNoDisplay = errors.New("no display to show a menu-bar icon on (DISPLAY and WAYLAND_DISPLAY are unset); use --table or --json")
 

@@ -5,8 +5,10 @@
 // SMAppService. Every class, selector and raw value it uses is listed in
 // surface.go and checked against Apple's documentation in its tests.
 //
-// Elsewhere than macOS, and for a bare binary (no bundle identifier), its
-// constructors fail and the caller keeps its fallback.
+// For a bare binary (no bundle identifier) its constructors fail and the
+// caller keeps its fallback; elsewhere than macOS, BundleID is "" and
+// NewMainApp fails (NewCenter is macOS's only: app/desktop/notify calls it
+// there alone).
 package macos
 
 import "errors"

@@ -3,15 +3,11 @@
 package macos
 
 import (
-	"github.com/haltonlabs/halton-meter-bar/app/alert"
 	"github.com/haltonlabs/halton-meter-bar/app/desktop"
 )
 
 // BundleID is "" off macOS.
 func BundleID() string { return "" }
-
-// NewCenter fails off macOS.
-func NewCenter() (alert.Center, error) { return nil, ErrUnsupported }
 
 // NewMainApp fails off macOS.
 func NewMainApp() (desktop.AppService, error) { return nil, ErrUnsupported }
