@@ -204,14 +204,11 @@ func timeProblem(what string, t, now time.Time) string {
 	return ""
 }
 
-// firstProblem is the first non-empty problem.
-func firstProblem(problems ...string) string {
-	for _, p := range problems {
-		if p != "" {
-			return p
-		}
-	}
-	return ""
+// figuresProblem says what is wrong with a count of requests, of input
+// and output tokens and a cost, or "": the first problem found.
+func figuresProblem(requests, input, output, costMinor int64) string {
+	return cmp.Or(countProblem("request", requests), countProblem("input token", input),
+		countProblem("output token", output), costProblem(costMinor))
 }
 
 // statusAnswer is GET /v1/daemon/status.
@@ -301,8 +298,7 @@ func (a *statsAnswer) today() (Today, string) {
 	if s.Requests == nil {
 		return Today{}, "no summary"
 	}
-	if p := firstProblem(countProblem("request", *s.Requests), countProblem("input token", s.InputTokens),
-		countProblem("output token", s.OutputTokens), costProblem(s.CostMinor)); p != "" {
+	if p := figuresProblem(*s.Requests, s.InputTokens, s.OutputTokens, s.CostMinor); p != "" {
 		return Today{}, p
 	}
 	return Today{Requests: int(*s.Requests), CostUSD: USD(s.CostMinor), InputTokens: int(s.InputTokens), OutputTokens: int(s.OutputTokens)}, ""
@@ -315,7 +311,7 @@ func (a *statsAnswer) days() ([]DayCost, string) {
 		if _, err := time.Parse(time.DateOnly, d.Date); err != nil {
 			return nil, "by_day has a date that is not YYYY-MM-DD"
 		}
-		if p := firstProblem(countProblem("request", d.Requests), costProblem(d.CostMinor)); p != "" {
+		if p := cmp.Or(countProblem("request", d.Requests), costProblem(d.CostMinor)); p != "" {
 			return nil, "by_day has " + p
 		}
 		days = append(days, DayCost{Date: d.Date, Requests: int(d.Requests), CostUSD: USD(d.CostMinor)})
@@ -327,8 +323,7 @@ func (a *statsAnswer) days() ([]DayCost, string) {
 func (a *statsAnswer) models() ([]ModelCost, string) {
 	var models []ModelCost
 	for _, m := range a.ByModel {
-		if p := firstProblem(countProblem("request", m.Requests), countProblem("input token", m.InputTokens),
-			countProblem("output token", m.OutputTokens), costProblem(m.CostMinor)); p != "" {
+		if p := figuresProblem(m.Requests, m.InputTokens, m.OutputTokens, m.CostMinor); p != "" {
 			return nil, "by_model has " + p
 		}
 		models = append(models, ModelCost{Provider: m.Provider, Model: m.Model, Requests: int(m.Requests),

@@ -1,6 +1,7 @@
 package status
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
@@ -12,6 +13,10 @@ import (
 // DefaultConsole is the file whose owner is the user logged in at the
 // Mac's screen (root at the login window).
 const DefaultConsole = "/dev/console"
+
+// Console is the file whose owner is the logged-in user: EnvConsole's
+// (a test's stand-in), else DefaultConsole.
+func Console() string { return cmp.Or(os.Getenv(EnvConsole), DefaultConsole) }
 
 // UserDB looks users up: os/user, which on macOS asks the directory
 // services (never build with the osusergo tag: it reads /etc/passwd only

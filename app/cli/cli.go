@@ -307,11 +307,7 @@ func (o Options) Config(version string) (status.Config, error) {
 	cfg := status.ConfigFromEnv()
 	cfg.Timeout = o.Timeout
 	cfg.BarVersion = version
-	console := status.DefaultConsole
-	if v, ok := os.LookupEnv(status.EnvConsole); ok && v != "" {
-		console = v
-	}
-	u, problem, err := status.Whose(o.User, runtime.GOOS, os.Geteuid(), console, status.SystemUsers{})
+	u, problem, err := status.Whose(o.User, runtime.GOOS, os.Geteuid(), status.Console(), status.SystemUsers{})
 	switch {
 	case err != nil:
 		return cfg, err

@@ -75,10 +75,7 @@ type follower struct {
 // consoleFollower follows the owner of the console (HALTON_BAR_CONSOLE, or
 // /dev/console), as a one-shot run as root chooses whose install to check.
 func consoleFollower(o Options, version string) *follower {
-	console := status.DefaultConsole
-	if v, ok := os.LookupEnv(status.EnvConsole); ok && v != "" {
-		console = v
-	}
+	console := status.Console()
 	return &follower{
 		who: func() string {
 			uid, err := status.ConsoleOwner(console)

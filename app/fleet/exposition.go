@@ -3,6 +3,7 @@ package fleet
 import (
 	"bytes"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -30,9 +31,12 @@ type family struct {
 }
 
 type sample struct {
-	labels []string // name, value, name, value…
+	labels []label // sorted by name
 	value  float64
 }
+
+// label is a label's name and value.
+type label struct{ name, value string }
 
 func newExposition() *exposition { return &exposition{families: make(map[string]*family)} }
 
@@ -44,40 +48,33 @@ func (e *exposition) gauge(name, help string, value float64, labels ...string) {
 		f = &family{help: help}
 		e.families[name] = f
 	}
-	pairs := make([][2]string, 0, len(labels)/2)
+	pairs := make([]label, 0, len(labels)/2)
 	for i := 0; i+1 < len(labels); i += 2 {
-		pairs = append(pairs, [2]string{labels[i], labels[i+1]})
+		pairs = append(pairs, label{labels[i], labels[i+1]})
 	}
-	slices.SortFunc(pairs, func(x, y [2]string) int { return strings.Compare(x[0], y[0]) })
-	sorted := make([]string, 0, 2*len(pairs))
-	for _, p := range pairs {
-		sorted = append(sorted, p[0], p[1])
-	}
-	f.samples = append(f.samples, sample{labels: sorted, value: value})
+	slices.SortFunc(pairs, func(x, y label) int { return strings.Compare(x.name, y.name) })
+	f.samples = append(f.samples, sample{labels: pairs, value: value})
 }
 
 // writeTo writes every family.
 func (e *exposition) writeTo(w io.Writer) error {
 	var b bytes.Buffer
-	names := make([]string, 0, len(e.families))
-	for name := range e.families {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(e.families)) {
 		f := e.families[name]
 		b.WriteString("# HELP " + name + " " + helpEscaper.Replace(f.help) + "\n")
 		b.WriteString("# TYPE " + name + " gauge\n")
-		slices.SortStableFunc(f.samples, func(x, y sample) int { return slices.Compare(values(x.labels), values(y.labels)) })
+		slices.SortStableFunc(f.samples, func(x, y sample) int {
+			return slices.CompareFunc(x.labels, y.labels, func(a, b label) int { return strings.Compare(a.value, b.value) })
+		})
 		for _, s := range f.samples {
 			b.WriteString(name)
 			if len(s.labels) > 0 {
 				b.WriteByte('{')
-				for i := 0; i+1 < len(s.labels); i += 2 {
+				for i, l := range s.labels {
 					if i > 0 {
 						b.WriteByte(',')
 					}
-					b.WriteString(s.labels[i] + `="` + labelEscaper.Replace(s.labels[i+1]) + `"`)
+					b.WriteString(l.name + `="` + labelEscaper.Replace(l.value) + `"`)
 				}
 				b.WriteByte('}')
 			}
@@ -88,15 +85,6 @@ func (e *exposition) writeTo(w io.Writer) error {
 	}
 	_, err := w.Write(b.Bytes())
 	return err
-}
-
-// values are a sample's label values, in order.
-func values(labels []string) []string {
-	out := make([]string, 0, len(labels)/2)
-	for i := 1; i < len(labels); i += 2 {
-		out = append(out, labels[i])
-	}
-	return out
 }
 
 // The format's escaping: a HELP text escapes backslashes and line feeds;

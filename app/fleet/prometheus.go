@@ -50,7 +50,7 @@ func Prometheus(w io.Writer, r status.Report) error {
 	}
 	if t := m.Today; t != nil {
 		e.gauge(p+"today_requests", "Requests metered today (local day).", float64(t.Requests))
-		e.gauge(p+"today_cost_usd", "What today's metered requests cost, in US dollars.", float64(t.CostUSD)/status.MinorPerDollar)
+		e.gauge(p+"today_cost_usd", "What today's metered requests cost, in US dollars.", t.CostUSD.Dollars())
 		e.gauge(p+"today_input_tokens", "Input tokens metered today.", float64(t.InputTokens))
 		e.gauge(p+"today_output_tokens", "Output tokens metered today.", float64(t.OutputTokens))
 	}

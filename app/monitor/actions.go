@@ -163,10 +163,10 @@ func (m *Monitor) setBudget(value string) error {
 		m.notify(actionNote(action.SetBudget, action.Of(action.SetBudget).Failure, err.Error()))
 		return err
 	}
-	m.mu.Lock()
-	m.policy.SetBudget(b)
-	m.mu.Unlock()
-	err = m.changeSettings(func(s *desktop.Settings) { s.DailyBudget = b })
+	err = m.changeSettings(func(s *desktop.Settings) {
+		s.DailyBudget = b
+		m.policy.SetBudget(b)
+	})
 	m.publishWindow()
 	if err != nil {
 		m.notify(actionNote(action.SetBudget, "Couldn't save the setting", err.Error()))

@@ -259,7 +259,8 @@ func (m *Monitor) Menu() Menu {
 // Dropped is how many notifications were never delivered.
 func (m *Monitor) Dropped() int { return int(m.dropped.Load()) }
 
-// changeSettings applies fn to the settings, saves them and republishes.
+// changeSettings applies fn to the settings (under mu: fn may change the
+// policy along with them), saves them and republishes.
 // Changes are saved in the order they were made (saveMu spans the change
 // and its save): two clicks at once never leave the older on disk.
 func (m *Monitor) changeSettings(fn func(s *desktop.Settings)) error {

@@ -97,6 +97,9 @@ type Scheduler struct {
 	refresh chan struct{}
 	sweeps  atomic.Int64
 	fulls   atomic.Int64
+	// lastFull is when the last full sweep began, on the monotonic clock
+	// (nil before the first); only Run's goroutine touches it.
+	lastFull *time.Duration
 
 	mu       sync.Mutex
 	reports  []func(status.Report)
@@ -150,8 +153,7 @@ func (s *Scheduler) Interval() time.Duration {
 	return s.interval
 }
 
-// Sweeps is how many sweeps were made so far; Fulls how many of them
-// asked launchd.
+// Sweeps is how many sweeps were made so far.
 func (s *Scheduler) Sweeps() int { return int(s.sweeps.Load()) }
 
 // Fulls is how many sweeps asked launchd.
@@ -171,7 +173,6 @@ func (s *Scheduler) Run(ctx context.Context) {
 	if s.opts.Watcher != nil {
 		events = s.opts.Watcher.Events()
 	}
-	var lastFull *time.Duration // on the monotonic clock; nil before the first
 	for {
 		timed := false
 		select {
@@ -187,7 +188,7 @@ func (s *Scheduler) Run(ctx context.Context) {
 			}
 			s.woke()
 		}
-		interval := s.sweep(ctx, timed, &lastFull)
+		interval := s.sweep(ctx, timed)
 		if ctx.Err() != nil {
 			return
 		}
@@ -212,16 +213,16 @@ func (s *Scheduler) woke() {
 
 // sweep runs one sweep, light when it may be, hands its report on, and
 // returns the time to the next one.
-func (s *Scheduler) sweep(ctx context.Context, timed bool, lastFull **time.Duration) time.Duration {
+func (s *Scheduler) sweep(ctx context.Context, timed bool) time.Duration {
 	now := s.opts.Clock.Monotonic()
-	if timed && s.opts.Light != nil && *lastFull != nil && now-**lastFull < s.opts.FullEvery {
+	if timed && s.opts.Light != nil && s.lastFull != nil && now-*s.lastFull < s.opts.FullEvery {
 		if r, ok := s.light(ctx); ok {
 			return s.deliver(r)
 		}
 	}
 	r := s.opts.Full(ctx)
 	s.fulls.Add(1)
-	*lastFull = &now
+	s.lastFull = &now
 	return s.deliver(r)
 }
 
