@@ -4,6 +4,7 @@ package macos
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -130,11 +131,14 @@ func wait[T any](ctx context.Context, ch <-chan T) (T, error) {
 func (c *center) Authorize(ctx context.Context) error {
 	done := make(chan error, 1)
 	block := objc.NewBlock(func(_ objc.Block, granted bool, err objc.ID) {
-		if e := nsError(err); e != nil || !granted {
-			done <- fmt.Errorf("notifications not allowed: %v", e)
-			return
+		switch e := nsError(err); {
+		case e != nil:
+			done <- fmt.Errorf("notifications not allowed: %w", e)
+		case !granted:
+			done <- errors.New("notifications not allowed")
+		default:
+			done <- nil
 		}
-		done <- nil
 	})
 	defer block.Release()
 	withPool(func() { send(c.un, selRequestAuth, uint(authOptionAlert.Value|authOptionSound.Value), block) })
