@@ -18,21 +18,21 @@ import (
 // daemon killed once more: nothing, and the menu's row says so.
 func TestTrayAlertsActed(t *testing.T) {
 	d := startDesktop(t)
-	d.notes.withButtons()
+	d.notes.SetButtons(true)
 	w := up(t, "apps")
 	p := startTray(t, d, w.env)
 	p.waitMenu("a healthy install", func(by map[string]menuEntry, _ []menuEntry) bool { return by["All healthy"].label != "" })
 
 	w.fault("daemon-crash")
-	testwait.For(t, "the notification", func() bool { return len(d.notes.all()) >= 1 })
-	first := d.notes.all()[0]
-	if first.summary != "Daemon stopped — not metering" || !slices.Equal(first.actions,
+	testwait.For(t, "the notification", func() bool { return len(d.notes.Received()) >= 1 })
+	first := d.notes.Received()[0]
+	if first.Summary != "Daemon stopped — not metering" || !slices.Equal(first.Actions,
 		[]string{"default", "Open", "start-daemon", "Start Daemon", "open-details", "Open Details"}) {
 		t.Fatalf("notification %+v", first)
 	}
 
 	// A click on it: the window, on the daemon's row.
-	if err := d.notes.press(first.id, "default"); err != nil {
+	if err := d.notes.Press(first.ID, "default"); err != nil {
 		t.Fatal(err)
 	}
 	defer func() { t.Log(p.stderr.String()) }()
@@ -40,15 +40,15 @@ func TestTrayAlertsActed(t *testing.T) {
 
 	// Start Daemon from it: the daemon is back, the notification closed,
 	// and nothing announced.
-	if err := d.notes.press(first.id, "start-daemon"); err != nil {
+	if err := d.notes.Press(first.ID, "start-daemon"); err != nil {
 		t.Fatal(err)
 	}
 	p.waitMenu("the daemon started", func(by map[string]menuEntry, _ []menuEntry) bool {
 		return by["All healthy"].label != "" && strings.HasPrefix(by["daemon"].label, "daemon — healthy")
 	})
-	testwait.For(t, "the notification closed", func() bool { return slices.Contains(d.notes.closedIDs(), first.id) })
+	testwait.For(t, "the notification closed", func() bool { return slices.Contains(d.notes.ClosedIDs(), first.ID) })
 	p.waitSweeps(6)
-	if notes := d.notes.all(); len(notes) != 1 {
+	if notes := d.notes.Received(); len(notes) != 1 {
 		t.Fatalf("after the user's own fix: %+v", notes[1:])
 	}
 
@@ -61,21 +61,21 @@ func TestTrayAlertsActed(t *testing.T) {
 	p.waitMenu("the second crash", func(by map[string]menuEntry, _ []menuEntry) bool {
 		return strings.HasPrefix(by["daemon"].label, "daemon — stopped")
 	})
-	testwait.For(t, "the second notification", func() bool { return len(d.notes.all()) >= 2 })
-	second := d.notes.all()[1]
-	if second.summary != "Daemon stopped — not metering" || second.replaces != 0 {
+	testwait.For(t, "the second notification", func() bool { return len(d.notes.Received()) >= 2 })
+	second := d.notes.Received()[1]
+	if second.Summary != "Daemon stopped — not metering" || second.Replaces != 0 {
 		t.Errorf("second notification %+v", second)
 	}
 	if _, err := sim(t, "heal", "--dir", w.dir); err != nil {
 		t.Fatal(err)
 	}
-	testwait.For(t, "the recovery", func() bool { return len(d.notes.all()) >= 3 })
-	testwait.For(t, "the second notification closed", func() bool { return slices.Contains(d.notes.closedIDs(), second.id) })
+	testwait.For(t, "the recovery", func() bool { return len(d.notes.Received()) >= 3 })
+	testwait.For(t, "the second notification closed", func() bool { return slices.Contains(d.notes.ClosedIDs(), second.ID) })
 	p.waitSweeps(6)
-	notes := d.notes.all()
-	if len(notes) != 3 || notes[2].summary != "Halton Meter recovered" ||
-		!strings.HasPrefix(notes[2].body, "daemon, mitmproxy listener, fastapi listener, metering healthy again after ") ||
-		!strings.HasSuffix(notes[2].body, " All is healthy.") {
+	notes := d.notes.Received()
+	if len(notes) != 3 || notes[2].Summary != "Halton Meter recovered" ||
+		!strings.HasPrefix(notes[2].Body, "daemon, mitmproxy listener, fastapi listener, metering healthy again after ") ||
+		!strings.HasSuffix(notes[2].Body, " All is healthy.") {
 		t.Fatalf("after the recovery: %+v", notes[1:])
 	}
 
@@ -92,7 +92,7 @@ func TestTrayAlertsActed(t *testing.T) {
 		return strings.HasPrefix(by["daemon"].label, "daemon — stopped") && strings.HasSuffix(by["daemon"].label, " · alerts muted")
 	})
 	p.waitSweeps(10) // well past the grace
-	if notes := d.notes.all(); len(notes) != 3 {
+	if notes := d.notes.Received(); len(notes) != 3 {
 		t.Errorf("a muted row announced: %+v", notes[3:])
 	}
 }

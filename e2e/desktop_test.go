@@ -7,12 +7,12 @@ import (
 	"os/exec"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/godbus/dbus/v5"
 	"github.com/godbus/dbus/v5/prop"
+	"github.com/haltonlabs/halton-meter-bar/app/desktop/notify/notifytest"
 )
 
 // desktop is a Linux session for the tray: an Xvfb display, a private
@@ -24,7 +24,7 @@ type desktop struct {
 	busAddr string
 	conn    *dbus.Conn
 	watcher *fakeWatcher
-	notes   *fakeNotifications
+	notes   *notifytest.Server
 }
 
 // linuxDesktop skips a test of the tray on a desktop of Linux's own
@@ -81,7 +81,7 @@ func startDesktop(t *testing.T) *desktop {
 	}
 	t.Cleanup(func() { d.conn.Close() })
 	d.watcher = &fakeWatcher{registered: make(chan item, 4)}
-	d.notes = &fakeNotifications{conn: d.conn}
+	d.notes = notifytest.New(t, d.conn)
 	d.export(t, "org.kde.StatusNotifierWatcher", "/StatusNotifierWatcher", "org.kde.StatusNotifierWatcher", d.watcher, prop.Map{
 		"org.kde.StatusNotifierWatcher": {
 			"IsStatusNotifierHostRegistered": {Value: true},
@@ -89,7 +89,7 @@ func startDesktop(t *testing.T) *desktop {
 			"RegisteredStatusNotifierItems":  {Value: []string{}},
 		},
 	})
-	d.export(t, "org.freedesktop.Notifications", "/org/freedesktop/Notifications", "org.freedesktop.Notifications", d.notes, nil)
+	d.export(t, notifytest.Name, notifytest.Path, notifytest.Interface, d.notes, nil)
 	return d
 }
 
@@ -158,89 +158,6 @@ func (w *fakeWatcher) RegisterStatusNotifierItem(sender dbus.Sender, service str
 
 // RegisterStatusNotifierHost is what a panel calls; nothing here.
 func (w *fakeWatcher) RegisterStatusNotifierHost(service string) *dbus.Error { return nil }
-
-// note is one notification received: its server ID, and the one it
-// replaced (0 for none).
-type note struct {
-	app, summary, body string
-	id, replaces       uint32
-	actions            []string
-}
-
-// fakeNotifications is a notification server that records; with buttons
-// on (withButtons) it lists the "actions" capability, and press answers a
-// notification as a user would.
-type fakeNotifications struct {
-	conn    *dbus.Conn
-	mu      sync.Mutex
-	calls   []note
-	closed  []uint32
-	buttons bool
-	next    uint32
-}
-
-// Notify records a notification.
-func (n *fakeNotifications) Notify(app string, replaces uint32, icon, summary, body string, actions []string, hints map[string]dbus.Variant, timeout int32) (uint32, *dbus.Error) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	id := replaces
-	if id == 0 {
-		n.next++
-		id = n.next
-	}
-	n.calls = append(n.calls, note{app: app, summary: summary, body: body, id: id, replaces: replaces, actions: actions})
-	return id, nil
-}
-
-// GetCapabilities answers the client's question.
-func (n *fakeNotifications) GetCapabilities() ([]string, *dbus.Error) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.buttons {
-		return []string{"body", "actions"}, nil
-	}
-	return []string{"body"}, nil
-}
-
-// withButtons makes the server one that shows buttons.
-func (n *fakeNotifications) withButtons() {
-	n.mu.Lock()
-	n.buttons = true
-	n.mu.Unlock()
-}
-
-// press is the user answering notification id: "default" for a click on
-// it, else one of its buttons.
-func (n *fakeNotifications) press(id uint32, key string) error {
-	return n.conn.Emit("/org/freedesktop/Notifications", "org.freedesktop.Notifications.ActionInvoked", id, key)
-}
-
-// closedIDs are the notifications the client closed.
-func (n *fakeNotifications) closedIDs() []uint32 {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return append([]uint32(nil), n.closed...)
-}
-
-// GetServerInformation answers the client's question.
-func (n *fakeNotifications) GetServerInformation() (string, string, string, string, *dbus.Error) {
-	return "fake", "halton", "1", "1.2", nil
-}
-
-// CloseNotification records the close, and says so as a server does.
-func (n *fakeNotifications) CloseNotification(id uint32) *dbus.Error {
-	n.mu.Lock()
-	n.closed = append(n.closed, id)
-	n.mu.Unlock()
-	n.conn.Emit("/org/freedesktop/Notifications", "org.freedesktop.Notifications.NotificationClosed", id, uint32(3))
-	return nil
-}
-
-func (n *fakeNotifications) all() []note {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return append([]note(nil), n.calls...)
-}
 
 // menuEntry is one item of a dbusmenu layout.
 type menuEntry struct {

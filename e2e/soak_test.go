@@ -45,14 +45,14 @@ func TestSoak(t *testing.T) {
 	base := min(10, max(1, cycles/5)) // past start-up: the baseline
 	var rss0, g0, h0 int
 	for i := 1; i <= cycles; i++ {
-		want := len(d.notes.all()) + 1
+		want := len(d.notes.Received()) + 1
 		w.fault("daemon-crash")
 		// Down for longer than the grace: one notification.
-		testwait.For(t, "the crash announced", func() bool { return len(d.notes.all()) >= want })
+		testwait.For(t, "the crash announced", func() bool { return len(d.notes.Received()) >= want })
 		if _, err := sim(t, "heal", "--dir", w.dir); err != nil {
 			t.Fatal(err)
 		}
-		testwait.For(t, "the recovery announced", func() bool { return len(d.notes.all()) >= want+1 })
+		testwait.For(t, "the recovery announced", func() bool { return len(d.notes.Received()) >= want+1 })
 		if i == base {
 			rss0 = statusKB(t, pid, "VmRSS")
 			g0, h0 = stats()
@@ -61,10 +61,10 @@ func TestSoak(t *testing.T) {
 	p.waitSweeps(10) // anything late would show now
 	rss1 := statusKB(t, pid, "VmRSS")
 	g1, h1 := stats()
-	notes := d.notes.all()
+	notes := d.notes.Received()
 	problems, recoveries := 0, 0
 	for _, n := range notes {
-		switch n.summary {
+		switch n.Summary {
 		case "Daemon stopped — not metering":
 			problems++
 		case "Halton Meter recovered":

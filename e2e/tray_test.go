@@ -263,14 +263,14 @@ func TestTray(t *testing.T) {
 	waitStatusFile(t, statusDir, status.OverallDegraded)
 	waitTextfile(t, textfile, status.OverallDegraded)
 	checkFleetQueries(t, statusDir, status.OverallDegraded)
-	testwait.For(t, "a notification", func() bool { return len(d.notes.all()) >= 1 })
+	testwait.For(t, "a notification", func() bool { return len(d.notes.Received()) >= 1 })
 	p.waitSweeps(10) // many sweeps, still failing
-	notes := d.notes.all()
+	notes := d.notes.Received()
 	if len(notes) != 1 {
 		t.Fatalf("%d notifications for one crash: %+v", len(notes), notes)
 	}
-	if n := notes[0]; n.summary != "Daemon stopped — not metering" || n.app != "Halton Meter Bar" ||
-		!strings.Contains(n.body, "mitmproxy listener unbound, fastapi listener unbound") || !strings.Contains(n.body, "Next: halton-meter start") {
+	if n := notes[0]; n.Summary != "Daemon stopped — not metering" || n.App != "Halton Meter Bar" ||
+		!strings.Contains(n.Body, "mitmproxy listener unbound, fastapi listener unbound") || !strings.Contains(n.Body, "Next: halton-meter start") {
 		t.Errorf("notification %+v", n)
 	}
 
@@ -280,9 +280,9 @@ func TestTray(t *testing.T) {
 	p.waitMenu("the recovery", func(by map[string]menuEntry, _ []menuEntry) bool {
 		return by["All healthy"].label != "" && by["Open Dashboard"].enabled && by["Restart Daemon"].label != ""
 	})
-	testwait.For(t, "the recovery notification", func() bool { return len(d.notes.all()) >= 2 })
+	testwait.For(t, "the recovery notification", func() bool { return len(d.notes.Received()) >= 2 })
 	p.waitSweeps(6)
-	if notes := d.notes.all(); len(notes) != 2 || notes[1].summary != "Halton Meter recovered" {
+	if notes := d.notes.Received(); len(notes) != 2 || notes[1].Summary != "Halton Meter recovered" {
 		t.Fatalf("notifications after recovery: %+v", notes)
 	}
 
@@ -403,21 +403,21 @@ func TestTrayCrashSoonAfterLaunch(t *testing.T) {
 	testwait.For(t, "the first sweep", func() bool { return strings.Contains(p.stderr.String(), "first sweep: healthy") })
 	time.Sleep(time.Until(started.Add(3 * time.Second))) // the scenario: a crash 3 s in
 	w.fault("daemon-crash")
-	testwait.For(t, "the notification", func() bool { return len(d.notes.all()) >= 1 })
+	testwait.For(t, "the notification", func() bool { return len(d.notes.Received()) >= 1 })
 	if since := time.Since(started); since < 6*time.Second {
 		t.Errorf("announced %s after launch, inside the 6 s window", since)
 	}
 	// Long after, still one.
 	p.waitSweeps(10)
-	if notes := d.notes.all(); len(notes) != 1 || notes[0].summary != "Daemon stopped — not metering" {
+	if notes := d.notes.Received(); len(notes) != 1 || notes[0].Summary != "Daemon stopped — not metering" {
 		t.Fatalf("notifications %+v", notes)
 	}
 	if _, err := sim(t, "heal", "--dir", w.dir); err != nil {
 		t.Fatal(err)
 	}
-	testwait.For(t, "the recovery", func() bool { return len(d.notes.all()) >= 2 })
+	testwait.For(t, "the recovery", func() bool { return len(d.notes.Received()) >= 2 })
 	p.waitSweeps(6)
-	if notes := d.notes.all(); len(notes) != 2 || notes[1].summary != "Halton Meter recovered" {
+	if notes := d.notes.Received(); len(notes) != 2 || notes[1].Summary != "Halton Meter recovered" {
 		t.Fatalf("notifications %+v", notes)
 	}
 }

@@ -9,96 +9,21 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/godbus/dbus/v5"
 
 	"github.com/haltonlabs/halton-meter-bar/app/alert"
+	"github.com/haltonlabs/halton-meter-bar/app/desktop/notify/notifytest"
 	"github.com/haltonlabs/halton-meter-bar/assets"
 	"github.com/haltonlabs/halton-meter-bar/assets/draw"
 	"github.com/haltonlabs/halton-meter-bar/internal/testwait"
 )
 
-// server is a notification service on a private session bus: it records
-// what it is sent, closes what it is asked to (saying so, as the spec
-// wants), and never answers a notification titled "hang".
-type server struct {
-	conn    *dbus.Conn
-	actions bool // it lists the "actions" capability
-	stop    chan struct{}
-
-	mu     sync.Mutex
-	got    []sent
-	closed []uint32
-	next   uint32
-}
-
-// sent is one Notify call.
-type sent struct {
-	app, summary, body string
-	replaces, id       uint32
-	actions            []string
-	image              bool
-	urgency            byte
-}
-
-func (s *server) Notify(app string, replaces uint32, icon, summary, body string, actions []string, hints map[string]dbus.Variant, timeout int32) (uint32, *dbus.Error) {
-	if summary == "hang" {
-		<-s.stop
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	id := replaces
-	if id == 0 {
-		s.next++
-		id = s.next
-	}
-	_, image := hints["image-data"]
-	var urgency byte
-	if v, ok := hints["urgency"]; ok {
-		urgency, _ = v.Value().(byte)
-	}
-	s.got = append(s.got, sent{app, summary, body, replaces, id, actions, image, urgency})
-	return id, nil
-}
-
-func (s *server) GetCapabilities() ([]string, *dbus.Error) {
-	if s.actions {
-		return []string{"body", "actions"}, nil
-	}
-	return []string{"body"}, nil
-}
-
-func (s *server) CloseNotification(id uint32) *dbus.Error {
-	s.mu.Lock()
-	s.closed = append(s.closed, id)
-	s.mu.Unlock()
-	s.conn.Emit("/org/freedesktop/Notifications", "org.freedesktop.Notifications.NotificationClosed", id, uint32(3))
-	return nil
-}
-
-// invoke is the user pressing key on notification id.
-func (s *server) invoke(id uint32, key string) {
-	s.conn.Emit("/org/freedesktop/Notifications", "org.freedesktop.Notifications.ActionInvoked", id, key)
-}
-
-func (s *server) sent() []sent {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.got)
-}
-
-func (s *server) closedIDs() []uint32 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.closed)
-}
-
 // serve starts a private bus with a notification server on it, and points
 // the session bus of this process at it.
-func serve(t *testing.T, actions bool) *server {
+func serve(t *testing.T, actions bool) *notifytest.Server {
 	t.Helper()
 	if _, err := exec.LookPath("dbus-daemon"); err != nil {
 		t.Fatal("dbus-daemon is missing: run make deps (scripts/deps.sh)")
@@ -119,12 +44,12 @@ func serve(t *testing.T, actions bool) *server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	srv := &server{conn: conn, actions: actions, stop: make(chan struct{})}
-	t.Cleanup(func() { close(srv.stop) })
-	if err := conn.Export(srv, "/org/freedesktop/Notifications", "org.freedesktop.Notifications"); err != nil {
+	srv := notifytest.New(t, conn)
+	srv.SetButtons(actions)
+	if err := conn.Export(srv, notifytest.Path, notifytest.Interface); err != nil {
 		t.Fatal(err)
 	}
-	if reply, err := conn.RequestName("org.freedesktop.Notifications", dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+	if reply, err := conn.RequestName(notifytest.Name, dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
 		t.Fatalf("own the name: %v %v", reply, err)
 	}
 	// The center's bus is the session bus of the environment.
@@ -140,15 +65,15 @@ func TestNotifyIsBounded(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
-	if err := c.Post(ctx, alert.Alert{ID: "x", Title: "hang", Body: "a service that never answers"}); !errors.Is(err, context.DeadlineExceeded) {
+	if err := c.Post(ctx, alert.Alert{ID: "x", Title: notifytest.Hang, Body: "a service that never answers"}); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("a hung service: %v", err)
 	}
 	if err := c.Post(context.Background(), alert.Alert{ID: "outage.daemon", Title: "Daemon stopped — not metering", Body: "Next: halton-meter start", Sound: true}); err != nil {
 		t.Fatal(err)
 	}
-	got := srv.sent()
-	if len(got) != 1 || got[0].app != "Halton Meter Bar" || got[0].summary != "Daemon stopped — not metering" || !got[0].image ||
-		got[0].urgency != 2 || len(got[0].actions) != 0 {
+	got := srv.Received()
+	if len(got) != 1 || got[0].App != "Halton Meter Bar" || got[0].Summary != "Daemon stopped — not metering" || !got[0].Image ||
+		got[0].Urgency != 2 || len(got[0].Actions) != 0 {
 		t.Errorf("received %+v", got)
 	}
 	if p, err := c.Permission(context.Background()); p != alert.PermissionUnknown || err != nil {
@@ -171,13 +96,13 @@ func TestNotifyActsReplacesWithdraws(t *testing.T) {
 	if err := c.Post(ctx, a); err != nil {
 		t.Fatal(err)
 	}
-	first := srv.sent()[0]
-	if want := []string{"default", "Open", "start-daemon", "Start Daemon", "open-details", "Open Details"}; !slices.Equal(first.actions, want) || first.urgency != 1 {
-		t.Errorf("actions %q, urgency %d", first.actions, first.urgency)
+	first := srv.Received()[0]
+	if want := []string{"default", "Open", "start-daemon", "Start Daemon", "open-details", "Open Details"}; !slices.Equal(first.Actions, want) || first.Urgency != 1 {
+		t.Errorf("actions %q, urgency %d", first.Actions, first.Urgency)
 	}
-	srv.invoke(first.id, "start-daemon")
-	srv.invoke(first.id, "default")
-	srv.invoke(first.id+100, "default") // another app's
+	srv.Press(first.ID, "start-daemon")
+	srv.Press(first.ID, "default")
+	srv.Press(first.ID+100, "default") // another app's
 	var got []alert.Response
 	for range 2 {
 		select {
@@ -194,20 +119,20 @@ func TestNotifyActsReplacesWithdraws(t *testing.T) {
 	// A reminder replaces it.
 	a.Title = "Still broken: Daemon stopped — not metering"
 	c.Post(ctx, a)
-	if again := srv.sent()[1]; again.replaces != first.id {
-		t.Errorf("posted again with replaces_id %d, want %d", again.replaces, first.id)
+	if again := srv.Received()[1]; again.Replaces != first.ID {
+		t.Errorf("posted again with replaces_id %d, want %d", again.Replaces, first.ID)
 	}
 	c.Post(ctx, alert.Alert{ID: "recovered", Title: "Halton Meter recovered"})
 	if err := c.Withdraw(ctx, []string{"outage.daemon", "never.posted"}); err != nil {
 		t.Fatal(err)
 	}
-	if closed := srv.closedIDs(); len(closed) != 1 || closed[0] != first.id {
-		t.Errorf("closed %v, want [%d]", closed, first.id)
+	if closed := srv.ClosedIDs(); len(closed) != 1 || closed[0] != first.ID {
+		t.Errorf("closed %v, want [%d]", closed, first.ID)
 	}
 	// Closed by the server (expired, dismissed): forgotten, so the next
 	// of that ID is a new notification.
-	third := srv.sent()[2]
-	srv.conn.Emit("/org/freedesktop/Notifications", "org.freedesktop.Notifications.NotificationClosed", third.id, uint32(2))
+	third := srv.Received()[2]
+	srv.Dismiss(third.ID)
 	testwait.For(t, "the closed notification forgotten", func() bool {
 		b := c.(*bus)
 		b.mu.Lock()
@@ -216,7 +141,7 @@ func TestNotifyActsReplacesWithdraws(t *testing.T) {
 		return !known
 	})
 	c.Post(ctx, alert.Alert{ID: "recovered", Title: "Halton Meter recovered"})
-	if last := srv.sent()[3]; last.replaces != 0 {
+	if last := srv.Received()[3]; last.Replaces != 0 {
 		t.Errorf("a closed notification replaced: %+v", last)
 	}
 	if len(answers) != 0 {
