@@ -183,14 +183,9 @@ func TestUpWithABusyPortLeavesNoHalfBuiltWorld(t *testing.T) {
 	}
 	defer l.Close()
 	busy := l.Addr().(*net.TCPAddr).Port
-	free := func() int {
-		l, _ := net.Listen("tcp", "127.0.0.1:0")
-		defer l.Close()
-		return l.Addr().(*net.TCPAddr).Port
-	}
 	parent := t.TempDir()
 	dir := filepath.Join(parent, "w")
-	_, err = sim(t, "up", "--dir", dir, "--ports", strconv.Itoa(free())+","+strconv.Itoa(busy)+","+strconv.Itoa(free()))
+	_, err = sim(t, "up", "--dir", dir, "--ports", strconv.Itoa(freePort(t))+","+strconv.Itoa(busy)+","+strconv.Itoa(freePort(t)))
 	if err == nil || !strings.Contains(err.Error(), "port "+strconv.Itoa(busy)+" is in use") {
 		t.Fatalf("up on a busy port: %v", err)
 	}

@@ -86,13 +86,13 @@ func ParseHealthBody(b []byte) (status, version string, err error) {
 	return text.Clip(status, 40), version, nil
 }
 
+// maxResponseHeader bounds the headers of an answer from the daemon's API.
+const maxResponseHeader = 64 << 10
+
 // healthClient follows no redirect, uses no proxy (the user's HTTPS_PROXY
 // may point at the very edge being checked), keeps no connection between
 // sweeps, and reads at most maxResponseHeader of headers (net/http's own
 // default is 1 MB).
-// maxResponseHeader bounds the headers of an answer from the daemon's API.
-const maxResponseHeader = 64 << 10
-
 var healthClient = &http.Client{
 	Transport: &http.Transport{
 		Proxy:                  nil,

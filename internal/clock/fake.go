@@ -1,6 +1,7 @@
 package clock
 
 import (
+	"cmp"
 	"slices"
 	"sync"
 	"time"
@@ -79,17 +80,12 @@ func (f *Fake) Advance(d time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	target := f.mono + d
-	for {
-		i := slices.IndexFunc(f.waiters, func(w *fakeWaiter) bool { return w.at <= target })
-		if i < 0 {
+	for len(f.waiters) > 0 {
+		// The earliest due; of two due at once, the one armed first.
+		w := slices.MinFunc(f.waiters, func(a, b *fakeWaiter) int { return cmp.Compare(a.at, b.at) })
+		if w.at > target {
 			break
 		}
-		for j, w := range f.waiters { // the earliest due
-			if w.at < f.waiters[i].at {
-				i = j
-			}
-		}
-		w := f.waiters[i]
 		f.wall = f.wall.Add(w.at - f.mono)
 		f.mono = w.at
 		select {
@@ -100,7 +96,7 @@ func (f *Fake) Advance(d time.Duration) {
 			w.at += w.period
 		} else {
 			w.armed = false
-			f.waiters = slices.Delete(f.waiters, i, i+1)
+			f.waiters = slices.DeleteFunc(f.waiters, func(o *fakeWaiter) bool { return o == w })
 		}
 	}
 	f.wall = f.wall.Add(target - f.mono)
