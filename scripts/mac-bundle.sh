@@ -86,11 +86,18 @@ if [ -n "$pid" ]; then
 	[ -n "$posted" ] || fail "no alert for the daemon's crash within 45 s"
 	bin/halton-meter-sim heal --dir "$world" || warn "heal"
 fi
+# Which poster the bundle chose at launch and why: the native center, or
+# a script standing in (the reason, and the error, are in the log); and
+# whether it started later, at an alert.
 via=$(grep -o 'alerts: posted through .*' "$out/tray.err" | head -1)
+poster=${via##*: }
+why=$(grep -oE 'alerts: .* could not start: .*' "$out/tray.err" | head -1)
+later=$(grep -oE 'alerts: now posted through .*' "$out/tray.err" | tail -1)
 case "$via" in
 *UNUserNotificationCenter*) ;;
-*) fail "the bundle does not post as the app: ${via:-no word of it in tray.err}" ;;
+*) fail "the bundle does not post as the app: ${via:-no word of it in tray.err}${why:+ ($why)}" ;;
 esac
+echo "mac-bundle: alerts posted by ${poster:-nobody said}${why:+; $why}${later:+; $later}"
 permission=$(grep -oE 'alerts: (on|off|unknown)$' "$out/tray.err" | tail -1)
 login=$(grep -o 'start at login: .*' "$out/tray.err" | tail -1)
 
@@ -102,7 +109,9 @@ login=$(grep -o 'start at login: .*' "$out/tray.err" | tail -1)
 	echo "| processes after launch | ${count:-0} |"
 	echo "| tray RSS after a minute at rest | $rss |"
 	echo "| tray CPU (ps) after a minute at rest | $cpu |"
-	echo "| ${via:-alerts: not said} | |"
+	echo "| poster chosen at launch | ${poster:-not said} (${via:-no word of it in tray.err}) |"
+	echo "| why not the app's own | ${why:-it started at launch} |"
+	echo "| poster after the alert | ${later:-unchanged} |"
 	echo "| permission (UNNotificationSettings) | ${permission:-not read} (off: the menu leads with \"Alerts are off in System Settings\") |"
 	echo "| the daemon's crash | ${posted:-nothing} |"
 	echo "| Start at Login (SMAppService) | ${login:-not said} |"

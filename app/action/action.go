@@ -35,6 +35,7 @@ const (
 	CopyDiagnostics ID = "copy-diagnostics" // the window's own
 	SetBudget       ID = "set-budget"       // from the window, with an amount
 	AlertSettings   ID = "alert-settings"   // the system's notification settings, when alerts are off
+	AlertPoster     ID = "alert-poster"     // who posts the alerts ("Alerts: macOS notifications"); opens the settings when off
 
 	// Pause Notifications: a submenu of three.
 	PauseMenu     ID = "pause"
@@ -105,7 +106,8 @@ var Table = []Spec{
 	{ID: CopyJSON, Menu: "Copy Status JSON", Group: true, Failure: "Couldn't copy the status"},
 	{ID: OpenLogs, Menu: "Open Logs Folder", Button: "Open Logs", Bar: 6, Window: true, Failure: "Couldn't open the logs folder"},
 	{ID: Refresh, Menu: "Refresh Now", Button: "Refresh", Bar: 1, Window: true, Repeats: true},
-	{ID: Notifications, Menu: "Notifications", Group: true, Checkable: true, Failure: failedSetting},
+	{ID: AlertPoster, Menu: "Alerts", Group: true, Failure: "Couldn't open System Settings"},
+	{ID: Notifications, Menu: "Notifications", Checkable: true, Failure: failedSetting},
 	{ID: PauseMenu, Menu: "Pause Notifications"},
 	{ID: PauseHour, Menu: "For 1 Hour", Parent: PauseMenu, Failure: failedSetting},
 	{ID: PauseTomorrow, Menu: "Until Tomorrow, 08:00", Parent: PauseMenu, Failure: failedSetting},

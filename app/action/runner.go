@@ -165,7 +165,7 @@ func (r *Runner) Run(ctx context.Context, id ID, rep *status.Report) error {
 			return d.Opener.OpenURL(desktop.LoginItemsSettings)
 		}
 		return d.Login.Enable(ctx)
-	case AlertSettings:
+	case AlertSettings, AlertPoster:
 		return d.Opener.OpenURL(desktop.NotificationSettings(d.BundleID))
 	}
 	return fmt.Errorf("%s: %w", id, ErrNotRunnable)

@@ -87,3 +87,49 @@ type Center interface {
 	// Handle sets the function told of each Response.
 	Handle(fn func(Response))
 }
+
+// Poster is who puts the app's alerts on screen, as the menu and the
+// window name it: a weaker poster standing in for the system's own must
+// never go unsaid.
+type Poster struct {
+	Kind PosterKind
+	// Name is what the user sees posting them: "Script Editor",
+	// "terminal-notifier"; "" for the system's own center.
+	Name string
+	// Reason says why the system's own center does not post them ("the
+	// app is not running from its bundle"); "" when it does.
+	Reason string
+	// Problem is why the native center could not start, when it could
+	// not: a weaker poster stands in, and it is tried again.
+	Problem string
+	// Via names the mechanism, for the log ("UNUserNotificationCenter, as
+	// com.haltonlabs.meter.bar", "osascript").
+	Via string
+}
+
+// PosterKind says which kind of poster it is.
+type PosterKind string
+
+// Kinds of poster.
+const (
+	// PosterNative: the app's own notifications (UNUserNotificationCenter).
+	PosterNative PosterKind = "native"
+	// PosterScript: a program that posts for the app (osascript, shown as
+	// Script Editor's, or terminal-notifier): no buttons, no click.
+	PosterScript PosterKind = "script"
+	// PosterDesktop: the desktop's notification server (D-Bus).
+	PosterDesktop PosterKind = "desktop"
+)
+
+// Describer is a Center that says who posts its alerts.
+type Describer interface {
+	Poster() Poster
+}
+
+// PosterOf is c's poster; the zero Poster when c does not say.
+func PosterOf(c Center) Poster {
+	if d, ok := c.(Describer); ok {
+		return d.Poster()
+	}
+	return Poster{}
+}

@@ -15,6 +15,7 @@
 package details
 
 import (
+	"cmp"
 	"image/color"
 	"time"
 
@@ -301,8 +302,11 @@ func (v *View) redraw() bool {
 	header = setLabel(v.headline, m.Headline, v.headline.Importance) || header
 	header = show(v.headline, m.Headline != "") || header
 	header = setLabel(v.summary, m.Summary, v.summary.Importance) || header
-	header = setLabel(v.alertsOff, m.AlertsOff, v.alertsOff.Importance) || header
-	if show(v.alertsLine, m.AlertsOff != "") && !first {
+	// One warning line: alerts off (with the way to turn them on), or a
+	// weaker poster standing in.
+	header = setLabel(v.alertsOff, cmp.Or(m.AlertsOff, m.StandIn), v.alertsOff.Importance) || header
+	header = show(v.buttons[action.AlertSettings], m.AlertsOff != "") || header
+	if show(v.alertsLine, m.AlertsOff != "" || m.StandIn != "") && !first {
 		v.frame.Refresh() // a line more or less: the header's height changed
 	}
 	changed := v.setClock(model.Clock{Checked: m.Checked, Stale: m.Stale, StaleText: m.StaleText}, header) || header

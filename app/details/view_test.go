@@ -125,6 +125,15 @@ func alerting(off bool, muted ...status.ComponentName) wire.Message {
 		"edge": {"stopped", "crit", "not running · com.haltonlabs.meter.edge"},
 	}))
 	msg.Alerts, msg.AlertsOff, msg.Muted = true, off, muted
+	msg.Poster = &wire.Poster{Kind: "native"}
+	return msg
+}
+
+// standingIn is a snapshot from a tray whose native center could not
+// start: a script posts in its place.
+func standingIn() wire.Message {
+	msg := alerting(false)
+	msg.Poster = &wire.Poster{Kind: "script", Name: "Script Editor", Reason: "macOS notifications could not start", Problem: "notification delegate: add method 1"}
 	return msg
 }
 
@@ -157,6 +166,7 @@ func TestRendering(t *testing.T) {
 		})), "daemon"},
 		{"not-installed", theme.LightTheme(), notInstalled(), ""},
 		{"alerts-off-muted", theme.LightTheme(), alerting(true, "edge"), ""},
+		{"alerts-stand-in", theme.LightTheme(), standingIn(), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -426,6 +436,15 @@ func TestAlertControls(t *testing.T) {
 	test.Tap(v.Button(action.AlertSettings))
 	if rec.got[len(rec.got)-1] != action.AlertSettings {
 		t.Errorf("requests %v", rec.got)
+	}
+	// A weaker poster standing in: the same line says so, with no
+	// settings to open.
+	v.Update(standingIn())
+	if !v.alertsLine.Visible() || !strings.HasPrefix(v.alertsOff.Text, "macOS notifications could not start") || v.Button(action.AlertSettings).Visible() {
+		t.Errorf("stand-in: line %v %q, settings button %v", v.alertsLine.Visible(), v.alertsOff.Text, v.Button(action.AlertSettings).Visible())
+	}
+	if !strings.HasSuffix(v.summary.Text, "alerts: Script Editor (macOS notifications could not start)") {
+		t.Errorf("summary %q", v.summary.Text)
 	}
 	// The window on its own posts no alerts: nothing to mute.
 	v.Update(snapshot("healthy", "All healthy", healthyRows))

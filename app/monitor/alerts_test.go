@@ -228,3 +228,45 @@ func TestMuteRow(t *testing.T) {
 		t.Error("muted a row that is not there")
 	}
 }
+
+// TestAlertsPoster: the menu names who posts the alerts, and says why a
+// weaker one stands in (its tooltip has the error); once the native
+// center starts at a post, the menu and the window's snapshot follow;
+// alerts off, the line leads to System Settings.
+func TestAlertsPoster(t *testing.T) {
+	r := newRig(t, Options{Policy: PolicyConfig{Grace: 10 * time.Second, Settle: time.Second}})
+	r.f.SetPoster(alert.Poster{Kind: alert.PosterScript, Name: "Script Editor", Reason: "macOS notifications could not start",
+		Problem: "notification delegate: add method 1"})
+	r.m = New(r.m.opts)
+	r.run()
+	r.record(0, healthy)
+	it := r.m.Menu().Item(action.AlertPoster)
+	if !it.Visible || it.Enabled || it.Title != "Alerts: Script Editor (macOS notifications could not start)" ||
+		!strings.Contains(it.Tooltip, "without buttons") || !strings.HasSuffix(it.Tooltip, "notification delegate: add method 1") {
+		t.Errorf("stand-in: %+v", it)
+	}
+	if s := r.m.Snapshot(); s.Poster == nil || s.Poster.Problem == "" {
+		t.Errorf("snapshot poster %+v", s.Poster)
+	}
+
+	r.f.SetPoster(alert.Poster{Kind: alert.PosterNative})
+	r.record(20, daemonStopped)
+	r.record(31, daemonStopped)
+	testwait.For(t, "the menu naming macOS notifications", func() bool {
+		return r.m.Menu().Item(action.AlertPoster).Title == "Alerts: macOS notifications"
+	})
+	if s := r.m.Snapshot(); s.Poster == nil || s.Poster.Kind != alert.PosterNative {
+		t.Errorf("snapshot poster %+v", s.Poster)
+	}
+
+	off := BuildMenu(MenuInput{Poster: &alert.Poster{Kind: alert.PosterNative}, AlertsOff: true}).Item(action.AlertPoster)
+	if off.Title != "Alerts: off in System Settings — Open…" || !off.Enabled {
+		t.Errorf("alerts off: %+v", off)
+	}
+	if err := r.m.Do(context.Background(), action.AlertPoster); err != nil || r.f.opened[len(r.f.opened)-1] != "url "+desktop.NotificationSettings("") {
+		t.Errorf("open settings: %v %q", err, r.f.opened)
+	}
+	if BuildMenu(MenuInput{}).Item(action.AlertPoster).Visible {
+		t.Error("a poster shown where nothing posts")
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/haltonlabs/halton-meter-bar/app/action"
+	"github.com/haltonlabs/halton-meter-bar/app/alert"
 	"github.com/haltonlabs/halton-meter-bar/app/desktop"
 	"github.com/haltonlabs/halton-meter-bar/app/present"
 	"github.com/haltonlabs/halton-meter-bar/assets/draw"
@@ -81,9 +82,11 @@ type MenuInput struct {
 	Notifications bool
 	Login         desktop.LoginState
 	// Muted are the rows whose alerts are muted; AlertsOff says the system
-	// does not show the app's alerts.
+	// does not show the app's alerts; Poster is who posts them (nil where
+	// nothing does).
 	Muted     []status.ComponentName
 	AlertsOff bool
+	Poster    *alert.Poster
 	// DetailsMissing is set when the details window's binary is not there.
 	DetailsMissing bool
 	// PausedUntil is when a pause of the notifications ends; zero if none.
@@ -150,6 +153,14 @@ func menuItem(spec action.Spec, in MenuInput) Item {
 	switch spec.ID {
 	case action.AlertSettings:
 		it.Visible = in.AlertsOff
+	case action.AlertPoster:
+		it.Visible, it.Enabled = in.Poster != nil && in.Poster.Kind != "", in.AlertsOff
+		if it.Visible {
+			it.Title, it.Tooltip = present.AlertsLine(*in.Poster, in.AlertsOff), present.StandIn(*in.Poster)
+			if problem := present.StandInProblem(*in.Poster); problem != "" {
+				it.Tooltip += "\n" + problem
+			}
+		}
 	case action.MuteMenu:
 		it.Visible = installed
 		if n := len(in.Muted); n > 0 {

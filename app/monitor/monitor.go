@@ -127,10 +127,12 @@ type Snapshot struct {
 	// LastSpend is the last of today's figures the daemon gave.
 	LastSpend *Spend
 	// Alerts: the tray posts alerts, so a row's alerts can be muted;
-	// AlertsOff: the system does not show them; Muted: the rows muted.
+	// AlertsOff: the system does not show them; Muted: the rows muted;
+	// Poster: who posts them.
 	Alerts    bool
 	AlertsOff bool
 	Muted     []status.ComponentName
+	Poster    *alert.Poster
 }
 
 // Request is what a details window asks for: an action, and the value of
@@ -177,6 +179,7 @@ type Monitor struct {
 	lastSpend   *Spend // the last of today's figures the daemon gave
 	published   Menu
 	permission  alert.Permission // whether the system shows the alerts
+	poster      alert.Poster     // who posts them
 
 	// life ends when Run does: what the details window asks for runs
 	// under it, so quitting cuts it off.
@@ -209,6 +212,7 @@ func New(opts Options) *Monitor {
 	}
 	if opts.Center != nil {
 		opts.Center.Handle(m.respond) // before any alert can be clicked
+		m.poster = alert.PosterOf(opts.Center)
 	}
 	return m
 }
@@ -287,6 +291,10 @@ func (m *Monitor) Snapshot() Snapshot {
 	defer m.mu.Unlock()
 	s.History, s.Budget, s.LastSpend = m.history.Snapshot(), m.settings.DailyBudget, m.lastSpend
 	s.Alerts, s.AlertsOff, s.Muted = m.opts.Center != nil, m.permission == alert.PermissionOff, slices.Clone(m.settings.Muted)
+	if s.Alerts && m.poster.Kind != "" {
+		p := m.poster
+		s.Poster = &p
+	}
 	if m.report != nil {
 		r := *m.report
 		s.Report = &r
@@ -405,6 +413,10 @@ func (m *Monitor) republish() {
 	m.mu.Lock()
 	in.Report, in.Now, in.Notifications, in.LastSpend = m.report, m.clock.Now(), m.settings.Notifications, m.lastSpend
 	in.Muted, in.AlertsOff = m.settings.Muted, m.permission == alert.PermissionOff
+	if m.opts.Center != nil {
+		p := m.poster
+		in.Poster = &p
+	}
 	in.PausedUntil = m.policy.PausedUntil(in.Now)
 	menu := BuildMenu(in)
 	m.published = menu
@@ -538,6 +550,7 @@ func (m *Monitor) deliverNotifications(ctx context.Context) {
 				m.dropped.Add(1)
 				m.opts.Log.Printf("notify %q: %v (%d not delivered so far)", q.n.Title, err, m.dropped.Load())
 			}
+			m.checkPoster() // a post may have started the native center
 		}
 	}
 }
@@ -588,6 +601,20 @@ func (m *Monitor) watchPermission(ctx context.Context) {
 		case <-tick.C():
 			m.checkPermission(ctx)
 		}
+	}
+}
+
+// checkPoster reads who posts the alerts, and redraws when that changed.
+func (m *Monitor) checkPoster() {
+	p := alert.PosterOf(m.opts.Center)
+	m.mu.Lock()
+	changed := p != m.poster
+	m.poster = p
+	m.mu.Unlock()
+	if changed {
+		m.opts.Log.Printf("alerts: now posted through %s", p.Via)
+		m.republish()
+		m.publishWindow()
 	}
 }
 

@@ -7,6 +7,7 @@ package tray
 import (
 	"context"
 	"errors"
+	"log"
 	"os"
 	"runtime"
 	"sync"
@@ -26,11 +27,11 @@ import (
 // Retina; Linux panels scale it.
 const iconSize = 32
 
-// Alerts is the app's alert center on this system, and how it posts (for
-// the log). On macOS it is made before the menu is up, so that a click on
-// an alert that launched the app is not lost.
-func Alerts() (alert.Center, string) {
-	return notify.New("Halton Meter Bar", assets.Icon(draw.Healthy, iconSize, false))
+// Alerts is the app's alert center on this system; logger hears how it
+// posts. On macOS it is made before the menu is up, so that a click on an
+// alert that launched the app is not lost.
+func Alerts(logger *log.Logger) alert.Center {
+	return notify.New("Halton Meter Bar", assets.Icon(draw.Healthy, iconSize, false), logger)
 }
 
 // ErrNoDisplay is returned where there is no display to put a tray on.

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/haltonlabs/halton-meter-bar/app/action"
+	"github.com/haltonlabs/halton-meter-bar/app/alert"
 	"github.com/haltonlabs/halton-meter-bar/app/cli"
 	"github.com/haltonlabs/halton-meter-bar/app/desktop"
 	"github.com/haltonlabs/halton-meter-bar/app/desktop/macos"
@@ -26,6 +27,7 @@ import (
 	"github.com/haltonlabs/halton-meter-bar/app/fleet"
 	"github.com/haltonlabs/halton-meter-bar/app/monitor"
 	"github.com/haltonlabs/halton-meter-bar/app/monitor/watch"
+	"github.com/haltonlabs/halton-meter-bar/app/present"
 	"github.com/haltonlabs/halton-meter-bar/app/scheduler"
 	"github.com/haltonlabs/halton-meter-bar/app/tray"
 	"github.com/haltonlabs/halton-meter-bar/status"
@@ -136,8 +138,9 @@ func assemble(cfg status.Config, o cli.Options, dir, exe string, logger *log.Log
 	policy := monitor.DefaultPolicy
 	policy.Grace, policy.Settle = o.Tray.Grace, o.Tray.Settle
 	launchctl := status.Launchctl{Path: cfg.Launchctl}
-	center, how := tray.Alerts()
-	logger.Printf("alerts: posted through %s", how)
+	center := tray.Alerts(logger)
+	poster := alert.PosterOf(center)
+	logger.Printf("alerts: posted through %s: %s", poster.Via, present.PosterName(poster))
 	bundleID := macos.BundleID()
 	a.monitor = monitor.New(monitor.Options{
 		Sweeps:       a.sweeps,

@@ -18,7 +18,22 @@ type Center struct {
 	categories []alert.Category
 	authorized int
 	permission alert.Permission
+	poster     alert.Poster
 	handle     func(alert.Response)
+}
+
+// SetPoster is who the center says posts its alerts from now on.
+func (c *Center) SetPoster(p alert.Poster) {
+	c.mu.Lock()
+	c.poster = p
+	c.mu.Unlock()
+}
+
+// Poster implements alert.Describer: the zero Poster until SetPoster.
+func (c *Center) Poster() alert.Poster {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.poster
 }
 
 // SetPermission is what Permission answers from now on.

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -26,57 +25,128 @@ type center struct {
 }
 
 var (
+	// startMu is held while the center starts: a start that failed is
+	// tried again by the next call, never two at once.
+	startMu     sync.Mutex
 	theCenter   atomic.Pointer[center]
-	centerOnce  sync.Once
-	errCenter   error
-	delegateCls objc.Class
+	delegateCls objc.Class // registered once for the life of the process
+
+	// getProtocol is the runtime's objc_getProtocol: nil unless a loaded
+	// image carries the protocol's record. A test answers nil.
+	getProtocol = objc.GetProtocol
 )
 
 // NewCenter is the app's UNUserNotificationCenter, its delegate set, so
 // that a click on an alert reaches the app even before the menu is up.
-// It fails for a bare binary (no bundle identifier), which macOS would
-// end for asking.
+// It fails for a bare binary (no bundle identifier: ErrNoBundle), which
+// macOS would end for asking. A call after a failure tries again: what a
+// failed try made is undone, or kept to be used (the delegate's class).
 func NewCenter() (alert.Center, error) {
-	centerOnce.Do(func() {
-		if errCenter = load(); errCenter != nil {
-			return
-		}
-		if BundleID() == "" {
-			errCenter = ErrNoBundle
-			return
-		}
-		if errCenter = registerDelegate(); errCenter != nil {
-			return
-		}
-		c := &center{}
-		withPool(func() {
-			c.un = send(class(clsCenter), selCurrentCenter)
-			c.delegate = send(objc.ID(delegateCls), selNew)
-			send(c.un, selSetDelegate, c.delegate)
-		})
-		theCenter.Store(c)
-	})
-	if errCenter != nil {
-		return nil, errCenter
+	startMu.Lock()
+	defer startMu.Unlock()
+	if c := theCenter.Load(); c != nil {
+		return c, nil
 	}
-	return theCenter.Load(), nil
+	if err := load(); err != nil {
+		return nil, err
+	}
+	if BundleID() == "" {
+		return nil, ErrNoBundle
+	}
+	if err := registerDelegate(); err != nil {
+		return nil, err
+	}
+	c := &center{}
+	withPool(func() {
+		c.un = send(class(clsCenter), selCurrentCenter)
+		if c.un == 0 {
+			return
+		}
+		c.delegate = send(objc.ID(delegateCls), selNew)
+		send(c.un, selSetDelegate, c.delegate)
+	})
+	if c.un == 0 || c.delegate == 0 {
+		return nil, errors.New("no notification center for the app")
+	}
+	theCenter.Store(c)
+	return c, nil
 }
 
-// registerDelegate makes the class of the center's delegate: alerts show
-// while the app is in front too (banner and list, and the sound of those
-// that have one), and a click or a button is handed to the app.
+// method is one method of a class this package makes: its selector, its
+// function and the runtime's type encoding of it.
+type method struct {
+	sel   string
+	fn    any
+	types string
+}
+
+// delegateMethods are the delegate's: alerts show while the app is in
+// front too (banner and list, and the sound of those that have one), and
+// a click or a button is handed to the app.
+var delegateMethods = []method{
+	{selWillPresent, willPresent, encDelegateMethod},
+	{selDidReceive, didReceive, encDelegateMethod},
+}
+
+// registerDelegate makes the class of the center's delegate, once it
+// works: a failed try leaves nothing behind, and the next makes it anew.
 func registerDelegate() error {
-	cls, err := objc.RegisterClass("HaltonMeterBarAlertDelegate", objc.GetClass(clsNSObject),
-		[]*objc.Protocol{objc.GetProtocol(protoCenterDelegate)}, nil,
-		[]objc.MethodDef{
-			{Cmd: sel(selWillPresent), Fn: willPresent},
-			{Cmd: sel(selDidReceive), Fn: didReceive},
-		})
+	if delegateCls != 0 {
+		return nil
+	}
+	made, err := makeClass[objc.Class, *objc.Protocol, method](runtimeKit{}, classSpec[method]{
+		name: delegateClassName, super: clsNSObject, protocols: []string{protoCenterDelegate}, methods: delegateMethods,
+	})
 	if err != nil {
 		return fmt.Errorf("notification delegate: %w", err)
 	}
-	delegateCls = cls
+	delegateCls = made.class
 	return nil
+}
+
+// runtimeKit is the Objective-C runtime as makeClass drives it.
+type runtimeKit struct{}
+
+func (runtimeKit) allocate(super, name string) objc.Class {
+	return allocateClassPair(objc.GetClass(super), name, 0)
+}
+
+func (runtimeKit) protocol(name string) *objc.Protocol { return getProtocol(name) }
+
+func (runtimeKit) addProtocol(c objc.Class, p *objc.Protocol) bool { return c.AddProtocol(p) }
+
+func (runtimeKit) addMethod(c objc.Class, m method) bool {
+	imp, ok := impOf(m)
+	return ok && c.AddMethod(sel(m.sel), imp, m.types)
+}
+
+func (runtimeKit) register(c objc.Class) { registerClassPair(c) }
+
+func (runtimeKit) dispose(c objc.Class) { disposeClassPair(c) }
+
+// imps are the functions made callable from Objective-C, once each: the
+// runtime has room for a bounded number of them and never frees one, so a
+// class made again reuses them.
+var (
+	impsMu sync.Mutex
+	imps   = make(map[string]objc.IMP)
+)
+
+// impOf is m's function as an IMP; false when purego cannot make one.
+func impOf(m method) (imp objc.IMP, ok bool) {
+	impsMu.Lock()
+	defer impsMu.Unlock()
+	if imp, ok := imps[m.sel]; ok {
+		return imp, true
+	}
+	defer func() {
+		if recover() != nil {
+			imp, ok = 0, false
+		}
+	}()
+	imp = objc.NewIMP(m.fn)
+	imps[m.sel] = imp
+	return imp, true
 }
 
 func willPresent(_ objc.ID, _ objc.SEL, _, _ objc.ID, handler objc.Block) {
@@ -89,16 +159,16 @@ func willPresent(_ objc.ID, _ objc.SEL, _, _ objc.ID, handler objc.Block) {
 func didReceive(_ objc.ID, _ objc.SEL, _, response objc.ID, handler objc.Block) {
 	defer callBlock(handler)
 	var r alert.Response
+	dismissed := false
 	withPool(func() {
 		request := send(send(response, selNotification), selRequest)
 		r.AlertID = goString(send(request, selIdentifier))
 		r.Thread = goString(send(send(request, selContent), selThreadIdentifier))
-		// The system's own identifiers (the click on the alert itself)
-		// are com.apple.UNNotification…; a button's is one of ours.
-		if b := goString(send(response, selActionIdentifier)); !strings.HasPrefix(b, "com.apple.") {
-			r.Button = b
-		}
+		r.Button, dismissed = responseButton(goString(send(response, selActionIdentifier)))
 	})
+	if dismissed {
+		return // the user closed it: nothing to do
+	}
 	if c := theCenter.Load(); c != nil {
 		c.mu.Lock()
 		fn := c.handle
@@ -107,6 +177,20 @@ func didReceive(_ objc.ID, _ objc.SEL, _, response objc.ID, handler objc.Block) 
 			go fn(r)
 		}
 	}
+}
+
+// responseButton is the button a response's action identifier names: ""
+// for a click on the alert itself (the system's default action), and
+// dismissed for the system's dismissal, both compared by value with the
+// framework's own identifiers; anything else is a button of the app's.
+func responseButton(action string) (button string, dismissed bool) {
+	switch action {
+	case systemActions[symDefaultAction]:
+		return "", false
+	case systemActions[symDismissAction]:
+		return "", true
+	}
+	return action, false
 }
 
 func (c *center) Handle(fn func(alert.Response)) {

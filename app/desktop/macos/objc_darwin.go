@@ -24,28 +24,76 @@ var (
 	errLoad  error
 	sels     map[string]objc.SEL
 	memcpy   uintptr // libSystem's, to read a block's function pointer
+
+	// The runtime's functions that make a class (Functions).
+	allocateClassPair func(super objc.Class, name string, extraBytes uintptr) objc.Class
+	registerClassPair func(cls objc.Class)
+	disposeClassPair  func(cls objc.Class)
+
+	// systemActions are the values of Symbols, by name.
+	systemActions map[string]string
 )
 
-// load opens the frameworks and registers every selector of Surface, once.
+// load opens the frameworks, finds the runtime's functions and the
+// system's action identifiers, and registers every selector of Surface,
+// once.
 func load() error {
-	loadOnce.Do(func() {
-		for _, fw := range Frameworks {
-			if _, err := purego.Dlopen(fw, purego.RTLD_LAZY|purego.RTLD_GLOBAL); err != nil {
-				errLoad = fmt.Errorf("load %s: %w", fw, err)
-				return
-			}
-		}
-		var err error
-		if memcpy, err = purego.Dlsym(purego.RTLD_DEFAULT, "memcpy"); err != nil {
-			errLoad = fmt.Errorf("find memcpy: %w", err)
-			return
-		}
-		sels = make(map[string]objc.SEL, len(Surface))
-		for _, m := range Surface {
-			sels[m.Selector] = objc.RegisterName(m.Selector)
-		}
-	})
+	loadOnce.Do(func() { errLoad = loadAll() })
 	return errLoad
+}
+
+func loadAll() error {
+	for _, fw := range Frameworks {
+		if _, err := purego.Dlopen(fw, purego.RTLD_LAZY|purego.RTLD_GLOBAL); err != nil {
+			return fmt.Errorf("load %s: %w", fw, err)
+		}
+	}
+	var err error
+	if memcpy, err = purego.Dlsym(purego.RTLD_DEFAULT, "memcpy"); err != nil {
+		return fmt.Errorf("find memcpy: %w", err)
+	}
+	objcLib, err := purego.Dlopen(libobjc, purego.RTLD_LAZY|purego.RTLD_GLOBAL)
+	if err != nil {
+		return fmt.Errorf("load %s: %w", libobjc, err)
+	}
+	for _, f := range []struct {
+		fn   any
+		name string
+	}{{&allocateClassPair, fnAllocateClassPair}, {&registerClassPair, fnRegisterClassPair}, {&disposeClassPair, fnDisposeClassPair}} {
+		if _, err := purego.Dlsym(objcLib, f.name); err != nil {
+			return fmt.Errorf("find %s: %w", f.name, err)
+		}
+		purego.RegisterLibFunc(f.fn, objcLib, f.name)
+	}
+	sels = make(map[string]objc.SEL, len(Surface))
+	for _, m := range Surface {
+		sels[m.Selector] = objc.RegisterName(m.Selector)
+	}
+	systemActions = make(map[string]string, len(Symbols))
+	for _, name := range Symbols {
+		v, err := stringSymbol(name)
+		if err != nil {
+			return err
+		}
+		systemActions[name] = v
+	}
+	return nil
+}
+
+// stringSymbol is the value of a global NSString * of a loaded framework.
+func stringSymbol(name string) (string, error) {
+	addr, err := purego.Dlsym(purego.RTLD_DEFAULT, name)
+	if err != nil {
+		return "", fmt.Errorf("find %s: %w", name, err)
+	}
+	var id objc.ID
+	purego.SyscallN(memcpy, uintptr(unsafe.Pointer(&id)), addr, unsafe.Sizeof(id))
+	var v string
+	withPool(func() { v = goString(id) })
+	if v == "" {
+		return "", fmt.Errorf("%s is empty", name)
+	}
+	return v, nil
 }
 
 // sel is a selector of Surface; any other is a mistake of this package.

@@ -207,6 +207,41 @@ var Constants = []Constant{authOptionSound, authOptionAlert, authNotDetermined, 
 	presentSound, presentList, presentBanner, actionForeground,
 	serviceNotRegistered, serviceEnabled, serviceApproval, serviceNotFound}
 
+// The system's own action identifiers, global variables of the
+// UserNotifications framework: a response carries one of them (a click on
+// the alert itself, or its dismissal), or one of the app's buttons. Their
+// values are read from the framework, and compared by value.
+const (
+	symDefaultAction = "UNNotificationDefaultActionIdentifier"
+	symDismissAction = "UNNotificationDismissActionIdentifier"
+)
+
+// Symbols are the global variables this package reads.
+var Symbols = []string{symDefaultAction, symDismissAction}
+
+// The functions of the Objective-C runtime this package calls by name, to
+// make the class of the center's delegate (purego's objc package calls
+// the rest).
+const (
+	fnAllocateClassPair = "objc_allocateClassPair"
+	fnRegisterClassPair = "objc_registerClassPair"
+	fnDisposeClassPair  = "objc_disposeClassPair"
+)
+
+// Functions are the runtime's functions this package calls by name.
+var Functions = []string{fnAllocateClassPair, fnRegisterClassPair, fnDisposeClassPair}
+
+// libobjc is the Objective-C runtime's library.
+const libobjc = "/usr/lib/libobjc.A.dylib"
+
+// The class of the center's delegate is this package's own, and the type
+// encoding of its two methods (void; self, _cmd, the center, the
+// notification or response, and a block) is the runtime's notation.
+const (
+	delegateClassName = "HaltonMeterBarAlertDelegate"
+	encDelegateMethod = "v@:@@@?"
+)
+
 // Frameworks are the system frameworks this package loads.
 var Frameworks = []string{
 	"/System/Library/Frameworks/Foundation.framework/Foundation",

@@ -77,6 +77,12 @@ func TestSurfaceMatchesAppleDocs(t *testing.T) {
 	for _, c := range Constants {
 		check(c.DocID(), strconv.Itoa(c.Value))
 	}
+	for _, v := range Symbols {
+		check("c:@"+v, "")
+	}
+	for _, f := range Functions {
+		check("c:@F@"+f, "")
+	}
 	for id := range docs {
 		if !used[id] {
 			t.Errorf("%s is listed from Apple's documentation but not used", id)
@@ -96,12 +102,15 @@ func TestOnlySurfaceIsSent(t *testing.T) {
 	}
 	// The helpers that take a selector (or a class) by name, and where.
 	takes := map[string]int{"send": 1, "sendInt": 1, "sendBool": 1, "sel": 0, "class": 0,
-		"objc.RegisterName": 0, "objc.GetClass": 0, "objc.GetProtocol": 0}
+		"objc.RegisterName": 0, "objc.GetClass": 0, "objc.GetProtocol": 0, "getProtocol": 0, "stringSymbol": 0}
 	usedSel := make(map[string]bool)
 	fset := token.NewFileSet()
 	// The helpers themselves pass a name on, and load registers every
 	// Surface entry by its field.
-	helpers := map[string]bool{"sel": true, "class": true, "send": true, "sendInt": true, "sendBool": true, "call": true, "load": true}
+	// The class maker's steps take the names its spec gives (checked
+	// below, where the spec is written).
+	helpers := map[string]bool{"sel": true, "class": true, "send": true, "sendInt": true, "sendBool": true, "call": true, "load": true,
+		"loadAll": true, "stringSymbol": true, "allocate": true, "protocol": true, "addMethod": true}
 	for _, name := range files {
 		f, err := parser.ParseFile(fset, name, nil, 0)
 		if err != nil {
@@ -114,6 +123,9 @@ func TestOnlySurfaceIsSent(t *testing.T) {
 			}
 			passes := helpers[fd.Name.Name]
 			ast.Inspect(fd.Body, func(n ast.Node) bool {
+				if lit, ok := n.(*ast.CompositeLit); ok {
+					checkSpecs(t, fset, lit, consts, usedSel)
+				}
 				call, ok := n.(*ast.CallExpr)
 				if !ok {
 					return true
@@ -163,12 +175,92 @@ func TestOnlySurfaceIsSent(t *testing.T) {
 				return true
 			})
 		}
+		// The class's spec and its methods are package variables.
+		for _, d := range f.Decls {
+			if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.VAR {
+				ast.Inspect(g, func(n ast.Node) bool {
+					if lit, ok := n.(*ast.CompositeLit); ok {
+						checkSpecs(t, fset, lit, consts, usedSel)
+					}
+					return true
+				})
+			}
+		}
 	}
 	// mainApp.call receives its selector from Register and Unregister.
 	usedSel[selRegister], usedSel[selUnregister] = true, true
 	for _, m := range Surface {
 		if !usedSel[m.Selector] {
 			t.Errorf("%s is in Surface but never sent", m.Selector)
+		}
+	}
+}
+
+// checkSpecs holds what a class is made of to surface.go: a method{}'s
+// selector is a constant of it (and counts as sent), and a classSpec's
+// superclass and protocols are its Classes and Protocols.
+func checkSpecs(t *testing.T, fset *token.FileSet, lit *ast.CompositeLit, consts map[string]string, usedSel map[string]bool) {
+	t.Helper()
+	name := ""
+	switch typ := lit.Type.(type) {
+	case *ast.Ident:
+		name = typ.Name
+	case *ast.IndexListExpr:
+		if id, ok := typ.X.(*ast.Ident); ok {
+			name = id.Name
+		}
+	case *ast.IndexExpr:
+		if id, ok := typ.X.(*ast.Ident); ok {
+			name = id.Name
+		}
+	case *ast.ArrayType: // []method{{…}, …}: its elements' type is elided
+		if id, ok := typ.Elt.(*ast.Ident); ok && id.Name == "method" {
+			for _, e := range lit.Elts {
+				if el, ok := e.(*ast.CompositeLit); ok {
+					el.Type = id
+					checkSpecs(t, fset, el, consts, usedSel)
+				}
+			}
+		}
+		return
+	}
+	value := func(e ast.Expr) (string, bool) {
+		id, ok := e.(*ast.Ident)
+		if !ok {
+			t.Errorf("%s: %s takes the constants of surface.go", fset.Position(e.Pos()), name)
+			return "", false
+		}
+		v, ok := consts[id.Name]
+		if !ok {
+			t.Errorf("%s: %s is not a name of surface.go", fset.Position(e.Pos()), id.Name)
+		}
+		return v, ok
+	}
+	switch name {
+	case "method":
+		if len(lit.Elts) > 0 {
+			if v, ok := value(lit.Elts[0]); ok {
+				usedSel[v] = true
+			}
+		}
+	case "classSpec":
+		for _, e := range lit.Elts {
+			kv, ok := e.(*ast.KeyValueExpr)
+			if !ok {
+				continue
+			}
+			switch key := kv.Key.(*ast.Ident).Name; key {
+			case "super":
+				if v, ok := value(kv.Value); ok && !slices.Contains(Classes, v) {
+					t.Errorf("%s: class %s is not in Classes", fset.Position(kv.Pos()), v)
+				}
+			case "protocols":
+				for _, p := range kv.Value.(*ast.CompositeLit).Elts {
+					if v, ok := value(p); ok && !slices.Contains(Protocols, v) {
+						t.Errorf("%s: protocol %s is not in Protocols", fset.Position(p.Pos()), v)
+					}
+				}
+			}
 		}
 	}
 }

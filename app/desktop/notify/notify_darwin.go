@@ -4,7 +4,9 @@ package notify
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log"
 	"os/exec"
 	"time"
 
@@ -14,19 +16,44 @@ import (
 	"github.com/haltonlabs/halton-meter-bar/status"
 )
 
-// New is the app's alert center, and how it posts, for the log: as the
-// app from its bundle, else through a script.
-func New(appName string, _ []byte) (alert.Center, string) {
-	c, err := macos.NewCenter()
-	if err == nil {
-		return c, "UNUserNotificationCenter, as " + macos.BundleID()
+// New is the app's alert center: as the app from its bundle
+// (UNUserNotificationCenter), else through a script. A native center that
+// could not start is tried again at the next alert (Native); a bare
+// binary, which has no bundle to post as, keeps the script.
+func New(appName string, _ []byte, logger *log.Logger) alert.Center {
+	fallback := newScript(appName)
+	n := &Native{
+		Start:          macos.NewCenter,
+		Final:          func(err error) bool { return errors.Is(err, macos.ErrNoBundle) },
+		NativePoster:   alert.Poster{Kind: alert.PosterNative, Via: "UNUserNotificationCenter, as " + macos.BundleID()},
+		Fallback:       fallback,
+		FallbackPoster: fallback.poster(),
+		Log:            logger,
 	}
-	return script{group: appName}, fmt.Sprintf("a script (%v): alerts show as Script Editor's, without buttons", err)
+	n.Begin()
+	return n
 }
 
 // script posts through terminal-notifier, whose -group replaces and
 // -remove withdraws, or else osascript, which can do neither.
-type script struct{ group string }
+type script struct {
+	group    string
+	notifier bool // terminal-notifier was found at launch
+}
+
+func newScript(group string) script {
+	_, err := exec.LookPath("terminal-notifier")
+	return script{group: group, notifier: err == nil}
+}
+
+// poster is who the script's alerts come from, as the user sees them.
+func (s script) poster() alert.Poster {
+	p := alert.Poster{Kind: alert.PosterScript, Name: "Script Editor", Via: "osascript", Reason: "the app is not running from its bundle"}
+	if s.notifier {
+		p.Name, p.Via = "terminal-notifier", "terminal-notifier"
+	}
+	return p
+}
 
 func (script) Authorize(context.Context) error { return nil }
 func (script) Permission(context.Context) (alert.Permission, error) {

@@ -9,6 +9,7 @@ import (
 	"image"
 	"image/draw"
 	"image/png"
+	"log"
 	"slices"
 	"sync"
 
@@ -28,9 +29,13 @@ const (
 )
 
 // New is the app's alert center: the session bus's notification server.
-func New(appName string, icon []byte) (alert.Center, string) {
-	return &bus{appName: appName, icon: icon, ids: make(map[string]uint32), posted: make(map[uint32]alert.Alert)},
-		"org.freedesktop.Notifications over D-Bus"
+func New(appName string, icon []byte, _ *log.Logger) alert.Center {
+	return &bus{appName: appName, icon: icon, ids: make(map[string]uint32), posted: make(map[uint32]alert.Alert)}
+}
+
+// Poster implements alert.Describer.
+func (b *bus) Poster() alert.Poster {
+	return alert.Poster{Kind: alert.PosterDesktop, Via: "org.freedesktop.Notifications over D-Bus"}
 }
 
 // bus is org.freedesktop.Notifications as an alert.Center: buttons where

@@ -59,9 +59,9 @@ func serve(t *testing.T, actions bool) *notifytest.Server {
 
 func TestNotifyIsBounded(t *testing.T) {
 	srv := serve(t, false)
-	c, how := New("Halton Meter Bar", assets.Icon(draw.Healthy, 32, false))
-	if !strings.Contains(how, "D-Bus") {
-		t.Errorf("posts through %q", how)
+	c := New("Halton Meter Bar", assets.Icon(draw.Healthy, 32, false), nil)
+	if p := alert.PosterOf(c); p.Kind != alert.PosterDesktop || !strings.Contains(p.Via, "D-Bus") {
+		t.Errorf("posts through %+v", p)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
@@ -87,7 +87,7 @@ func TestNotifyIsBounded(t *testing.T) {
 // replaces its notification; a withdrawal closes it.
 func TestNotifyActsReplacesWithdraws(t *testing.T) {
 	srv := serve(t, true)
-	c, _ := New("Halton Meter Bar", nil)
+	c := New("Halton Meter Bar", nil, nil)
 	answers := make(chan alert.Response, 4)
 	c.Handle(func(r alert.Response) { answers <- r })
 	ctx := context.Background()

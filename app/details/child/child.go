@@ -288,6 +288,9 @@ func Message(s monitor.Snapshot) wire.Message {
 	if s.LastSpend != nil {
 		msg.LastSpend = &wire.Spend{Today: s.LastSpend.Today, At: s.LastSpend.At}
 	}
+	if p := s.Poster; p != nil {
+		msg.Poster = &wire.Poster{Kind: p.Kind, Name: p.Name, Reason: p.Reason, Problem: p.Problem}
+	}
 	return msg
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/haltonlabs/halton-meter-bar/app/action"
+	"github.com/haltonlabs/halton-meter-bar/app/alert"
 	"github.com/haltonlabs/halton-meter-bar/app/details/wire"
 	"github.com/haltonlabs/halton-meter-bar/app/monitor"
 	"github.com/haltonlabs/halton-meter-bar/internal/testwait"
@@ -246,13 +247,15 @@ func TestMessageCarriesAlerts(t *testing.T) {
 	for _, name := range status.ComponentOrder {
 		r.Components = append(r.Components, status.Component{Name: name, State: status.StateHealthy, Level: status.LevelOK})
 	}
-	msg := Message(monitor.Snapshot{Report: &r, Alerts: true, AlertsOff: true, Muted: []status.ComponentName{status.CompEdge}})
+	msg := Message(monitor.Snapshot{Report: &r, Alerts: true, AlertsOff: true, Muted: []status.ComponentName{status.CompEdge},
+		Poster: &alert.Poster{Kind: alert.PosterScript, Name: "Script Editor", Reason: "r", Problem: "p", Via: "osascript"}})
 	b, err := json.Marshal(msg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	got, err := wire.ParseMessage(b)
-	if err != nil || !got.Alerts || !got.AlertsOff || len(got.Muted) != 1 || got.Muted[0] != status.CompEdge {
+	if err != nil || !got.Alerts || !got.AlertsOff || len(got.Muted) != 1 || got.Muted[0] != status.CompEdge ||
+		got.Poster == nil || *got.Poster != (wire.Poster{Kind: alert.PosterScript, Name: "Script Editor", Reason: "r", Problem: "p"}) {
 		t.Errorf("%s: %+v %v", b, got, err)
 	}
 }

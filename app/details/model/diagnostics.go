@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/haltonlabs/halton-meter-bar/app/details/wire"
+	"github.com/haltonlabs/halton-meter-bar/app/present"
 	"github.com/haltonlabs/halton-meter-bar/internal/text"
 	"github.com/haltonlabs/halton-meter-bar/status"
 )
@@ -95,6 +96,12 @@ func Diagnostics(msg wire.Message, now time.Time, osDesc string) string {
 	}
 	for _, w := range r.Warnings {
 		fmt.Fprintf(&b, "Warning: %s\n", w)
+	}
+	if p := msg.Poster; p != nil && msg.Alerts {
+		fmt.Fprintf(&b, "Alerts: posted by %s\n", text.Safe(present.PosterName(p.Alert())))
+		if p.Problem != "" {
+			fmt.Fprintf(&b, "Alerts: macOS notifications could not start: %s\n", present.StandInProblem(p.Alert()))
+		}
 	}
 	if msg.AlertsOff {
 		b.WriteString("Alerts: off in System Settings\n")

@@ -38,6 +38,9 @@ type Model struct {
 	// AlertsOff says, when the system does not show the app's alerts, what
 	// that means; "" when it does (or cannot say).
 	AlertsOff string
+	// StandIn says, when a weaker poster stands in for the native center
+	// that could not start, what that means; "" otherwise.
+	StandIn string
 }
 
 // Clock is what moves with the clock alone, between snapshots: the window
@@ -170,6 +173,10 @@ func Build(msg wire.Message, now time.Time, window time.Duration) Model {
 		m.Missing = Screen(fmt.Sprintf("No Halton Meter install was found at %s.", r.HaltonHome))
 	}
 	m.Summary = Screen(summary(r))
+	if p := msg.Poster; p != nil && msg.Alerts {
+		m.Summary += " · alerts: " + Screen(present.PosterName(p.Alert()))
+		m.StandIn = Screen(present.StandIn(p.Alert()))
+	}
 
 	for _, c := range r.Components {
 		row := Row{Component: c.Name, State: Screen(string(c.State)), Level: c.Level, Dot: present.Dot(c.Level), Detail: Screen(c.Detail), NextStep: Screen(c.NextStep)}

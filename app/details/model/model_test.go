@@ -124,7 +124,9 @@ func TestDiagnostics(t *testing.T) {
 		{At: t0.Add(-20 * time.Second), State: "stopped", Level: status.LevelWarn, Detail: "killed by signal 9 (SIGKILL)"},
 	}}
 	text := Diagnostics(wire.Message{Type: wire.MsgSnapshot, Report: &r, History: hist, Alerts: true, AlertsOff: true,
-		Muted: []status.ComponentName{status.CompSystemProxy, "x\x1b[2J"}}, t0.Add(5*time.Second), "darwin arm64, kernel 23.5.0")
+		Muted:  []status.ComponentName{status.CompSystemProxy, "x\x1b[2J"},
+		Poster: &wire.Poster{Kind: "script", Name: "Script Editor", Reason: "macOS notifications could not start", Problem: "no\x1bcenter"}},
+		t0.Add(5*time.Second), "darwin arm64, kernel 23.5.0")
 	for _, want := range []string{
 		"App: halton-meter-bar 1.2.0",
 		"Halton Meter: 0.6.3 (version from /health), install mode apps",
@@ -138,6 +140,8 @@ func TestDiagnostics(t *testing.T) {
 		"Wi-Fi: secure web proxy proxy.corp.example:3128 (foreign)",
 		"Thunderbolt Bridge (service disabled): secure web proxy off",
 		"Alerts: off in System Settings",
+		"Alerts: posted by Script Editor (macOS notifications could not start)",
+		"Alerts: macOS notifications could not start: no\\x1bcenter",
 		"Alerts muted for: system-proxy, x\\x1b[2J",
 	} {
 		if !strings.Contains(text, want) {
@@ -199,7 +203,25 @@ func TestAlertsInTheModel(t *testing.T) {
 		t.Errorf("alerts off %q", m.AlertsOff)
 	}
 	alone := Build(wire.Message{Type: wire.MsgSnapshot, Report: &r}, t0, time.Hour)
-	if alone.AlertsOff != "" || alone.Rows[0].CanMute {
-		t.Errorf("the window alone: %q, can mute %v", alone.AlertsOff, alone.Rows[0].CanMute)
+	if alone.AlertsOff != "" || alone.Rows[0].CanMute || strings.Contains(alone.Summary, "alerts") {
+		t.Errorf("the window alone: %q, can mute %v, summary %q", alone.AlertsOff, alone.Rows[0].CanMute, alone.Summary)
+	}
+	// Who posts them is in the summary; a stand-in for a native center
+	// that could not start is a warning.
+	for _, c := range []struct {
+		poster  wire.Poster
+		summary string
+		standIn bool
+	}{
+		{wire.Poster{Kind: "native"}, " · alerts: macOS notifications", false},
+		{wire.Poster{Kind: "script", Name: "Script Editor", Reason: "the app is not running from its bundle"},
+			" · alerts: Script Editor (the app is not running from its bundle)", false},
+		{wire.Poster{Kind: "script", Name: "Script Editor", Reason: "macOS notifications could not start", Problem: "x"},
+			" · alerts: Script Editor (macOS notifications could not start)", true},
+	} {
+		m := Build(wire.Message{Type: wire.MsgSnapshot, Report: &r, Alerts: true, Poster: &c.poster}, t0, time.Hour)
+		if !strings.HasSuffix(m.Summary, c.summary) || (m.StandIn != "") != c.standIn {
+			t.Errorf("%+v: summary %q, stand-in %q", c.poster, m.Summary, m.StandIn)
+		}
 	}
 }

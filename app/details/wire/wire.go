@@ -5,7 +5,8 @@
 // The tray starts halton-meter-details with pipes on stdin and stdout. It
 // writes one Message per line on the window's stdin:
 //
-//	{"type":"snapshot","report":{…the Report of --json…},"history":{"daemon":[{"at":…,"state":…,"level":…,"detail":…}],…},"poll_interval_ms":5000,"busy":["start-daemon"]}
+//	{"type":"snapshot","report":{…the Report of --json…},"history":{"daemon":[{"at":…,"state":…,"level":…,"detail":…}],…},"poll_interval_ms":5000,"busy":["start-daemon"],
+//	 "alerts":true,"poster":{"kind":"native"}}
 //	{"type":"focus","component":"daemon"}
 //
 // A snapshot replaces what the window shows; a focus brings the window to
@@ -37,6 +38,7 @@ import (
 	"time"
 
 	"github.com/haltonlabs/halton-meter-bar/app/action"
+	"github.com/haltonlabs/halton-meter-bar/app/alert"
 	"github.com/haltonlabs/halton-meter-bar/app/history"
 	"github.com/haltonlabs/halton-meter-bar/app/present"
 	"github.com/haltonlabs/halton-meter-bar/internal/text"
@@ -81,6 +83,23 @@ type Message struct {
 	Alerts    bool                   `json:"alerts,omitempty"`
 	AlertsOff bool                   `json:"alerts_off,omitempty"`
 	Muted     []status.ComponentName `json:"muted,omitempty"`
+	// Poster is who posts the tray's alerts.
+	Poster *Poster `json:"poster,omitempty"`
+}
+
+// Poster is who posts the tray's alerts (app/alert's Poster): a kind,
+// the name the user sees, why it is not the system's own center, and why
+// that could not start.
+type Poster struct {
+	Kind    alert.PosterKind `json:"kind"`
+	Name    string           `json:"name,omitempty"`
+	Reason  string           `json:"reason,omitempty"`
+	Problem string           `json:"problem,omitempty"`
+}
+
+// Alert is the poster as app/alert has it.
+func (p Poster) Alert() alert.Poster {
+	return alert.Poster{Kind: p.Kind, Name: p.Name, Reason: p.Reason, Problem: p.Problem}
 }
 
 // Spend is today's figures as the daemon gave them at At.
