@@ -3,11 +3,12 @@ package status
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/haltonlabs/halton-meter-bar/internal/userfs"
 )
 
 // Read limits of the plists: a LaunchAgent is a few hundred bytes, and
@@ -66,8 +67,11 @@ func ParseLaunchAgent(b []byte) (LaunchAgent, error) {
 }
 
 // ReadLaunchAgent reads and decodes a LaunchAgent plist.
-func ReadLaunchAgent(path string) (LaunchAgent, error) {
-	b, err := ReadBounded(path, maxAgentPlist)
+func ReadLaunchAgent(path string) (LaunchAgent, error) { return readLaunchAgent(userfs.Self(), path) }
+
+// readLaunchAgent reads and decodes a LaunchAgent plist as a could.
+func readLaunchAgent(as userfs.As, path string) (LaunchAgent, error) {
+	b, err := readAs(as, path, maxAgentPlist)
 	if err != nil {
 		return LaunchAgent{}, fmt.Errorf("read %s: %w", filepath.Base(path), err)
 	}
@@ -83,17 +87,19 @@ func ReadLaunchAgent(path string) (LaunchAgent, error) {
 // without starting Python. exe is usually a pipx or uv link
 // (~/.local/bin/halton-meter → …/venvs/halton-meter/bin/halton-meter), so
 // the link chain is followed one step at a time, looking for a venv at
-// each step.
-func DistInfoVersion(exe string) (string, error) {
-	if exe == "" {
-		return "", errors.New("no program path")
+// each step. Everything is read, and every folder listed, as a could.
+func DistInfoVersion(exe string) (string, error) { return distInfoVersion(userfs.Self(), exe) }
+
+func distInfoVersion(a userfs.As, exe string) (string, error) {
+	if exe == "" || !filepath.IsAbs(exe) {
+		return "", errors.New("no absolute program path")
 	}
 	p := exe
 	for hop := 0; hop < 8; hop++ {
-		if v, ok := venvVersion(filepath.Dir(filepath.Dir(p))); ok {
+		if v, ok := venvVersion(a, filepath.Dir(filepath.Dir(p))); ok {
 			return v, nil
 		}
-		target, err := os.Readlink(p)
+		target, err := a.Readlink(p)
 		if err != nil {
 			break
 		}
@@ -105,15 +111,31 @@ func DistInfoVersion(exe string) (string, error) {
 	return "", fmt.Errorf("no halton_meter-*.dist-info in the venv of %s", exe)
 }
 
+// Bounds of the venv's listings: a venv holds a python folder or two,
+// and a site-packages of a few hundred packages.
+const (
+	maxPythons  = 16
+	maxPackages = 16 << 10
+)
+
 // venvVersion looks for lib/python*/site-packages/halton_meter-*.dist-info
 // under a venv and returns the highest version found.
-func venvVersion(venv string) (string, bool) {
-	matches, _ := filepath.Glob(filepath.Join(venv, "lib", "python*", "site-packages", "halton_meter-*.dist-info"))
+func venvVersion(a userfs.As, venv string) (string, bool) {
+	lib := filepath.Join(venv, "lib")
+	pythons, _ := a.ReadDirNames(lib, maxPythons*4)
 	var versions []string
-	for _, m := range matches {
-		v := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(m), "halton_meter-"), ".dist-info")
-		if validVersion(v) {
-			versions = append(versions, v)
+	n := 0
+	for _, py := range pythons {
+		if !strings.HasPrefix(py, "python") || n == maxPythons {
+			continue
+		}
+		n++
+		names, _ := a.ReadDirNames(filepath.Join(lib, py, "site-packages"), maxPackages)
+		for _, name := range names {
+			v, ok := strings.CutPrefix(name, "halton_meter-")
+			if v, found := strings.CutSuffix(v, ".dist-info"); ok && found && validVersion(v) {
+				versions = append(versions, v)
+			}
 		}
 	}
 	if len(versions) == 0 {

@@ -3,7 +3,9 @@ package status
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -121,8 +123,13 @@ func (s *Sweeper) Light(ctx context.Context) (Report, bool) {
 	return r, true
 }
 
-// probe gathers the facts of one sweep. Its probes run concurrently and
-// are counted in probes, when given.
+// probe gathers the facts of one sweep, every one of them under the
+// sweep's deadline, the file reads and decodes too: launchd's process
+// (the critical path) is started as soon as the install is known to be
+// there, the ports' files are read beside it, and whatever has not
+// answered by the deadline is unknown with the real reason ("config.toml
+// could not be read in time"), never blamed on another probe. The probes
+// that start processes are counted in probes, when given.
 func probe(ctx context.Context, cfg Config, reuse cache, probes *sync.WaitGroup) (f Facts) {
 	if probes == nil {
 		probes = &sync.WaitGroup{}
@@ -146,15 +153,47 @@ func probe(ctx context.Context, cfg Config, reuse cache, probes *sync.WaitGroup)
 		f.CheckedAt = cfg.now()
 		return f
 	}
-	f.Install = probeInstall(cfg)
-	f.Ports = probePorts(cfg)
+	files := readFiles(cfg)
+	tools := toolTimeout(deadline)
+	var asked atomic.Bool // launchctl was started: a late answer is its own
+	launchd := goProbe(probes, func() LaunchdFacts {
+		if reuse.launchd != nil {
+			return *reuse.launchd
+		}
+		select {
+		case install := <-files.installSeen:
+			if !install.Installed {
+				return LaunchdFacts{}
+			}
+			asked.Store(true)
+			return probeLaunchd(ctx, runner, cfg, tools, install.Agents)
+		case <-ctx.Done():
+			return LaunchdFacts{Problem: "launchd was not asked: " + files.late()}
+		}
+	})
+	proxy := goProbe(probes, func() ProxyFacts { return probeProxy(ctx, cfg, runner, tools) })
+	f.Install = await(ctx, files.install, func() InstallFacts {
+		return InstallFacts{Installed: true, Problem: files.late(), ModePath: filepath.Join(cfg.MeterHome, "install-mode")}
+	})
 	f.CheckedAt = cfg.now()
 	if !f.Install.Installed {
+		f.Ports = await(ctx, files.ports, func() Ports { return guessedPorts(files.late()) })
 		return f
 	}
-	// The slow probes start first; the file reads below overlap with them.
-	running := startProbes(ctx, cfg, runner, f, reuse, probes)
-	f.Sentinels = probeSentinels(cfg)
+	portsLate := ""
+	f.Ports = await(ctx, files.ports, func() Ports { portsLate = files.late(); return guessedPorts(portsLate) })
+	running := &running{deadline: deadline, ports: f.Ports, unchecked: portsLate}
+	if portsLate == "" { // the listeners are probed on the ports the files give
+		running = startProbes(ctx, cfg, f, reuse, probes)
+	}
+	running.launchd, running.proxy = launchd, proxy
+	running.launchdLate = func() string {
+		if reuse.launchd != nil || asked.Load() {
+			return ""
+		}
+		return "launchd was not asked: " + files.late()
+	}
+	f.Sentinels = await(ctx, files.sentinels, func() SentinelFacts { return SentinelFacts{Problem: files.late()} })
 	running.collect(ctx, &f)
 	f.Metering.StatsCached = reuse.stats != nil
 
@@ -166,6 +205,51 @@ func probe(ctx context.Context, cfg Config, reuse cache, probes *sync.WaitGroup)
 		f.DistVersion = await(ctx, distCh, func() string { return "" })
 	}
 	return f
+}
+
+// fileReads are the install's files being read, off the sweep's path:
+// each result on its channel as it comes, and the file being read now,
+// for the reason of a sweep that could not wait for it.
+type fileReads struct {
+	install     chan InstallFacts
+	installSeen chan InstallFacts // the same, for launchd's probe
+	ports       chan Ports
+	sentinels   chan SentinelFacts
+	reading     atomic.Value // string: the file being read
+}
+
+// readFiles reads the install's files in order, on a goroutine of its
+// own: it starts no process, so nothing waits for it past the deadline.
+func readFiles(cfg Config) *fileReads {
+	r := &fileReads{install: make(chan InstallFacts, 1), installSeen: make(chan InstallFacts, 1),
+		ports: make(chan Ports, 1), sentinels: make(chan SentinelFacts, 1)}
+	r.reading.Store(cfg.Display(cfg.MeterHome))
+	go func() {
+		// One sweep's reads share the folders they walk to.
+		a := cfg.Files().Reuse()
+		defer a.Close()
+		install := probeInstall(cfg, a, r.at)
+		r.install <- install
+		r.installSeen <- install
+		r.ports <- probePorts(cfg, a, r.at)
+		r.at(filepath.Join(cfg.MeterHome, "proxy-managed"), cfg)
+		r.sentinels <- probeSentinels(cfg, a)
+	}()
+	return r
+}
+
+// at notes the file being read now.
+func (r *fileReads) at(path string, cfg Config) { r.reading.Store(cfg.Display(path)) }
+
+// late is why the files' facts are missing at the deadline.
+func (r *fileReads) late() string {
+	return r.reading.Load().(string) + " could not be read in time"
+}
+
+// guessedPorts are the defaults, only a guess, for a sweep whose ports'
+// files could not be read (why).
+func guessedPorts(why string) Ports {
+	return Ports{Edge: DefaultEdgePort, Internal: DefaultInternalPort, API: DefaultAPIPort, Source: PortsFromDefaults, Guess: true, Problem: why}
 }
 
 // spawned is how many processes r has started, where it counts them.
@@ -186,24 +270,23 @@ type running struct {
 	status              <-chan StatusFacts
 	stats               <-chan *StatsFacts
 	ports               Ports
+	// launchdLate says why launchd has no answer when it was never asked
+	// (it waited for the install's files); "" when it was.
+	launchdLate func() string
+	// unchecked says why the listeners were not probed at all (their
+	// ports could not be read in time); "" when they were.
+	unchecked string
 }
 
-// startProbes starts the probes that wait on a process or a listener, each
-// with its own timeout within the sweep's: launchd (unless reuse has its
-// answer), the system proxy, the three ports, /health and the daemon's API.
-func startProbes(ctx context.Context, cfg Config, runner Runner, f Facts, reuse cache, probes *sync.WaitGroup) *running {
+// startProbes starts the probes that wait on a listener, each with its
+// own timeout within the sweep's: the three ports, /health and the
+// daemon's API (launchd and the system proxy are started before).
+func startProbes(ctx context.Context, cfg Config, f Facts, reuse cache, probes *sync.WaitGroup) *running {
 	deadline := cfg.timeout()
-	tools, connect, api := toolTimeout(deadline), connectTimeout(deadline), healthTimeout(deadline)
+	connect, api := connectTimeout(deadline), healthTimeout(deadline)
 	ports := f.Ports
 	return &running{
 		deadline: deadline, ports: ports,
-		launchd: goProbe(probes, func() LaunchdFacts {
-			if reuse.launchd != nil {
-				return *reuse.launchd
-			}
-			return probeLaunchd(ctx, runner, cfg, tools, f.Install.Agents)
-		}),
-		proxy:    goProbe(probes, func() ProxyFacts { return probeProxy(ctx, cfg, runner, tools) }),
 		edge:     goProbe(probes, func() PortFacts { return probePort(ctx, ports.Edge, connect) }),
 		internal: goProbe(probes, func() PortFacts { return probePort(ctx, ports.Internal, connect) }),
 		api:      goProbe(probes, func() PortFacts { return probePort(ctx, ports.API, connect) }),
@@ -224,8 +307,18 @@ func (p *running) collect(ctx context.Context, f *Facts) {
 	late := func(what string) string {
 		return fmt.Sprintf("%s did not answer within the %s deadline", what, fmtDuration(p.deadline))
 	}
-	f.Launchd = await(ctx, p.launchd, func() LaunchdFacts { return LaunchdFacts{Problem: late("launchctl")} })
+	f.Launchd = await(ctx, p.launchd, func() LaunchdFacts {
+		if p.launchdLate != nil {
+			if why := p.launchdLate(); why != "" {
+				return LaunchdFacts{Problem: why}
+			}
+		}
+		return LaunchdFacts{Problem: late("launchctl")}
+	})
 	f.Proxy = await(ctx, p.proxy, func() ProxyFacts { return ProxyFacts{Problem: late("system proxy probe")} })
+	if p.unchecked != "" {
+		late = func(string) string { return "not checked: " + p.unchecked }
+	}
 	f.Edge = await(ctx, p.edge, func() PortFacts { return PortFacts{Port: p.ports.Edge, Problem: late("connect")} })
 	f.Internal = await(ctx, p.internal, func() PortFacts { return PortFacts{Port: p.ports.Internal, Problem: late("connect")} })
 	f.API = await(ctx, p.api, func() PortFacts { return PortFacts{Port: p.ports.API, Problem: late("connect")} })
@@ -236,11 +329,12 @@ func (p *running) collect(ctx context.Context, f *Facts) {
 
 // daemonVersion reads the version from the daemon plist's venv, or "".
 func daemonVersion(cfg Config) string {
-	a, err := ReadLaunchAgent(cfg.PlistPath(LabelDaemon))
+	files := cfg.Files()
+	a, err := readLaunchAgent(files, cfg.PlistPath(LabelDaemon))
 	if err != nil {
 		return ""
 	}
-	v, err := DistInfoVersion(a.Executable())
+	v, err := distInfoVersion(files, a.Executable())
 	if err != nil {
 		return ""
 	}

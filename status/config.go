@@ -5,11 +5,13 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/haltonlabs/halton-meter-bar/internal/text"
+	"github.com/haltonlabs/halton-meter-bar/internal/userfs"
 )
 
 // Default paths of the macOS tools and files the engine reads.
@@ -58,6 +60,9 @@ type Config struct {
 	// launchd is asked with `launchctl print`, which reaches their domain.
 	User      string
 	OtherUser bool
+	// GIDs are that user's groups, primary first: a run as root reads
+	// their files as they could (Files).
+	GIDs []int
 	// Problem says why there is no install to look at (HOME unset, nobody
 	// logged in): the report is then unknown with this reason.
 	Problem string
@@ -119,8 +124,37 @@ func (c Config) ForUser(u *user.User, lookup func(string) (string, bool)) (Confi
 	c.LaunchAgentsDir = filepath.Join(u.HomeDir, "Library", "LaunchAgents")
 	c.UID, c.User = uid, u.Username
 	c.OtherUser = uid != os.Geteuid()
+	c.GIDs = groupsOf(u)
 	c.Problem = ""
 	return c, nil
+}
+
+// groupsOf is u's groups, primary first; the primary alone when the
+// user database does not say.
+func groupsOf(u *user.User) []int {
+	var gids []int
+	add := func(s string) {
+		if g, err := strconv.Atoi(s); err == nil && !slices.Contains(gids, g) {
+			gids = append(gids, g)
+		}
+	}
+	add(u.Gid)
+	if all, err := u.GroupIds(); err == nil {
+		for _, g := range all {
+			add(g)
+		}
+	}
+	return gids
+}
+
+// Files reads the install's files as its user could: the kernel decides
+// for the process's own install; for another user's (a run as root),
+// their permissions are checked at every step (internal/userfs).
+func (c Config) Files() userfs.As {
+	if c.OtherUser {
+		return userfs.For(c.UID, c.GIDs)
+	}
+	return userfs.Self()
 }
 
 // ConfigFromEnviron is ConfigFromEnv over KEY=VALUE lines, such as a

@@ -5,16 +5,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"unicode/utf8"
 
-	"github.com/BurntSushi/toml"
+	"github.com/pelletier/go-toml/v2"
+
+	"github.com/haltonlabs/halton-meter-bar/internal/userfs"
 )
 
 // Read limits. A sentinel is a word; effective-ports.json and config.toml are
@@ -27,52 +28,37 @@ const (
 // errTooLarge marks a file past its read limit.
 var errTooLarge = errors.New("too large")
 
-// ReadBounded reads a regular file of at most max bytes. It opens without
-// blocking (a FIFO would otherwise hang the caller), refuses anything that
-// is not a regular file after following links (a symlink to /dev/zero),
-// and never reads more than max+1 bytes.
+// ReadBounded reads a regular file of at most max bytes, as this process:
+// only a regular file is opened (a FIFO would hang the caller, a device
+// may act when opened), links are followed one name at a time, never into
+// a kernel pseudo-filesystem, and never more than max+1 bytes are read
+// (internal/userfs).
 func ReadBounded(path string, max int) ([]byte, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
+	return readAs(userfs.Self(), path, max)
+}
+
+// readHook, when set (by a test), runs before each read of the install's
+// files: a read that takes as long as it likes.
+var readHook atomic.Pointer[func(path string)]
+
+// readAs reads a regular file of at most max bytes as a could.
+func readAs(a userfs.As, path string, max int) ([]byte, error) {
+	if hook := readHook.Load(); hook != nil {
+		(*hook)(path)
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("not a regular file (%s)", FileKind(st.Mode()))
-	}
-	if st.Size() > int64(max) {
-		return nil, fmt.Errorf("%w: %s, limit %s", errTooLarge, byteSize(st.Size()), byteSize(int64(max)))
-	}
-	b, err := io.ReadAll(io.LimitReader(f, int64(max)+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > max {
+	b, err := a.ReadFile(path, max)
+	var tooLarge *userfs.TooLargeError
+	if errors.As(err, &tooLarge) {
+		if !tooLarge.Grew {
+			return nil, fmt.Errorf("%w: %s, limit %s", errTooLarge, byteSize(tooLarge.Size), byteSize(int64(max)))
+		}
 		return nil, fmt.Errorf("%w: over %s", errTooLarge, byteSize(int64(max)))
 	}
-	return b, nil
+	return b, err
 }
 
 // FileKind names what a path that is not a regular file is, for a refusal.
-func FileKind(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeCharDevice != 0:
-		return "a character device"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	}
-	return m.Type().String()
-}
+func FileKind(m fs.FileMode) string { return userfs.Kind(m) }
 
 func byteSize(n int64) string {
 	switch {
@@ -134,27 +120,33 @@ type InstallFacts struct {
 }
 
 // probeInstall reads ~/.halton-meter/install-mode and checks which
-// LaunchAgent plists exist. No home, or a home with neither an install-mode
-// nor a plist (what `uninstall` leaves behind), is not installed.
-func probeInstall(cfg Config) InstallFacts {
+// LaunchAgent plists exist: a plist that is not a regular file (a FIFO, a
+// folder) is as good as missing. No home, or a home with neither an
+// install-mode nor a plist (what `uninstall` leaves behind), is not
+// installed. Everything is read as the install's user could (a, of
+// cfg.Files).
+func probeInstall(cfg Config, a userfs.As, at func(path string, cfg Config)) InstallFacts {
 	f := InstallFacts{ModePath: filepath.Join(cfg.MeterHome, "install-mode"), Agents: make(map[string]bool)}
 	for _, label := range Labels {
-		if _, err := os.Stat(cfg.PlistPath(label)); err == nil {
+		at(cfg.PlistPath(label), cfg)
+		if st, err := a.Stat(cfg.PlistPath(label)); err == nil && st.Mode.IsRegular() {
 			f.Agents[label] = true
 		}
 	}
-	st, err := os.Stat(cfg.MeterHome)
+	at(cfg.MeterHome, cfg)
+	st, err := a.Stat(cfg.MeterHome)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return f
 	case err != nil:
 		f.Installed, f.Problem = true, fmt.Sprintf("%s: %s", cfg.Display(cfg.MeterHome), fileProblem(err))
 		return f
-	case !st.IsDir():
+	case !st.Mode.IsDir():
 		f.Installed, f.Problem = true, fmt.Sprintf("%s is not a directory", cfg.Display(cfg.MeterHome))
 		return f
 	}
-	b, err := ReadBounded(f.ModePath, maxSentinel)
+	at(f.ModePath, cfg)
+	b, err := readAs(a, f.ModePath, maxSentinel)
 	if errors.Is(err, fs.ErrNotExist) && len(f.Agents) == 0 {
 		return f
 	}
@@ -180,11 +172,11 @@ type SentinelFacts struct {
 	Problem      string
 }
 
-func probeSentinels(cfg Config) SentinelFacts {
+func probeSentinels(cfg Config, a userfs.As) SentinelFacts {
 	var f SentinelFacts
 	var problems []string
 	check := func(name string) bool {
-		_, err := os.Lstat(filepath.Join(cfg.MeterHome, name))
+		_, err := a.Lstat(filepath.Join(cfg.MeterHome, name))
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			problems = append(problems, name+": "+fileProblem(err))
 		}
@@ -263,28 +255,48 @@ func checkPort(n float64) (int, error) {
 	return int(n), nil
 }
 
+// maxConfigKeys bounds the keys and tables of a config.toml decoded
+// (counted as its "=" and "[").
+const maxConfigKeys = 1024
+
 // ParseConfigPorts reads the [daemon] edge_port, internal_port and api_port
 // keys of config.toml. Missing keys keep their defaults; present keys must
 // be valid ports. A file that does not parse is named by line only: the
 // TOML parser's own messages quote the text, and config.toml may hold
-// secrets.
+// secrets. The parser (pelletier/go-toml/v2) is linear in the file's
+// size, whatever its shape (deep dotted keys, nested inline tables), but
+// for the number of keys (bounded here), and only the [daemon] table is
+// kept of the document.
 func ParseConfigPorts(b []byte) (Ports, error) {
-	var doc map[string]any
+	// The parser looks each key up among those it has seen one by one:
+	// thousands of them cost it a time that grows as their square. A
+	// config.toml has a few dozen; past maxConfigKeys it is not decoded.
+	if n := bytes.Count(b, []byte("=")) + bytes.Count(b, []byte("[")); n > maxConfigKeys {
+		return Ports{}, fmt.Errorf("over %d keys and tables; not read", maxConfigKeys)
+	}
+	var doc struct {
+		Daemon any `toml:"daemon"`
+	}
 	if err := toml.Unmarshal(b, &doc); err != nil {
-		var pe toml.ParseError
-		if errors.As(err, &pe) && pe.Position.Line > 0 {
-			return Ports{}, fmt.Errorf("does not parse (line %d)", pe.Position.Line)
+		var de *toml.DecodeError
+		if errors.As(err, &de) {
+			if line, _ := de.Position(); line > 0 {
+				return Ports{}, fmt.Errorf("does not parse (line %d)", line)
+			}
 		}
 		return Ports{}, errors.New("does not parse")
 	}
-	daemon, ok := doc["daemon"].(map[string]any)
-	if _, present := doc["daemon"]; present && !ok {
+	daemon, ok := doc.Daemon.(map[string]any)
+	if doc.Daemon != nil && !ok {
 		return Ports{}, errors.New("daemon is not a [daemon] table")
 	}
 	p := Ports{Edge: DefaultEdgePort, Internal: DefaultInternalPort, API: DefaultAPIPort, Source: PortsFromConfig}
 	found := false
-	for key, dst := range map[string]*int{"edge_port": &p.Edge, "internal_port": &p.Internal, "api_port": &p.API} {
-		v, ok := daemon[key]
+	for _, k := range []struct {
+		key string
+		dst *int
+	}{{"edge_port", &p.Edge}, {"internal_port", &p.Internal}, {"api_port", &p.API}} {
+		v, ok := daemon[k.key]
 		if !ok {
 			continue
 		}
@@ -296,13 +308,13 @@ func ParseConfigPorts(b []byte) (Ports, error) {
 		case float64:
 			n = x
 		default:
-			return Ports{}, fmt.Errorf("[daemon] %s is not a number", key)
+			return Ports{}, fmt.Errorf("[daemon] %s is not a number", k.key)
 		}
 		port, err := checkPort(n)
 		if err != nil {
-			return Ports{}, fmt.Errorf("[daemon] %s: %w", key, err)
+			return Ports{}, fmt.Errorf("[daemon] %s: %w", k.key, err)
 		}
-		*dst = port
+		*k.dst = port
 	}
 	if !found {
 		p.Source = PortsFromDefaults
@@ -328,10 +340,11 @@ func collision(p Ports) string {
 // Problem, reported with the source that was used instead; the defaults
 // used after such a failure are a Guess. Two roles on one port is a
 // Problem too.
-func probePorts(cfg Config) Ports {
+func probePorts(cfg Config, a userfs.As, at func(path string, cfg Config)) Ports {
 	var problems []string
 	p, found := Ports{}, false
-	if b, err := ReadBounded(filepath.Join(cfg.MeterHome, "effective-ports.json"), maxSmallFile); err == nil {
+	at(filepath.Join(cfg.MeterHome, "effective-ports.json"), cfg)
+	if b, err := readAs(a, filepath.Join(cfg.MeterHome, "effective-ports.json"), maxSmallFile); err == nil {
 		if ep, perr := ParseEffectivePorts(b); perr == nil {
 			p, found = ep, true
 		} else {
@@ -342,7 +355,8 @@ func probePorts(cfg Config) Ports {
 	}
 	if !found {
 		p = Ports{Edge: DefaultEdgePort, Internal: DefaultInternalPort, API: DefaultAPIPort, Source: PortsFromDefaults}
-		if b, err := ReadBounded(filepath.Join(cfg.MeterHome, "config.toml"), maxSmallFile); err == nil {
+		at(filepath.Join(cfg.MeterHome, "config.toml"), cfg)
+		if b, err := readAs(a, filepath.Join(cfg.MeterHome, "config.toml"), maxSmallFile); err == nil {
 			if cp, perr := ParseConfigPorts(b); perr == nil {
 				p = cp
 			} else {

@@ -144,8 +144,18 @@ func FuzzParseConfigPorts(f *testing.F) {
 	for _, s := range []string{"[daemon]\nedge_port = 8181\n", "[daemon]\napi_port = -3\n", "[cors]\nallow_origins = []\n", "[daemon"} {
 		f.Add([]byte(s))
 	}
+	for _, b := range worstConfigs() {
+		f.Add(b)
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		p, err := ParseConfigPorts(b)
+		if len(b) > maxSmallFile {
+			return // never read
+		}
+		var p Ports
+		var err error
+		if n := allocated(func() { p, err = ParseConfigPorts(b) }); n > maxConfigAlloc {
+			t.Fatalf("%d bytes allocated %d MB", len(b), n>>20)
+		}
 		if err != nil {
 			return
 		}

@@ -108,7 +108,8 @@ func TestCheckOverSSH(t *testing.T) {
 func TestCheckAnotherUser(t *testing.T) {
 	// Root (an MDM script) checking a user: never `list`, always print.
 	w := newTestWorld(t, ModeApps)
-	w.cfg.UID, w.cfg.OtherUser, w.cfg.User = 501, true, "jdoe"
+	w.cfg.UID, w.cfg.OtherUser, w.cfg.User, w.cfg.GIDs = 501, true, "jdoe", []int{20}
+	w.GiveTo(501, 20)
 	log := printTool(w, 501)
 	w.printAnswers(501, healthyJobs())
 	r := w.check()

@@ -22,6 +22,7 @@ import (
 
 	"github.com/haltonlabs/halton-meter-bar/app/desktop"
 	"github.com/haltonlabs/halton-meter-bar/app/fleet"
+	"github.com/haltonlabs/halton-meter-bar/internal/atomicfile"
 	"github.com/haltonlabs/halton-meter-bar/status"
 )
 
@@ -119,6 +120,15 @@ func Main(args []string, version string, stdout, stderr io.Writer, tray func(Opt
 	}
 	if o.Headless() {
 		return Headless(o, cfg, stdout, stderr)
+	}
+	if os.Geteuid() == 0 {
+		// The menu-bar app acts for no one else: following another user
+		// is the headless outputs' job.
+		if o.User != "" {
+			fmt.Fprintln(stderr, "halton-meter-bar: --user goes with --json, --table, --prometheus, --format, --textfile or --watch: the menu-bar app run as root checks root's own install")
+			return ExitUsage
+		}
+		cfg = o.ownConfig(version)
 	}
 	return tray(o, cfg)
 }
@@ -276,11 +286,32 @@ func (f *flags) check() error {
 		if st, err := os.Stat(o.Textfile); err != nil || !st.IsDir() {
 			return fmt.Errorf("--textfile %s: not a folder", o.Textfile)
 		}
+		if err := TrustedOutput(o.Textfile); err != nil {
+			return fmt.Errorf("--textfile %s: %w", o.Textfile, err)
+		}
 	}
 	if o.Quit && o.Headless() {
 		return errors.New("--quit goes alone")
 	}
 	return o.Tray.validate()
+}
+
+// TrustedOutput says why a run as root must not write into the folder at
+// path: root writes only where no other user can change where the write
+// lands (the folder and every one above it root's and writable by root
+// alone, docs/fleet.md). Any other user writes where they like.
+func TrustedOutput(path string) error {
+	if os.Geteuid() != 0 {
+		return nil
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.Trusted(abs); err != nil {
+		return fmt.Errorf("as root, only a folder root alone can write to, and every folder above it root's alone too: %w", err)
+	}
+	return nil
 }
 
 // ParseTimeout accepts a Go duration ("1.5s") or plain seconds ("2").
@@ -297,6 +328,13 @@ func ParseTimeout(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("%s is out of range (50ms to 1m)", d)
 	}
 	return d, nil
+}
+
+// ownConfig is the engine's Config for this process's own install.
+func (o Options) ownConfig(version string) status.Config {
+	cfg := status.ConfigFromEnv()
+	cfg.Timeout, cfg.BarVersion = o.Timeout, version
+	return cfg
 }
 
 // Config is the engine's Config for these options: the install of --user,
@@ -332,19 +370,31 @@ func Headless(o Options, cfg status.Config, stdout, stderr io.Writer) int {
 	if o.Watch {
 		return Watch(context.Background(), cfg, o, stdout, stderr)
 	}
-	r := status.Check(context.Background(), cfg)
 	failed := false
 	fail := func(err error) {
 		fmt.Fprintf(stderr, "halton-meter-bar: %v\n", err)
 		failed = true
 	}
+	// The textfile's folder is opened before the sweep, and written
+	// through after it: never into another put at its path meanwhile.
+	var textfile *atomicfile.Dir
+	if o.Textfile != "" {
+		d, err := atomicfile.OpenDir(o.Textfile)
+		if err != nil {
+			fail(fmt.Errorf("--textfile: %w", err))
+		} else {
+			textfile = d
+			defer d.Close()
+		}
+	}
+	r := status.Check(context.Background(), cfg)
 	if o.Format != "" {
 		if err := WriteFormat(stdout, o.Format, r); err != nil {
 			fail(err)
 		}
 	}
-	if o.Textfile != "" {
-		if err := fleet.WriteTextfile(o.Textfile, r); err != nil {
+	if textfile != nil {
+		if err := fleet.WriteTextfileIn(textfile, r); err != nil {
 			fail(err)
 		}
 	}

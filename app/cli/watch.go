@@ -185,6 +185,7 @@ func watchOne(ctx context.Context, cfg status.Config, o Options, out *lines, log
 	})
 	if o.Textfile != "" {
 		exporter := &fleet.Exporter{Textfile: o.Textfile, Log: logger}
+		defer exporter.Close()
 		sched.Subscribe(exporter.Report)
 	}
 	sched.Subscribe(out.report)

@@ -99,6 +99,39 @@ func TestLoginItem(t *testing.T) {
 	}
 }
 
+// TestLoginItemFollowsNoLink: a link planted where the login agent's plist
+// goes (to a file the one running the app may write) is replaced, its
+// target untouched; one planted as its folder is refused; and a link is
+// never taken for the agent being installed.
+func TestLoginItemFollowsNoLink(t *testing.T) {
+	l, _ := loginWorld(t)
+	victim := filepath.Join(t.TempDir(), "root-only")
+	os.WriteFile(victim, []byte("keep"), 0o600)
+	os.Symlink(victim, l.Path())
+	if l.State() == LoginOn {
+		t.Error("a link counts as the agent")
+	}
+	if err := l.Enable(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "keep" {
+		t.Errorf("the link's target was overwritten: %q", b)
+	}
+	if st, err := os.Lstat(l.Path()); err != nil || !st.Mode().IsRegular() || l.State() != LoginOn {
+		t.Errorf("the agent: %v %v", st.Mode(), err)
+	}
+	agents := filepath.Dir(l.Path())
+	os.RemoveAll(agents)
+	elsewhere := t.TempDir()
+	os.Symlink(elsewhere, agents)
+	if err := l.Enable(context.Background()); err == nil || !strings.Contains(err.Error(), "a link is not followed") {
+		t.Errorf("through a linked folder: %v", err)
+	}
+	if entries, _ := os.ReadDir(elsewhere); len(entries) != 0 {
+		t.Errorf("written through the link: %v", entries)
+	}
+}
+
 // TestLoginItemBootstrapFails: launchctl refuses the agent; the plist goes
 // again, so Start at Login stays unchecked.
 func TestLoginItemBootstrapFails(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 
 	"howett.net/plist"
 
+	"github.com/haltonlabs/halton-meter-bar/internal/atomicfile"
 	"github.com/haltonlabs/halton-meter-bar/status"
 )
 
@@ -69,9 +70,10 @@ type LoginItem struct {
 // Path is the LaunchAgent's plist.
 func (l LoginItem) Path() string { return l.Cfg.PlistPath(LoginLabel) }
 
-// State is on while the LaunchAgent is installed.
+// State is on while the LaunchAgent is installed: a plist, not a link or
+// anything else planted under its name.
 func (l LoginItem) State() LoginState {
-	if _, err := os.Stat(l.Path()); err == nil {
+	if st, err := os.Lstat(l.Path()); err == nil && st.Mode().IsRegular() {
 		return LoginOn
 	}
 	return LoginOff
@@ -112,7 +114,9 @@ func (l LoginItem) Enable(ctx context.Context) error {
 	if err := os.MkdirAll(filepath.Dir(l.Path()), 0o755); err != nil {
 		return fmt.Errorf("write the login agent: %w", err)
 	}
-	if err := os.WriteFile(l.Path(), b, 0o644); err != nil {
+	// Written whole, never through a link planted under its name or its
+	// folder's.
+	if err := atomicfile.Write(l.Path(), b, 0o644); err != nil {
 		return fmt.Errorf("write the login agent: %w", err)
 	}
 	if err := l.Launchctl.Bootstrap(ctx, status.GUIDomain(l.UID), l.Path()); err != nil && !errors.Is(err, status.ErrAlreadyLoaded) {

@@ -1,10 +1,13 @@
 package fleet
 
 import (
+	"fmt"
 	"log"
+	"os"
 	"sync"
 	"time"
 
+	"github.com/haltonlabs/halton-meter-bar/internal/atomicfile"
 	"github.com/haltonlabs/halton-meter-bar/status"
 )
 
@@ -31,7 +34,48 @@ type Exporter struct {
 	key     string
 	at      time.Time
 	written bool
-	failed  map[string]string // the last failure of each file
+	failed  map[string]string          // the last failure of each file
+	opened  map[string]*atomicfile.Dir // the folders, opened at their first write
+}
+
+// folder is the folder at path, opened at its first write and kept: every
+// later write goes into that folder. Should another be put at its path
+// (the folder removed and made again), it is opened instead only where
+// that is safe: for root, only when no one else could have put it there
+// (atomicfile.Trusted).
+func (e *Exporter) folder(path string) (*atomicfile.Dir, error) {
+	if d, ok := e.opened[path]; ok {
+		cur := d.Current()
+		if cur == nil {
+			return d, nil
+		}
+		if os.Geteuid() == 0 {
+			if err := atomicfile.Trusted(path); err != nil {
+				return nil, fmt.Errorf("%w: %v", cur, err)
+			}
+		}
+		d.Close()
+		delete(e.opened, path)
+	}
+	d, err := atomicfile.OpenDir(path)
+	if err != nil {
+		return nil, err
+	}
+	if e.opened == nil {
+		e.opened = make(map[string]*atomicfile.Dir)
+	}
+	e.opened[path] = d
+	return d, nil
+}
+
+// Close closes the folders.
+func (e *Exporter) Close() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for p, d := range e.opened {
+		d.Close()
+		delete(e.opened, p)
+	}
 }
 
 // Report takes a new report and writes the files when it is due.
@@ -48,16 +92,25 @@ func (e *Exporter) Report(r status.Report) {
 	}
 	ok := true
 	if e.Dir != "" {
-		ok = e.write(StatusJSON, func() error { return writeStatusJSON(e.Dir, r) }) && ok
-		ok = e.write(StatusPlist, func() error { return writeStatusPlist(e.Dir, r) }) && ok
+		ok = e.write(StatusJSON, func() error { return e.in(e.Dir, func(d *atomicfile.Dir) error { return writeStatusJSON(d, r) }) }) && ok
+		ok = e.write(StatusPlist, func() error { return e.in(e.Dir, func(d *atomicfile.Dir) error { return writeStatusPlist(d, r) }) }) && ok
 	}
 	if e.Textfile != "" {
-		ok = e.write(Textfile, func() error { return WriteTextfile(e.Textfile, r) }) && ok
+		ok = e.write(Textfile, func() error { return e.in(e.Textfile, func(d *atomicfile.Dir) error { return WriteTextfileIn(d, r) }) }) && ok
 	}
 	if ok {
 		e.key, e.at, e.written = key, r.CheckedAt, true
 	}
 	// Otherwise each file is tried again at the next report.
+}
+
+// in writes into the folder at path with fn.
+func (e *Exporter) in(path string, fn func(d *atomicfile.Dir) error) error {
+	d, err := e.folder(path)
+	if err != nil {
+		return err
+	}
+	return fn(d)
 }
 
 // write writes one file, and says a failure once until it changes.

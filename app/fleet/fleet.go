@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strconv"
 
 	"howett.net/plist"
@@ -52,23 +51,28 @@ func Key(r status.Report) string {
 // root or as another user. The two are written apart: one failing does
 // not keep the other from being written.
 func WriteStatus(dir string, r status.Report) error {
-	return errors.Join(writeStatusJSON(dir, r), writeStatusPlist(dir, r))
+	d, err := atomicfile.OpenDir(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return errors.Join(writeStatusJSON(d, r), writeStatusPlist(d, r))
 }
 
-func writeStatusJSON(dir string, r status.Report) error {
+func writeStatusJSON(d *atomicfile.Dir, r status.Report) error {
 	j, err := status.MarshalJSON(r, true)
 	if err != nil {
 		return fmt.Errorf("%s: %w", StatusJSON, err)
 	}
-	return atomicfile.Write(filepath.Join(dir, StatusJSON), j, 0o644)
+	return d.Write(StatusJSON, j, 0o644)
 }
 
-func writeStatusPlist(dir string, r status.Report) error {
+func writeStatusPlist(d *atomicfile.Dir, r status.Report) error {
 	p, err := plist.MarshalIndent(Summary(r), plist.XMLFormat, "\t")
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", StatusPlist, err)
 	}
-	return atomicfile.Write(filepath.Join(dir, StatusPlist), p, 0o644)
+	return d.Write(StatusPlist, p, 0o644)
 }
 
 // Summary is the flat summary of status.plist: one key per fact a fleet
@@ -105,9 +109,20 @@ func Summary(r status.Report) map[string]string {
 // WriteTextfile writes the Prometheus text of r to dir/halton_meter.prom,
 // atomically, as node_exporter's textfile collector wants.
 func WriteTextfile(dir string, r status.Report) error {
+	d, err := atomicfile.OpenDir(dir)
+	if err != nil {
+		return fmt.Errorf("%s: %w", Textfile, err)
+	}
+	defer d.Close()
+	return WriteTextfileIn(d, r)
+}
+
+// WriteTextfileIn writes halton_meter.prom into the folder d, opened
+// before: never into another folder since put at its path.
+func WriteTextfileIn(d *atomicfile.Dir, r status.Report) error {
 	var b bytes.Buffer
 	if err := Prometheus(&b, r); err != nil {
 		return err
 	}
-	return atomicfile.Write(filepath.Join(dir, Textfile), b.Bytes(), 0o644)
+	return d.Write(Textfile, b.Bytes(), 0o644)
 }

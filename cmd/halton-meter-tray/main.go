@@ -52,6 +52,10 @@ func runTray(cfg status.Config, o cli.Options, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "halton-meter-bar: %v\n", err)
 		return 1
 	}
+	if err := cli.TrustedOutput(dir); err != nil {
+		fmt.Fprintf(stderr, "halton-meter-bar: the settings folder %s: %v\n", dir, err)
+		return cli.ExitUsage
+	}
 	logger := log.New(stderr, "halton-meter-bar: ", log.LstdFlags)
 	inst, code, ok := claim(dir, logger, stderr)
 	if !ok {
@@ -65,6 +69,12 @@ func runTray(cfg status.Config, o cli.Options, stderr io.Writer) int {
 	}
 	a := assemble(cfg, o, dir, exe, logger)
 	defer a.close()
+	if tf := a.monitor.Settings().TextfileDir; tf != "" {
+		if err := cli.TrustedOutput(tf); err != nil {
+			fmt.Fprintf(stderr, "halton-meter-bar: prometheus_textfile_dir %s: %v\n", tf, err)
+			return cli.ExitUsage
+		}
+	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -119,6 +129,7 @@ type app struct {
 	sweeper    *status.Sweeper
 	sweeps     *scheduler.Scheduler
 	monitor    *monitor.Monitor
+	exporter   *fleet.Exporter
 	stopEvents func()
 }
 
@@ -160,8 +171,8 @@ func assemble(cfg status.Config, o cli.Options, dir, exe string, logger *log.Log
 	a.sweeps.OnWake(a.monitor.Woke)
 	// The status files, for fleet tools: status.json and status.plist
 	// beside the settings, and halton_meter.prom where the settings say.
-	exporter := &fleet.Exporter{Dir: dir, Textfile: a.monitor.Settings().TextfileDir, Log: logger}
-	a.sweeps.Subscribe(exporter.Report)
+	a.exporter = &fleet.Exporter{Dir: dir, Textfile: a.monitor.Settings().TextfileDir, Log: logger}
+	a.sweeps.Subscribe(a.exporter.Report)
 	return a
 }
 
@@ -170,6 +181,7 @@ func assemble(cfg status.Config, o cli.Options, dir, exe string, logger *log.Log
 func (a *app) close() {
 	a.stopEvents()
 	a.sweeper.Wait()
+	a.exporter.Close()
 }
 
 // loginItem is Start at Login: the app itself on macOS 13 and later, run

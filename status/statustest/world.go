@@ -58,6 +58,30 @@ func (w *World) Setenv(t *testing.T) {
 	}
 }
 
+// GiveTo makes the install uid's, as a user's own install is: everything
+// under the home theirs where the test may chown (as root), and the
+// folders above it searchable by anyone, so that a run for uid (root
+// reading as that user) can reach it.
+func (w *World) GiveTo(uid, gid int) {
+	w.T.Helper()
+	for d := w.Dir; d != filepath.Dir(d); d = filepath.Dir(d) {
+		if st, err := os.Stat(d); err == nil && st.Mode().Perm()&0o005 != 0o005 {
+			if err := os.Chmod(d, st.Mode().Perm()|0o755); err != nil {
+				w.T.Fatal(err)
+			}
+		}
+	}
+	if os.Geteuid() != 0 {
+		return
+	}
+	filepath.WalkDir(w.Home, func(p string, _ os.DirEntry, err error) error {
+		if err == nil {
+			err = os.Lchown(p, uid, gid)
+		}
+		return err
+	})
+}
+
 // PlistPath is a label's LaunchAgent plist.
 func (w *World) PlistPath(label string) string {
 	return filepath.Join(w.LaunchAgents, label+".plist")

@@ -15,6 +15,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -53,9 +54,11 @@ type EventWatcher struct {
 	files  map[string]bool // the watched files' paths
 	home   string          // ~/.halton-meter, added once it exists
 	dirs   int             // folders watched
-	stop   chan struct{}
-	once   sync.Once
-	wg     sync.WaitGroup
+	// userPolled: the user's folders are not watched (WatchesUserFolders).
+	userPolled bool
+	stop       chan struct{}
+	once       sync.Once
+	wg         sync.WaitGroup
 
 	mu    sync.Mutex
 	armed []int
@@ -104,6 +107,11 @@ func New(cfg status.Config, opts Options) (*EventWatcher, error) {
 		if !isDir(cfg.MeterHome) {
 			dirs[0] = filepath.Dir(cfg.MeterHome)
 		}
+		if !WatchesUserFolders(runtime.GOOS, cfg) {
+			dirs = dirs[2:]
+			w.userPolled = true
+			w.logf("%s and %s are polled, not watched: as root, a watch on macOS would open every entry the user puts there", cfg.MeterHome, cfg.LaunchAgentsDir)
+		}
 		for _, dir := range dirs {
 			if !isDir(dir) {
 				continue
@@ -124,7 +132,18 @@ func New(cfg status.Config, opts Options) (*EventWatcher, error) {
 
 // Covers reports whether the watcher sees both a process exit and a state
 // file change: only then may the healthy poll relax.
-func (w *EventWatcher) Covers() bool { return w.procs != nil && w.dirs > 0 }
+func (w *EventWatcher) Covers() bool { return w.procs != nil && w.dirs > 0 && !w.userPolled }
+
+// WatchesUserFolders reports whether the folders of cfg's user (their
+// ~/.halton-meter and LaunchAgents) are watched for change, or polled. On
+// macOS, fsnotify's kqueue backend opens every entry of a watched folder,
+// following links, and one descriptor stays open per entry: for a run as
+// root reading another user's install, that is an open of whatever they
+// point a link at, and as many descriptors as they make entries. There
+// they are polled. Linux's inotify opens nothing.
+func WatchesUserFolders(goos string, cfg status.Config) bool {
+	return !(goos == "darwin" && cfg.OtherUser)
+}
 
 // Events delivers one trigger per burst of changes.
 func (w *EventWatcher) Events() <-chan struct{} { return w.events }

@@ -143,3 +143,17 @@ func TestCloseTwice(t *testing.T) {
 	ew.Close()
 	ew.Close()
 }
+
+// TestUserFoldersPolledAsRootOnMac: only a run on macOS for another user
+// polls the user's folders rather than watch them.
+func TestUserFoldersPolledAsRootOnMac(t *testing.T) {
+	for _, c := range []struct {
+		goos  string
+		other bool
+		want  bool
+	}{{"darwin", true, false}, {"darwin", false, true}, {"linux", true, true}, {"linux", false, true}} {
+		if got := WatchesUserFolders(c.goos, status.Config{OtherUser: c.other}); got != c.want {
+			t.Errorf("%s, another user %v: watched %v", c.goos, c.other, got)
+		}
+	}
+}
