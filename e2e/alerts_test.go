@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/godbus/dbus/v5"
+
+	"github.com/haltonlabs/halton-meter-bar/app/desktop/notify/notifytest"
 	"github.com/haltonlabs/halton-meter-bar/internal/testwait"
 )
 
@@ -95,4 +98,69 @@ func TestTrayAlertsActed(t *testing.T) {
 	if notes := d.notes.Received(); len(notes) != 3 {
 		t.Errorf("a muted row announced: %+v", notes[3:])
 	}
+}
+
+// TestTrayHearsOnlyTheServer: another program on the tray's session bus
+// emits ActionInvoked with every button and NotificationClosed for every
+// id the server could have given, broadcast and sent to each connection:
+// no action runs (the healthy edge keeps its process, the stopped daemon
+// stays stopped), no window opens, and the notification is still
+// withdrawn when the daemon comes back.
+func TestTrayHearsOnlyTheServer(t *testing.T) {
+	d := startDesktop(t)
+	d.notes.SetButtons(true)
+	w := up(t, "apps")
+	p := startTray(t, d, w.env)
+	by, _ := p.waitMenu("a healthy install", func(by map[string]menuEntry, _ []menuEntry) bool { return by["All healthy"].label != "" })
+	edge := by["edge"].label
+	w.fault("daemon-crash")
+	testwait.For(t, "the notification", func() bool { return len(d.notes.Received()) >= 1 })
+	first := d.notes.Received()[0]
+
+	forger, err := dbus.Connect(d.busAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer forger.Close()
+	var names []string
+	if err := forger.BusObject().Call("org.freedesktop.DBus.ListNames", 0).Store(&names); err != nil {
+		t.Fatal(err)
+	}
+	send := func(dest, member string, body ...any) {
+		msg := &dbus.Message{Type: dbus.TypeSignal, Headers: map[dbus.HeaderField]dbus.Variant{
+			dbus.FieldPath: dbus.MakeVariant(notifytest.Path), dbus.FieldInterface: dbus.MakeVariant(notifytest.Interface),
+			dbus.FieldMember: dbus.MakeVariant(member), dbus.FieldSignature: dbus.MakeVariant(dbus.SignatureOf(body...))}, Body: body}
+		if dest != "" {
+			msg.Headers[dbus.FieldDestination] = dbus.MakeVariant(dest)
+		}
+		forger.Send(msg, nil)
+	}
+	for _, dest := range append([]string{""}, names...) {
+		if !strings.HasPrefix(dest, ":") && dest != "" {
+			continue
+		}
+		for id := uint32(0); id <= first.ID+4; id++ {
+			for _, key := range []string{"default", "start-daemon", "start-edge", "open-details"} {
+				send(dest, "ActionInvoked", id, key)
+			}
+			send(dest, "NotificationClosed", id, uint32(2))
+		}
+	}
+	var id string
+	forger.BusObject().Call("org.freedesktop.DBus.GetId", 0).Store(&id) // the bus has routed all of it
+	p.waitSweeps(6)
+	by, _ = p.waitMenu("the daemon still stopped", func(by map[string]menuEntry, _ []menuEntry) bool {
+		return strings.HasPrefix(by["daemon"].label, "daemon — stopped")
+	})
+	if by["edge"].label != edge {
+		t.Errorf("the edge was restarted: %q, was %q", by["edge"].label, edge)
+	}
+	if strings.Contains(p.stderr.String(), "details: focused") {
+		t.Error("a forged click opened the window")
+	}
+	// Healed: the notification is still the app's to withdraw.
+	if _, err := sim(t, "heal", "--dir", w.dir); err != nil {
+		t.Fatal(err)
+	}
+	testwait.For(t, "the notification closed", func() bool { return slices.Contains(d.notes.ClosedIDs(), first.ID) })
 }

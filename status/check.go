@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/haltonlabs/halton-meter-bar/internal/userfs"
 )
 
 // spawnCounter is a Runner that can say how many processes it started.
@@ -138,6 +140,8 @@ func probe(ctx context.Context, cfg Config, reuse cache, probes *sync.WaitGroup)
 	deadline := cfg.timeout()
 	ctx, cancel := context.WithTimeout(ctx, deadline)
 	defer cancel()
+	short := &shortage{}
+	ctx = context.WithValue(ctx, shortageKey{}, short)
 	runner := cfg.Runner
 	if runner == nil {
 		runner = &ExecRunner{}
@@ -148,12 +152,13 @@ func probe(ctx context.Context, cfg Config, reuse cache, probes *sync.WaitGroup)
 	defer func() {
 		f.Spawned = spawned(runner) - spawnedBefore
 		f.Duration = time.Since(start)
+		f.Shortage = short.String()
 	}()
 	if f.Problem != "" {
 		f.CheckedAt = cfg.now()
 		return f
 	}
-	files := readFiles(cfg)
+	files := readFiles(cfg, short)
 	tools := toolTimeout(deadline)
 	var asked atomic.Bool // launchctl was started: a late answer is its own
 	launchd := goProbe(probes, func() LaunchdFacts {
@@ -211,6 +216,7 @@ func probe(ctx context.Context, cfg Config, reuse cache, probes *sync.WaitGroup)
 // each result on its channel as it comes, and the file being read now,
 // for the reason of a sweep that could not wait for it.
 type fileReads struct {
+	short       *shortage
 	install     chan InstallFacts
 	installSeen chan InstallFacts // the same, for launchd's probe
 	ports       chan Ports
@@ -220,26 +226,40 @@ type fileReads struct {
 
 // readFiles reads the install's files in order, on a goroutine of its
 // own: it starts no process, so nothing waits for it past the deadline.
-func readFiles(cfg Config) *fileReads {
-	r := &fileReads{install: make(chan InstallFacts, 1), installSeen: make(chan InstallFacts, 1),
+func readFiles(cfg Config, short *shortage) *fileReads {
+	r := &fileReads{short: short, install: make(chan InstallFacts, 1), installSeen: make(chan InstallFacts, 1),
 		ports: make(chan Ports, 1), sentinels: make(chan SentinelFacts, 1)}
 	r.reading.Store(cfg.Display(cfg.MeterHome))
 	go func() {
 		// One sweep's reads share the folders they walk to.
 		a := cfg.Files().Reuse()
 		defer a.Close()
-		install := probeInstall(cfg, a, r.at)
+		install := probeInstall(cfg, a, r)
 		r.install <- install
 		r.installSeen <- install
-		r.ports <- probePorts(cfg, a, r.at)
+		r.ports <- probePorts(cfg, a, r)
 		r.at(filepath.Join(cfg.MeterHome, "proxy-managed"), cfg)
-		r.sentinels <- probeSentinels(cfg, a)
+		r.sentinels <- probeSentinels(cfg, a, r)
 	}()
 	return r
 }
 
 // at notes the file being read now.
 func (r *fileReads) at(path string, cfg Config) { r.reading.Store(cfg.Display(path)) }
+
+// read reads a file of the install, noting a shortage of the process's.
+func (r *fileReads) read(a userfs.As, path string, max int) ([]byte, error) {
+	b, err := readAs(a, path, max)
+	r.note(err)
+	return b, err
+}
+
+// note records err when it is the process's own shortage.
+func (r *fileReads) note(err error) {
+	if r != nil {
+		r.short.note(err)
+	}
+}
 
 // late is why the files' facts are missing at the deadline.
 func (r *fileReads) late() string {

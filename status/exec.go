@@ -151,8 +151,13 @@ func newOutputs(stdout, stderr io.Writer) (*outputs, error) {
 	for i := range 2 {
 		var err error
 		if o.r[i], o.w[i], err = os.Pipe(); err != nil {
+			// Nothing copies yet: close what was made, and wait for nothing.
 			o.closeWriters()
-			o.stop()
+			for _, r := range o.r {
+				if r != nil {
+					r.Close()
+				}
+			}
 			return nil, fmt.Errorf("make a pipe: %w", err)
 		}
 	}
@@ -234,6 +239,9 @@ func startError(path string, err error) error {
 	if errors.Is(err, os.ErrPermission) {
 		return fmt.Errorf("not executable: %s", path)
 	}
+	if errors.Is(err, syscall.EAGAIN) {
+		return fmt.Errorf("%w: %w", errProcessLimit, err)
+	}
 	return err
 }
 
@@ -268,6 +276,7 @@ func RunTool(ctx context.Context, r Runner, name, path string, timeout time.Dura
 	defer cancel()
 	res, err := r.Run(ctx, path, args...)
 	if err != nil {
+		noteShortage(ctx, err)
 		switch {
 		case errors.Is(err, ErrTimeout) || errors.Is(err, context.DeadlineExceeded):
 			return res, fmt.Errorf("%s timed out after %s: %w", name, fmtDuration(timeout), ErrTimeout)

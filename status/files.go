@@ -125,16 +125,19 @@ type InstallFacts struct {
 // install-mode nor a plist (what `uninstall` leaves behind), is not
 // installed. Everything is read as the install's user could (a, of
 // cfg.Files).
-func probeInstall(cfg Config, a userfs.As, at func(path string, cfg Config)) InstallFacts {
+func probeInstall(cfg Config, a userfs.As, r *fileReads) InstallFacts {
 	f := InstallFacts{ModePath: filepath.Join(cfg.MeterHome, "install-mode"), Agents: make(map[string]bool)}
 	for _, label := range Labels {
-		at(cfg.PlistPath(label), cfg)
-		if st, err := a.Stat(cfg.PlistPath(label)); err == nil && st.Mode.IsRegular() {
+		r.at(cfg.PlistPath(label), cfg)
+		st, err := a.Stat(cfg.PlistPath(label))
+		r.note(err)
+		if err == nil && st.Mode.IsRegular() {
 			f.Agents[label] = true
 		}
 	}
-	at(cfg.MeterHome, cfg)
+	r.at(cfg.MeterHome, cfg)
 	st, err := a.Stat(cfg.MeterHome)
+	r.note(err)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return f
@@ -145,8 +148,8 @@ func probeInstall(cfg Config, a userfs.As, at func(path string, cfg Config)) Ins
 		f.Installed, f.Problem = true, fmt.Sprintf("%s is not a directory", cfg.Display(cfg.MeterHome))
 		return f
 	}
-	at(f.ModePath, cfg)
-	b, err := readAs(a, f.ModePath, maxSentinel)
+	r.at(f.ModePath, cfg)
+	b, err := r.read(a, f.ModePath, maxSentinel)
 	if errors.Is(err, fs.ErrNotExist) && len(f.Agents) == 0 {
 		return f
 	}
@@ -172,11 +175,12 @@ type SentinelFacts struct {
 	Problem      string
 }
 
-func probeSentinels(cfg Config, a userfs.As) SentinelFacts {
+func probeSentinels(cfg Config, a userfs.As, r *fileReads) SentinelFacts {
 	var f SentinelFacts
 	var problems []string
 	check := func(name string) bool {
 		_, err := a.Lstat(filepath.Join(cfg.MeterHome, name))
+		r.note(err)
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			problems = append(problems, name+": "+fileProblem(err))
 		}
@@ -340,11 +344,11 @@ func collision(p Ports) string {
 // Problem, reported with the source that was used instead; the defaults
 // used after such a failure are a Guess. Two roles on one port is a
 // Problem too.
-func probePorts(cfg Config, a userfs.As, at func(path string, cfg Config)) Ports {
+func probePorts(cfg Config, a userfs.As, r *fileReads) Ports {
 	var problems []string
 	p, found := Ports{}, false
-	at(filepath.Join(cfg.MeterHome, "effective-ports.json"), cfg)
-	if b, err := readAs(a, filepath.Join(cfg.MeterHome, "effective-ports.json"), maxSmallFile); err == nil {
+	r.at(filepath.Join(cfg.MeterHome, "effective-ports.json"), cfg)
+	if b, err := r.read(a, filepath.Join(cfg.MeterHome, "effective-ports.json"), maxSmallFile); err == nil {
 		if ep, perr := ParseEffectivePorts(b); perr == nil {
 			p, found = ep, true
 		} else {
@@ -355,8 +359,8 @@ func probePorts(cfg Config, a userfs.As, at func(path string, cfg Config)) Ports
 	}
 	if !found {
 		p = Ports{Edge: DefaultEdgePort, Internal: DefaultInternalPort, API: DefaultAPIPort, Source: PortsFromDefaults}
-		at(filepath.Join(cfg.MeterHome, "config.toml"), cfg)
-		if b, err := readAs(a, filepath.Join(cfg.MeterHome, "config.toml"), maxSmallFile); err == nil {
+		r.at(filepath.Join(cfg.MeterHome, "config.toml"), cfg)
+		if b, err := r.read(a, filepath.Join(cfg.MeterHome, "config.toml"), maxSmallFile); err == nil {
 			if cp, perr := ParseConfigPorts(b); perr == nil {
 				p = cp
 			} else {

@@ -135,6 +135,7 @@ func getJSON(ctx context.Context, port int, path string, limit int64, v any) (st
 		case ctx.Err() != nil:
 			return 0, "timed out"
 		}
+		noteShortage(ctx, err)
 		return 0, fmt.Sprintf("failed: %v", unwrapAll(err))
 	}
 	defer resp.Body.Close()

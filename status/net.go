@@ -50,6 +50,7 @@ func probePort(ctx context.Context, port int, timeout time.Duration) PortFacts {
 	case ctx.Err() != nil:
 		f.Problem = fmt.Sprintf("connect timed out after %s", fmtDuration(timeout))
 	default:
+		noteShortage(ctx, err)
 		f.Problem = fmt.Sprintf("connect failed: %v", errors.Unwrap(err))
 	}
 	return f
@@ -123,6 +124,7 @@ func probeHealth(ctx context.Context, port int, timeout time.Duration) HealthFac
 		case ctx.Err() != nil:
 			f.Problem, f.TimedOut = fmt.Sprintf("/health timed out after %s", fmtDuration(timeout)), true
 		default:
+			noteShortage(ctx, err)
 			f.Problem = fmt.Sprintf("/health failed: %v", unwrapAll(err))
 		}
 		return f

@@ -248,6 +248,7 @@ type ProxyFacts struct {
 // spawned; when that file cannot be used it asks networksetup.
 func probeProxy(ctx context.Context, cfg Config, r Runner, timeout time.Duration) ProxyFacts {
 	b, err := ReadBounded(cfg.Preferences, maxPrefsPlist)
+	noteShortage(ctx, err)
 	if err == nil {
 		services, perr := ParsePreferences(b)
 		if perr == nil {

@@ -232,6 +232,10 @@ type Sweep struct {
 	Spawned    int     `json:"processes_spawned"`
 	// LaunchdCached is set on a light sweep, which reused launchd's last answer.
 	LaunchdCached bool `json:"launchd_cached,omitempty"`
+	// Shortage is set when a probe failed for this process's own
+	// resources ("Cannot check: this app is out of file descriptors"): the
+	// verdict is unknown, whatever the rows say.
+	Shortage string `json:"shortage,omitempty"`
 }
 
 // LaunchdInfo says how launchd was asked: with `launchctl list`

@@ -66,6 +66,9 @@ type Facts struct {
 	UID     int
 	User    string
 	Problem string
+	// Shortage is the sweeping process's own shortage, when a probe met
+	// one (ShortageOf): what the sweep saw proves nothing.
+	Shortage string
 }
 
 // evaluation carries what the rows share while they are built.
@@ -122,6 +125,11 @@ func Evaluate(f Facts) Report {
 	r.Overall = e.overall(r.Components)
 	r.Level = overallLevel(r.Overall)
 	r.Headline = headline(r.Overall, r.Components, f)
+	if f.Shortage != "" {
+		// Not a fact of the install: the next sweep that can check decides.
+		r.Sweep.Shortage = f.Shortage
+		r.Overall, r.Level, r.Headline = OverallUnknown, LevelUnknown, f.Shortage
+	}
 	return r
 }
 

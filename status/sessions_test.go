@@ -11,6 +11,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/haltonlabs/halton-meter-bar/status/statustest"
@@ -300,7 +301,49 @@ func TestChildSweep(t *testing.T) {
 		t.Skip("run by checkAsNobody")
 	}
 	cfg := ConfigFromEnv()
+	if os.Getenv("HALTON_TEST_SWEEP_EXHAUST") != "" {
+		// Every descriptor taken: the sweep can open nothing.
+		syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: 64, Max: 64})
+		for {
+			if _, err := os.Open(os.DevNull); err != nil {
+				break
+			}
+		}
+	}
 	json.NewEncoder(os.Stdout).Encode(Check(context.Background(), cfg))
+}
+
+// TestShortageIsNotAFire: a sweep that can open nothing (this process out
+// of file descriptors) says so and is unknown, whatever its rows say.
+func TestShortageIsNotAFire(t *testing.T) {
+	w := newTestWorld(t, ModeApps)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestChildSweep$")
+	cmd.Env = append(append(os.Environ(), "HALTON_TEST_SWEEP_CHILD=1", "HALTON_TEST_SWEEP_EXHAUST=1"), w.cfg.Environ()...)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	var r Report
+	if err := json.NewDecoder(bytes.NewReader(out)).Decode(&r); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	const want = "Cannot check: this app is out of file descriptors"
+	if r.Overall != OverallUnknown || r.Headline != want || r.Sweep.Shortage != want || r.ExitCode() != 3 {
+		t.Errorf("overall %s, headline %q, shortage %q", r.Overall, r.Headline, r.Sweep.Shortage)
+	}
+	for _, c := range r.Components {
+		if strings.Contains(c.Detail, "did not answer") { // it gave up at once, waiting for nothing
+			t.Errorf("%s: %s", c.Name, c.Detail)
+		}
+	}
+	for _, err := range []error{syscall.EAGAIN, errors.New("x")} {
+		if ShortageOf(err) != "" {
+			t.Errorf("%v taken for a shortage", err)
+		}
+	}
+	if ShortageOf(fmt.Errorf("launchctl %w", startError("/bin/launchctl", &os.PathError{Op: "fork/exec", Err: syscall.EAGAIN}))) == "" {
+		t.Error("a process limit not taken for a shortage")
+	}
 }
 
 func checkAsNobody(t *testing.T, w *testWorld) Report {

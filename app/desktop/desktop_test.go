@@ -3,13 +3,17 @@ package desktop
 import (
 	"context"
 	"errors"
+	"io"
 	"log"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/haltonlabs/halton-meter-bar/internal/testwait"
 
 	"howett.net/plist"
 
@@ -325,6 +329,80 @@ func TestInstance(t *testing.T) {
 	if _, err := Ask(dir, "fail"); err == nil || err.Error() != "no window here" {
 		t.Errorf("a failing command: %v", err)
 	}
+}
+
+// TestInstanceFlood: hundreds of connections that say nothing hold at
+// most maxConversations descriptors of the app's, each for readTimeout;
+// the rest are closed at once, the socket keeps accepting, and a command
+// is answered once the flood has said nothing long enough.
+func TestInstanceFlood(t *testing.T) {
+	dir := t.TempDir()
+	inst, err := Claim(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.Close()
+	inst.Serve(func(string) error { return nil })
+	// The process's descriptors, sampled all along: the flood's own ends
+	// (one each), and what the app holds of them.
+	fds := func() int {
+		entries, _ := os.ReadDir("/proc/self/fd")
+		return len(entries)
+	}
+	if fds() == 0 {
+		t.Skip("no /proc/self/fd to count descriptors")
+	}
+	before := fds()
+	stop, peak := make(chan struct{}), make(chan int, 1)
+	go func() {
+		most := 0
+		for {
+			select {
+			case <-stop:
+				peak <- most
+				return
+			default:
+				most = max(most, fds())
+			}
+		}
+	}()
+	var flood []net.Conn
+	defer func() {
+		for _, c := range flood {
+			c.Close()
+		}
+	}()
+	closedAtOnce := 0
+	for range 300 {
+		c, err := net.Dial("unix", SocketPath(dir))
+		if err != nil {
+			continue
+		}
+		io.WriteString(c, "op") // a line never finished
+		flood = append(flood, c)
+	}
+	// Each is closed, at once over the cap or at its read deadline within
+	// it: its read ends (EOF, or a reset for the line left unread), never
+	// at the test's own bound.
+	for _, c := range flood {
+		c.SetReadDeadline(time.Now().Add(testwait.Bound))
+		if _, err := c.Read(make([]byte, 1)); errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) {
+			closedAtOnce++
+		}
+	}
+	close(stop)
+	if closedAtOnce != len(flood) || len(flood) < 100 {
+		t.Errorf("%d of %d connections closed", closedAtOnce, len(flood))
+	}
+	// At most a few of the app's at once (each closed one is gone at
+	// once; a few more for the sampling itself).
+	if held := <-peak - before - len(flood); held > maxConversations+8 {
+		t.Errorf("the app held %d descriptors of the flood's at once, want %d at most", held, maxConversations)
+	}
+	testwait.For(t, "a command answered after the flood", func() bool {
+		pid, err := Ask(dir, CmdOpen)
+		return err == nil && pid == os.Getpid()
+	})
 }
 
 // TestInstanceStaleSocket: an instance that crashed leaves its socket; the

@@ -142,11 +142,21 @@ const (
 	acceptBackoffMax = time.Second
 )
 
+// The socket serves maxConversations at a time, each given readTimeout
+// to say its line: a flood of connections that say nothing holds that
+// many descriptors at most, for that long, and never starves the sweeps
+// of theirs. Those over the cap are closed at once.
+const (
+	maxConversations = 4
+	readTimeout      = time.Second
+)
+
 // acceptLoop answers connections until ln is closed. Any other error
 // passes: it waits, longer each time in a row, and accepts again, so one
 // bad moment never leaves a bound socket nobody answers.
 func (i *Instance) acceptLoop(ln net.Listener, handle func(cmd string) error) {
 	var delay time.Duration
+	busy := make(chan struct{}, maxConversations)
 	for {
 		conn, err := ln.Accept()
 		if errors.Is(err, net.ErrClosed) {
@@ -161,13 +171,21 @@ func (i *Instance) acceptLoop(ln net.Listener, handle func(cmd string) error) {
 			continue
 		}
 		delay = 0
-		go i.answer(conn, handle)
+		select {
+		case busy <- struct{}{}:
+			go func() {
+				defer func() { <-busy }()
+				i.answer(conn, handle)
+			}()
+		default:
+			conn.Close() // as many conversations as it serves at once
+		}
 	}
 }
 
 func (i *Instance) answer(conn net.Conn, handle func(cmd string) error) {
 	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(askTimeout))
+	conn.SetReadDeadline(time.Now().Add(readTimeout))
 	if uid, ok := peerUID(conn); ok && uid != os.Getuid() {
 		i.logf("refused a command from uid %d", uid)
 		return
@@ -176,6 +194,7 @@ func (i *Instance) answer(conn net.Conn, handle func(cmd string) error) {
 	if err != nil {
 		return
 	}
+	conn.SetDeadline(time.Now().Add(askTimeout))
 	reply := "ok " + strconv.Itoa(os.Getpid())
 	if err := handle(strings.TrimSpace(line)); err != nil {
 		reply = "error " + strings.ReplaceAll(err.Error(), "\n", " ")

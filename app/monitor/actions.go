@@ -56,7 +56,26 @@ func (m *Monitor) Act(ctx context.Context, req Request) error {
 // the details window on its row; a button runs its action as the menu
 // would, the user's own (a fix is not announced), one of a kind at a
 // time, its failure announced.
+//
+// Only an alert on screen answers, and only with a button it carries: a
+// press on one withdrawn or replaced, or on a button it never offered,
+// does nothing (logged once). A fix no longer needed (Start Edge on a
+// healthy edge, Start Daemon on a running daemon) does nothing and says
+// so.
 func (m *Monitor) respond(r alert.Response) {
+	if why := m.refused(r); why != "" {
+		key := text.Safe(text.Clip(r.AlertID, 40)) + "/" + text.Safe(text.Clip(r.Button, 40))
+		m.mu.Lock()
+		first := !m.ignored[key] && len(m.ignored) < maxIgnored
+		if first {
+			m.ignored[key] = true
+		}
+		m.mu.Unlock()
+		if first {
+			m.opts.Log.Printf("an answer to alert %q (button %q) ignored: %s", text.Safe(text.Clip(r.AlertID, 40)), text.Safe(text.Clip(r.Button, 40)), why)
+		}
+		return
+	}
 	row := status.ComponentName(r.Thread)
 	if !slices.Contains(status.ComponentOrder, row) {
 		row = ""
@@ -66,12 +85,49 @@ func (m *Monitor) respond(r alert.Response) {
 	case r.Button == "" || id == action.OpenDetails:
 		m.OpenRow(row)
 	case action.Of(id).Alert:
+		if done, ok := m.needless(id); ok {
+			m.notify(actionNote(id, "Nothing to do", done))
+			return
+		}
 		if err := m.Do(m.life, id); err != nil && !m.ending(err) {
 			m.opts.Log.Printf("an alert's %s: %v", id, err)
 		}
 	default:
 		m.opts.Log.Printf("an alert answered with an unknown button %q", text.Safe(text.Clip(r.Button, 40)))
 	}
+}
+
+// maxIgnored bounds what is remembered of the presses refused.
+const maxIgnored = 256
+
+// refused says why an answer to an alert is not carried out: the alert is
+// not on screen (never posted, withdrawn), or it carries no such button.
+func (m *Monitor) refused(r alert.Response) string {
+	m.mu.Lock()
+	buttons, standing := m.offered[r.AlertID]
+	m.mu.Unlock()
+	switch {
+	case !standing:
+		return "that alert is not on screen"
+	case r.Button != "" && !slices.Contains(buttons, r.Button):
+		return "that alert carries no such button"
+	}
+	return ""
+}
+
+// needless says, when the fix id would fix nothing now (its row is
+// healthy), what is the case instead.
+func (m *Monitor) needless(id action.ID) (string, bool) {
+	r, ok := m.Report()
+	if !ok {
+		return "", false
+	}
+	fixes := action.Of(id).Fixes
+	c, found := r.Row(fixes)
+	if !found || !c.Healthy() {
+		return "", false
+	}
+	return "The " + string(fixes) + " is already running.", true
 }
 
 // toggleMute mutes the alerts of row, or unmutes them; the next sweep
@@ -133,13 +189,20 @@ func (m *Monitor) do(ctx context.Context, spec action.Spec) error {
 // run carries out an action on the install or the desktop. The transition
 // a fix causes (Start Daemon, Start Edge) is the user's own: not an alarm.
 func (m *Monitor) run(ctx context.Context, spec action.Spec) error {
+	// Start Edge on a healthy edge would break the calls going through it.
+	if spec.ID == action.StartEdge {
+		if done, ok := m.needless(spec.ID); ok {
+			m.notify(actionNote(spec.ID, "Nothing to do", done))
+			return nil
+		}
+	}
 	var rep *status.Report
 	if r, ok := m.Report(); ok {
 		rep = &r
 	}
 	if spec.Fixes != "" && rep != nil {
 		m.mu.Lock()
-		token := m.policy.UserAction(m.clock.Now())
+		token := m.policy.UserAction(m.clock.Now(), spec.Fixes)
 		m.mu.Unlock()
 		defer func() {
 			m.mu.Lock()

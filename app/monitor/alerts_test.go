@@ -270,3 +270,73 @@ func TestAlertsPoster(t *testing.T) {
 		t.Error("a poster shown where nothing posts")
 	}
 }
+
+// TestAlertAnswersOnlyFromTheirAlert: a press runs only from the alert
+// that offered it, while it is on screen: not on an alert never posted,
+// not with a button the alert did not carry, not once withdrawn; each
+// refusal is logged once. A fix no longer needed does nothing and says
+// so.
+func TestAlertAnswersOnlyFromTheirAlert(t *testing.T) {
+	r, log, gate := alertRig(t, PolicyConfig{Grace: 10 * time.Second, Settle: time.Second, UserHold: time.Minute})
+	os.WriteFile(gate, nil, 0o644)
+	r.record(0, healthy)
+	r.record(20, daemonStopped)
+	r.record(31, daemonStopped)
+	a := r.posted(1)[0]
+	kickstarts := func() int {
+		b, _ := os.ReadFile(log)
+		return strings.Count(string(b), "kickstart -k gui/501/"+status.LabelDaemon+"\n")
+	}
+	for _, resp := range []alert.Response{
+		{AlertID: "outage.edge", Thread: "edge", Button: "start-edge"}, // never posted
+		{AlertID: a.ID, Thread: "daemon", Button: "start-edge"},        // not its button
+		{AlertID: "recovered", Button: "start-daemon"},
+		{AlertID: "outage.edge", Thread: "edge"}, // a click on one not posted
+	} {
+		r.m.respond(resp)
+		r.m.respond(resp)
+	}
+	if kickstarts() != 0 || len(r.f.details) != 0 {
+		t.Errorf("a press from no alert ran: %d kickstarts, windows %v", kickstarts(), r.f.details)
+	}
+	logged := r.m.opts.Log.Writer().(*syncLog).String()
+	if n := strings.Count(logged, "ignored: "); n != 4 {
+		t.Errorf("%d refusals logged, want one each:\n%s", n, logged)
+	}
+	// Its own button runs.
+	r.m.respond(alert.Response{AlertID: a.ID, Thread: "daemon", Button: "start-daemon"})
+	if kickstarts() != 1 {
+		t.Errorf("its own button: %d kickstarts", kickstarts())
+	}
+	// Withdrawn: it answers no more.
+	r.record(40, healthy)
+	testwait.For(t, "the withdrawal", func() bool { return slices.Contains(r.f.Withdrawn(), a.ID) })
+	r.m.respond(alert.Response{AlertID: a.ID, Thread: "daemon", Button: "start-daemon"})
+	r.m.respond(alert.Response{AlertID: a.ID, Thread: "daemon"})
+	if kickstarts() != 1 || len(r.f.details) != 0 {
+		t.Errorf("a withdrawn alert answered: %d kickstarts, windows %v", kickstarts(), r.f.details)
+	}
+}
+
+// TestNeedlessFix: Start Daemon from an alert on a running daemon, or
+// Start Edge on a healthy edge from anywhere, does nothing and says so.
+func TestNeedlessFix(t *testing.T) {
+	r, log, gate := alertRig(t, PolicyConfig{Grace: 10 * time.Second, Settle: time.Second})
+	os.WriteFile(gate, nil, 0o644)
+	r.record(0, healthy)
+	r.m.mu.Lock()
+	r.m.offered["outage.daemon"] = []string{"start-daemon"} // still on screen, its withdrawal on the way
+	r.m.mu.Unlock()
+	r.m.respond(alert.Response{AlertID: "outage.daemon", Thread: "daemon", Button: "start-daemon"})
+	if err := r.m.Do(context.Background(), action.StartEdge); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(log)
+	if strings.Contains(string(b), "kickstart") {
+		t.Errorf("a needless fix ran:\n%s", b)
+	}
+	p := r.posted(2)
+	if p[0].Title != "Nothing to do" || p[0].Body != "The daemon is already running." || p[1].Body != "The edge is already running." {
+		t.Errorf("said %+v", p)
+	}
+}

@@ -180,6 +180,11 @@ type Monitor struct {
 	published   Menu
 	permission  alert.Permission // whether the system shows the alerts
 	poster      alert.Poster     // who posts them
+	// offered are the alerts on screen, by ID, with the buttons each
+	// carries: only those answer a press. ignored are the presses refused
+	// so far, each logged once.
+	offered map[string][]string
+	ignored map[string]bool
 
 	// life ends when Run does: what the details window asks for runs
 	// under it, so quitting cuts it off.
@@ -197,6 +202,8 @@ func New(opts Options) *Monitor {
 		paused:  make(chan struct{}, 1),
 		notes:   make(chan queued, 16),
 		history: history.New(opts.HistorySpan),
+		offered: make(map[string][]string),
+		ignored: make(map[string]bool),
 	}
 	m.runner = &action.Runner{Deps: opts.Deps, OnChange: func(action.ID) { m.showBusy() }}
 	m.life, m.endLife = context.WithCancel(context.Background())
@@ -559,6 +566,11 @@ func (m *Monitor) deliverNotifications(ctx context.Context) {
 func (m *Monitor) deliver(ctx context.Context, q queued, declared map[string]alert.Category) error {
 	n, center := q.n, m.opts.Center
 	if n.Kind == KindWithdraw {
+		m.mu.Lock()
+		for _, id := range n.Withdraw {
+			delete(m.offered, id) // no longer answers a press, whatever comes
+		}
+		m.mu.Unlock()
 		return center.Withdraw(ctx, n.Withdraw)
 	}
 	a := alert.Alert{ID: n.ID, Thread: string(n.Thread), Title: n.Title, Body: n.Body, Sound: n.Urgent}
@@ -577,6 +589,13 @@ func (m *Monitor) deliver(ctx context.Context, q queued, declared map[string]ale
 	if err := center.Post(ctx, a); err != nil {
 		return err
 	}
+	buttons := make([]string, len(q.buttons))
+	for i, b := range q.buttons {
+		buttons[i] = b.ID
+	}
+	m.mu.Lock()
+	m.offered[a.ID] = buttons // what it replaced offered no more
+	m.mu.Unlock()
 	m.opts.Log.Printf("alert %s posted", a.ID) // one line an outage: the record of what the user was told
 	return nil
 }

@@ -92,6 +92,9 @@ var DefaultPolicy = PolicyConfig{Grace: 10 * time.Second, Settle: time.Minute, U
 // outage is a row's stretch out of healthy.
 type outage struct {
 	since time.Time // first sweep that saw it
+	// root is the row that explained it at the last sweep (itself for a
+	// cause): what a hold of the user's own must cover to hold it.
+	root status.ComponentName
 	// announced: a notification named the row, or its announced cause
 	// covers it.
 	announced bool
@@ -101,15 +104,21 @@ type outage struct {
 }
 
 // hold is a stretch of time during which outages wait: after launch,
-// after a wake, after the user's own Start or Restart.
+// after a wake (every row), after the user's own Start or Restart (the
+// row it fixes, and what that row explains).
 type hold struct {
 	from, to time.Time
-	// user: the user's own action (id); once it has finished (done), the
-	// first healthy sweep after it ends the hold.
-	user bool
-	id   int
-	done time.Time
+	// user: the user's own action (id) on fixes; once it has finished
+	// (done), the first sweep after it that finds fixes and what it
+	// explains healthy ends the hold.
+	user  bool
+	id    int
+	done  time.Time
+	fixes status.ComponentName
 }
+
+// covers reports whether the hold holds an outage whose root is root.
+func (w hold) covers(root status.ComponentName) bool { return !w.user || w.fixes == root }
 
 // Policy decides which notifications a sequence of reports deserves. It is
 // a pure state machine over time and reports, with the launch, wakes,
@@ -123,6 +132,9 @@ type hold struct {
 //   - the holds after launch and after a wake, and after the user's own
 //     Start or Restart, only lengthen the grace: an outage that overlaps one
 //     is announced when the hold ends if it still stands, never dropped;
+//     the user's hold holds only the row its action fixes (and what that
+//     row explains), and presses, however many, hold an outage for one
+//     UserHold in all;
 //   - an announced outage still there a reminder interval later is
 //     announced again, once per interval;
 //   - while paused nothing is delivered; when the pause ends, what still
@@ -149,9 +161,10 @@ type Policy struct {
 	// open are the rows notifications named that have not recovered;
 	// recovered those that did since the last recovery notice, and since
 	// when the earliest of them was out.
-	open      map[status.ComponentName]bool
-	recovered []status.ComponentName
-	downSince time.Time
+	open           map[status.ComponentName]bool
+	recovered      []status.ComponentName
+	recoveredRoots map[status.ComponentName]status.ComponentName // what explained each when it was out
+	downSince      time.Time
 
 	// budget is the daily budget (0: off); budgetDay the local date it was
 	// last announced as passed.
@@ -188,7 +201,7 @@ func (p *Policy) SetBudget(b status.USD) { p.budget = b }
 // NewPolicy starts a policy at launch: its first hold begins then.
 func NewPolicy(cfg PolicyConfig, launched time.Time) *Policy {
 	p := &Policy{cfg: cfg, rows: make(map[status.ComponentName]*outage), open: make(map[status.ComponentName]bool),
-		shown: make(map[string][]status.ComponentName)}
+		shown: make(map[string][]status.ComponentName), recoveredRoots: make(map[status.ComponentName]status.ComponentName)}
 	if cfg.Settle > 0 {
 		p.holds = append(p.holds, hold{from: launched, to: launched.Add(cfg.Settle)})
 	}
@@ -203,13 +216,14 @@ func (p *Policy) Woke(now time.Time) {
 }
 
 // UserAction opens a hold for the transition the user just asked for
-// (Start or Restart), lasting UserHold, and returns its id; once the
-// action has run, UserActionDone lets the first healthy sweep after it end
-// the hold.
-func (p *Policy) UserAction(now time.Time) int {
+// (Start or Restart of fixes), lasting UserHold, and returns its id; once
+// the action has run, UserActionDone lets the first sweep after it that
+// finds fixes healthy end the hold. It holds fixes and what fixes
+// explains, nothing else.
+func (p *Policy) UserAction(now time.Time, fixes status.ComponentName) int {
 	p.actions++
 	if p.cfg.UserHold > 0 {
-		p.holds = append(p.holds, hold{from: now, to: now.Add(p.cfg.UserHold), user: true, id: p.actions})
+		p.holds = append(p.holds, hold{from: now, to: now.Add(p.cfg.UserHold), user: true, id: p.actions, fixes: fixes})
 	}
 	return p.actions
 }
@@ -239,12 +253,27 @@ func (p *Policy) PausedUntil(now time.Time) time.Time {
 }
 
 // due is when an outage may first be announced: its grace, lengthened to
-// the end of every hold it overlaps.
+// the end of every hold it overlaps that holds it (the user's only for
+// the row they fix), the user's together never past UserHold after the
+// first of them: pressing again does not hold an outage again.
 func (p *Policy) due(o *outage) time.Time {
 	d := o.since.Add(p.cfg.Grace)
+	var first time.Time // the first user hold that holds it
 	for _, w := range p.holds {
-		if !o.since.After(w.to) && w.to.After(d) {
-			d = w.to
+		if w.user && w.covers(o.root) && !o.since.After(w.to) && (first.IsZero() || w.from.Before(first)) {
+			first = w.from
+		}
+	}
+	for _, w := range p.holds {
+		if !w.covers(o.root) || o.since.After(w.to) {
+			continue
+		}
+		to := w.to
+		if w.user && to.After(first.Add(p.cfg.UserHold)) {
+			to = first.Add(p.cfg.UserHold)
+		}
+		if to.After(d) {
+			d = to
 		}
 	}
 	return d
@@ -252,7 +281,14 @@ func (p *Policy) due(o *outage) time.Time {
 
 // Observe takes the report of a sweep made at now and returns the
 // notifications it calls for.
+//
+// A sweep that met the app's own shortage (out of file descriptors…)
+// proves nothing about the install: it starts, ends and announces
+// nothing, and the next sweep that can check decides.
 func (p *Policy) Observe(now time.Time, r status.Report) []Notification {
+	if r.Sweep.Shortage != "" {
+		return nil
+	}
 	failing := make(map[status.ComponentName]status.Component)
 	for _, c := range r.Components {
 		if !c.Healthy() {
@@ -261,12 +297,12 @@ func (p *Policy) Observe(now time.Time, r status.Report) []Notification {
 	}
 	p.track(now, failing)
 	p.forgetMuted(failing)
-	userTransition := false
+	userFixes := make(map[status.ComponentName]bool) // the rows the user is fixing now
 	for i := range p.holds {
 		w := &p.holds[i]
 		if w.user && !now.Before(w.from) && now.Before(w.to) {
-			userTransition = true
-			if len(failing) == 0 && !w.done.IsZero() && now.After(w.done) {
+			userFixes[w.fixes] = true
+			if !p.failingUnder(w.fixes) && !w.done.IsZero() && now.After(w.done) {
 				w.to = now // the user's transition is over
 			}
 		}
@@ -299,31 +335,47 @@ func (p *Policy) Observe(now time.Time, r status.Report) []Notification {
 	if n, ok := p.overBudget(now, r); ok {
 		out = append(out, n)
 	}
-	if n, ok := p.recovery(now, failing, userTransition); ok {
+	if n, ok := p.recovery(now, failing, userFixes); ok {
 		out = append(out, n)
 	}
 	return out
 }
 
-// track starts and ends outages, and moves named rows that recovered from
-// open to recovered.
+// track starts and ends outages, each with the row that explains it now,
+// and moves named rows that recovered from open to recovered.
 func (p *Policy) track(now time.Time, failing map[status.ComponentName]status.Component) {
+	for name := range p.open {
+		if _, bad := failing[name]; !bad {
+			delete(p.open, name)
+			p.recovered = append(p.recovered, name)
+			root := name
+			if o := p.rows[name]; o != nil {
+				root = o.root
+			}
+			p.recoveredRoots[name] = root
+		}
+	}
 	for name := range p.rows {
 		if _, bad := failing[name]; !bad {
 			delete(p.rows, name)
 		}
 	}
-	for name := range failing {
+	for name, c := range failing {
 		if p.rows[name] == nil {
 			p.rows[name] = &outage{since: now}
 		}
+		p.rows[name].root = rootOf(c, failing)
 	}
-	for name := range p.open {
-		if _, bad := failing[name]; !bad {
-			delete(p.open, name)
-			p.recovered = append(p.recovered, name)
+}
+
+// failingUnder reports whether root, or a row it explains, is out.
+func (p *Policy) failingUnder(root status.ComponentName) bool {
+	for _, o := range p.rows {
+		if o.root == root {
+			return true
 		}
 	}
+	return false
 }
 
 // forgetMuted forgets that the muted rows were announced: nothing names
@@ -560,15 +612,16 @@ func (p *Policy) overBudget(now time.Time, r status.Report) (Notification, bool)
 }
 
 // recovery is the one "recovered" once every named row is healthy again;
-// the user's own fix needs no notice.
-func (p *Policy) recovery(now time.Time, failing map[status.ComponentName]status.Component, userTransition bool) (Notification, bool) {
+// the user's own fix needs no notice: when every row that came back was
+// one the user is fixing (or explained by it).
+func (p *Policy) recovery(now time.Time, failing map[status.ComponentName]status.Component, userFixes map[status.ComponentName]bool) (Notification, bool) {
 	if len(p.open) > 0 || len(p.recovered) == 0 {
 		return Notification{}, false
 	}
-	rows, since := p.recovered, p.downSince
-	p.recovered, p.downSince = nil, time.Time{}
+	rows, since, roots := p.recovered, p.downSince, p.recoveredRoots
+	p.recovered, p.downSince, p.recoveredRoots = nil, time.Time{}, make(map[status.ComponentName]status.ComponentName)
 	slices.SortFunc(rows, func(a, b status.ComponentName) int { return tableIndex(a) - tableIndex(b) })
-	if userTransition {
+	if !slices.ContainsFunc(rows, func(r status.ComponentName) bool { return !userFixes[roots[r]] }) {
 		return Notification{}, false
 	}
 	// It says what came back, and whether all is well now.

@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -51,7 +52,11 @@ type pauseEvent struct {
 	at, until ms // until 0: an explicit resume at at
 }
 
-type userEvent struct{ at, done ms }
+// userEvent is a press of the user's own (Start or Restart of fixes).
+type userEvent struct {
+	at, done ms
+	fixes    status.ComponentName
+}
 
 // rootRows and what each explains.
 var (
@@ -125,7 +130,7 @@ func randomTimeline(rng *rand.Rand) timeline {
 	for i := rng.IntN(3); i > 0; i-- {
 		at := upTo(rng, tl.end)
 		done := at + upTo(rng, 2*second)
-		tl.actions = append(tl.actions, userEvent{at, done})
+		tl.actions = append(tl.actions, userEvent{at, done, status.CompDaemon})
 		down := span{at + 50, done + upTo(rng, 20*second) + 1}
 		tl.roots[status.CompDaemon] = mergeSpan(tl.roots[status.CompDaemon], down)
 	}
@@ -135,10 +140,21 @@ func randomTimeline(rng *rand.Rand) timeline {
 		i := rng.IntN(len(spans))
 		at := spans[i].from + upTo(rng, spans[i].to-spans[i].from)
 		done := at + upTo(rng, 2*second)
-		tl.actions = append(tl.actions, userEvent{at, done})
+		tl.actions = append(tl.actions, userEvent{at, done, status.CompDaemon})
 		spans[i].to = max(spans[i].from+1, done+upTo(rng, 5*second))
 		if i+1 < len(spans) && spans[i].to >= spans[i+1].from {
 			spans[i].to = spans[i+1].from - 1
+		}
+	}
+	// Presses anywhere, whatever is out: Start Daemon or Start Edge, alone
+	// or again and again (every 5 s for a while). They hold only the row
+	// they fix, once.
+	for i := rng.IntN(4); i > 0; i-- {
+		fixes := []status.ComponentName{status.CompDaemon, status.CompEdge}[rng.IntN(2)]
+		at := upTo(rng, tl.end)
+		for n := 1 + rng.IntN(3)*rng.IntN(12); n > 0; n-- {
+			tl.actions = append(tl.actions, userEvent{at, at + upTo(rng, 2*second), fixes})
+			at += 5 * second
 		}
 	}
 	// Pauses, by time or ended by hand.
@@ -273,7 +289,7 @@ func (tl timeline) run() []observed {
 	}
 	ids := make([]int, len(tl.actions))
 	for i, u := range tl.actions {
-		events = append(events, event{u.at, func() { ids[i] = p.UserAction(t0.Add(dur(u.at))) }})
+		events = append(events, event{u.at, func() { ids[i] = p.UserAction(t0.Add(dur(u.at)), u.fixes) }})
 		events = append(events, event{u.done, func() { p.UserActionDone(ids[i], t0.Add(dur(u.done))) }})
 	}
 	for _, pe := range tl.pauses {
@@ -323,14 +339,15 @@ func (tl timeline) String() string {
 }
 
 // userEnds is where each user hold ends: UserHold after the action, or
-// at the first healthy sweep after it has run.
+// at the first sweep after it has run that finds the row it fixes
+// healthy (what that row explains is then healthy too).
 func (tl timeline) userEnds(obs []observed) []ms {
 	ends := make([]ms, len(tl.actions))
 	for i, u := range tl.actions {
 		ends[i] = u.at + inMS(tl.cfg.UserHold)
 		j := sort.Search(len(obs), func(k int) bool { return obs[k].at > u.done })
 		for ; j < len(obs) && obs[j].at < ends[i]; j++ {
-			if len(obs[j].failing) == 0 {
+			if obs[j].failing[u.fixes] == "" {
 				ends[i] = obs[j].at
 				break
 			}
@@ -339,11 +356,13 @@ func (tl timeline) userEnds(obs []observed) []ms {
 	return ends
 }
 
-// due is when an outage since since may first be announced, as a sweep at
-// at sees it: its grace, lengthened to the end of every hold opened by
-// then that it overlaps. (A user hold ends early only at a healthy
-// sweep, after every outage it overlaps, so its final end will do.)
-func (tl timeline) due(userEnds []ms, since, at ms) ms {
+// due is when an outage of root since since may first be announced, as a
+// sweep at at sees it: its grace, lengthened to the end of every hold
+// opened by then that it overlaps, the user's only when they fix root,
+// and those together never past UserHold after the first of them. (A user
+// hold ends early only at a sweep that finds its row healthy, after every
+// outage of that row it overlaps, so its final end will do.)
+func (tl timeline) due(userEnds []ms, root status.ComponentName, since, at ms) ms {
 	due := since + inMS(tl.cfg.Grace)
 	consider := func(from, to ms) {
 		if from <= at && since <= to && to > due {
@@ -356,18 +375,26 @@ func (tl timeline) due(userEnds []ms, since, at ms) ms {
 			consider(w, w+inMS(tl.cfg.Settle))
 		}
 	}
+	first := ms(-1)
 	for i, u := range tl.actions {
-		consider(u.at, userEnds[i])
+		if u.fixes == root && u.at <= at && since <= userEnds[i] && (first < 0 || u.at < first) {
+			first = u.at
+		}
+	}
+	for i, u := range tl.actions {
+		if u.fixes == root {
+			consider(u.at, min(userEnds[i], first+inMS(tl.cfg.UserHold)))
+		}
 	}
 	return due
 }
 
-// inUserHold reports whether a sweep at at falls in a hold of the
-// user's own; the healthy sweep that ends one early is still the user's.
-func (tl timeline) inUserHold(userEnds []ms, at ms) bool {
+// userFixing reports whether a sweep at at falls in a hold of the user's
+// own on row; the sweep that ends one early is still the user's.
+func (tl timeline) userFixing(userEnds []ms, row status.ComponentName, at ms) bool {
 	for i, u := range tl.actions {
 		early := userEnds[i] < u.at+inMS(tl.cfg.UserHold)
-		if at >= u.at && (at < userEnds[i] || early && at == userEnds[i]) {
+		if u.fixes == row && at >= u.at && (at < userEnds[i] || early && at == userEnds[i]) {
 			return true
 		}
 	}
@@ -451,7 +478,7 @@ func (tl timeline) check(obs []observed) []string {
 func (tl timeline) checkEpisode(obs []observed, userEnds []ms, row status.ComponentName, since ms, last, start, end int, fail func(string, ...any)) {
 	first := -1 // the first sweep that must announce it
 	for i := start; i <= end; i++ {
-		if !obs[i].paused && obs[i].at >= tl.due(userEnds, since, obs[i].at) {
+		if !obs[i].paused && obs[i].at >= tl.due(userEnds, row, since, obs[i].at) {
 			first = i
 			break
 		}
@@ -582,16 +609,17 @@ func (tl timeline) checkReminders(obs []observed, row status.ComponentName, star
 }
 
 // checkRecoveries: "recovered" comes once every named row is healthy
-// again, after at least one announcement, never during the user's own
-// transition, and each announcement has at most one.
+// again, after at least one announcement, never when every row that came
+// back was one the user was fixing (or explained by it), and each
+// announcement has at most one.
 func (tl timeline) checkRecoveries(obs []observed, userEnds []ms, fail func(string, ...any)) {
-	open := map[status.ComponentName]bool{}
-	recovered := false
+	open := map[status.ComponentName]status.ComponentName{} // announced rows out, and what explains each
+	back := map[status.ComponentName]status.ComponentName{} // rows back since the last notice, and what explained each
 	for _, o := range obs {
-		for row := range open {
+		for row, root := range open {
 			if o.failing[row] == "" {
 				delete(open, row)
-				recovered = true
+				back[row] = root
 			}
 		}
 		for row := range open {
@@ -599,10 +627,13 @@ func (tl timeline) checkRecoveries(obs []observed, userEnds []ms, fail func(stri
 				delete(open, row)
 			}
 		}
+		for row := range open {
+			open[row] = cmp.Or(causeOf(o.failing, row), row)
+		}
 		for _, n := range o.notes {
 			if announces(n) {
 				for _, row := range n.Components {
-					open[row] = true
+					open[row] = cmp.Or(causeOf(o.failing, row), row)
 				}
 			}
 		}
@@ -613,11 +644,13 @@ func (tl timeline) checkRecoveries(obs []observed, userEnds []ms, fail func(stri
 			}
 		}
 		want := 0
-		if !o.paused && len(open) == 0 && recovered {
-			if !tl.inUserHold(userEnds, o.at) {
-				want = 1
+		if !o.paused && len(open) == 0 && len(back) > 0 {
+			for _, root := range back {
+				if !tl.userFixing(userEnds, root, o.at) {
+					want = 1
+				}
 			}
-			recovered = false
+			clear(back)
 		}
 		if got != want {
 			fail("at %d ms: %d recovery notices, want %d (open %v)", o.at, got, want, open)

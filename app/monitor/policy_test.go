@@ -90,7 +90,7 @@ func runSteps(t *testing.T, cfg PolicyConfig, steps []step) []Notification {
 		case s.wake:
 			p.Woke(now)
 		case s.user:
-			p.UserActionDone(p.UserAction(now), now)
+			p.UserActionDone(p.UserAction(now, status.CompDaemon), now)
 		case s.pause > 0:
 			p.Pause(at(s.at + s.pause))
 		case s.resume:
@@ -479,5 +479,95 @@ func TestPolicyMutes(t *testing.T) {
 	notes = p.Observe(at(8010), report(daemonStopped))
 	if got := kinds(notes); got != "problem outage.daemon" || joinNames(notes[0].Components) != "daemon, mitmproxy listener" {
 		t.Errorf("a muted consequence: %s %v", got, notes)
+	}
+}
+
+// TestPressesHoldOnlyTheirRow: two presses of Start Daemon (on a healthy
+// daemon, or forged), then the edge stops: the edge's alert comes at the
+// end of its grace, not at the end of the presses' hold; presses every
+// 5 s on a stopped daemon hold its outage one UserHold in all; and the
+// recovery of a row the user did not fix is announced, that of the one
+// they fixed is not.
+func TestPressesHoldOnlyTheirRow(t *testing.T) {
+	cfg := PolicyConfig{Grace: 10 * time.Second, UserHold: time.Minute}
+	p := NewPolicy(cfg, t0)
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	p.Observe(at(0), report(healthy))
+	p.UserActionDone(p.UserAction(at(100), status.CompDaemon), at(101))
+	p.UserActionDone(p.UserAction(at(105), status.CompDaemon), at(106))
+	edge := bad{status.CompEdge: "stopped/crit"}
+	if n := p.Observe(at(107), report(edge)); len(n) != 0 {
+		t.Fatalf("at once: %+v", n)
+	}
+	n := p.Observe(at(117), report(edge))
+	if len(n) != 1 || n[0].ID != "outage.edge" {
+		t.Fatalf("the edge's grace over: %+v", n)
+	}
+
+	// Presses every 5 s on a daemon that stays down: one minute in all.
+	p = NewPolicy(cfg, t0)
+	p.Observe(at(0), report(healthy))
+	p.Observe(at(200), report(daemonStopped))
+	var got []int
+	for s := 201; s <= 400; s++ {
+		if s%5 == 0 && s <= 350 {
+			p.UserActionDone(p.UserAction(at(s), status.CompDaemon), at(s))
+		}
+		for _, x := range p.Observe(at(s), report(daemonStopped)) {
+			if x.Kind == KindProblem {
+				got = append(got, s)
+			}
+		}
+	}
+	if !slices.Equal(got, []int{265}) {
+		t.Errorf("announced at %v s, want once at 265 s (the first press at 205 s, plus a minute)", got)
+	}
+
+	// The edge announced and the daemon the user's: the edge's recovery
+	// is announced while the user fixes the daemon.
+	p = NewPolicy(cfg, t0)
+	p.Observe(at(0), report(healthy))
+	both := bad{status.CompEdge: "stopped/crit", status.CompDaemon: "stopped/warn"}
+	p.Observe(at(100), report(both))
+	p.Observe(at(111), report(both))
+	id := p.UserAction(at(120), status.CompDaemon)
+	p.UserActionDone(id, at(121))
+	n = p.Observe(at(125), report(healthy))
+	if !slices.ContainsFunc(n, func(x Notification) bool { return x.Kind == KindRecovered }) {
+		t.Errorf("the edge came back while the user fixed the daemon: %+v", n)
+	}
+}
+
+// TestShortageIsNoFire: sweeps that met the app's own shortage (every row
+// unknown, "Cannot check: …") neither announce, nor end an outage, nor
+// recover one: the sweeps that can check decide.
+func TestShortageIsNoFire(t *testing.T) {
+	p := NewPolicy(PolicyConfig{Grace: 10 * time.Second}, t0)
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	short := report(bad{status.CompDaemon: "unknown/unknown", status.CompEdge: "unknown/unknown", status.CompSentinels: "unknown/unknown"})
+	short.Overall, short.Headline = status.OverallUnknown, "Cannot check: this app is out of file descriptors"
+	short.Sweep.Shortage = short.Headline
+	p.Observe(at(0), report(healthy))
+	for s := 1; s < 60; s += 5 {
+		if n := p.Observe(at(s), short); len(n) != 0 {
+			t.Fatalf("at %d s, a shortage announced %+v", s, n)
+		}
+	}
+	if n := p.Observe(at(61), report(healthy)); len(n) != 0 {
+		t.Errorf("after the shortage, healthy: %+v", n)
+	}
+	// Mid-outage: the outage goes on; it is not recovered.
+	p.Observe(at(100), report(daemonStopped))
+	if n := p.Observe(at(111), report(daemonStopped)); len(n) != 1 {
+		t.Fatalf("the outage: %+v", n)
+	}
+	if n := p.Observe(at(120), short); len(n) != 0 {
+		t.Errorf("a shortage mid-outage: %+v", n)
+	}
+	if n := p.Observe(at(130), report(daemonStopped)); len(n) != 0 {
+		t.Errorf("the outage announced again: %+v", n)
+	}
+	if n := p.Observe(at(140), report(healthy)); len(n) != 2 || n[1].Kind != KindRecovered {
+		t.Errorf("the recovery: %+v", n)
 	}
 }

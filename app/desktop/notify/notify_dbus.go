@@ -21,6 +21,9 @@ import (
 const (
 	service = "org.freedesktop.Notifications"
 	path    = dbus.ObjectPath("/org/freedesktop/Notifications")
+	// busName is the bus itself: it alone says who owns a name.
+	busName = "org.freedesktop.DBus"
+	busPath = dbus.ObjectPath("/org/freedesktop/DBus")
 	// defaultAction is the spec's key of a click on the notification itself.
 	defaultAction = "default"
 	// maxPosted bounds what is remembered of posted notifications should a
@@ -42,6 +45,14 @@ func (b *bus) Poster() alert.Poster {
 // the server lists the "actions" capability, replaces_id for an alert
 // posted again, CloseNotification to withdraw one, and ActionInvoked for
 // the user's answer.
+//
+// Only the server speaks for a notification: any client of the session
+// bus may emit a signal named ActionInvoked or NotificationClosed, so the
+// match rule names the server as the sender, and each signal's sender is
+// compared with the unique name that owns org.freedesktop.Notifications
+// now (asked at connection and after a post, followed through the bus's
+// NameOwnerChanged: a server that restarts is heard again, and what the
+// old one showed is forgotten). The rest is dropped.
 type bus struct {
 	appName string
 	icon    []byte
@@ -58,6 +69,7 @@ type bus struct {
 	ids        map[string]uint32      // an alert's ID → the server's
 	posted     map[uint32]alert.Alert // the server's ID → the alert
 	handle     func(alert.Response)
+	owner      string // the server's unique name on the bus; "" until known
 }
 
 func (b *bus) Authorize(context.Context) error { return nil }
@@ -95,15 +107,39 @@ func (b *bus) connect(ctx context.Context) (*dbus.Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("notify: the session bus: %w", err)
 	}
-	if err := conn.AddMatchSignalContext(ctx, dbus.WithMatchInterface(service), dbus.WithMatchObjectPath(path)); err != nil {
+	if err := conn.AddMatchSignalContext(ctx, dbus.WithMatchSender(service), dbus.WithMatchInterface(service), dbus.WithMatchObjectPath(path)); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("notify: listen to the notification server: %w", err)
 	}
+	if err := conn.AddMatchSignalContext(ctx, dbus.WithMatchSender(busName), dbus.WithMatchInterface(busName),
+		dbus.WithMatchMember("NameOwnerChanged"), dbus.WithMatchArg(0, service)); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("notify: follow the notification server: %w", err)
+	}
 	signals := make(chan *dbus.Signal, 16)
 	conn.Signal(signals)
-	go b.listen(signals)
 	b.conn = conn
+	b.owner = nameOwner(ctx, conn)
+	go b.listen(signals)
 	return conn, nil
+}
+
+// nameOwner is the unique name that owns the notification service now;
+// "" for none (a server activated by the first call).
+func nameOwner(ctx context.Context, conn *dbus.Conn) string {
+	var owner string
+	if conn.BusObject().CallWithContext(ctx, busName+".GetNameOwner", 0, service).Store(&owner) != nil {
+		return ""
+	}
+	return owner
+}
+
+// fromServer reports whether s comes from the notification server that
+// owns the name now.
+func (b *bus) fromServer(s *dbus.Signal) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.owner != "" && s.Sender == b.owner && s.Path == path
 }
 
 // dial connects to the session bus within ctx. The connection outlives
@@ -133,9 +169,20 @@ func dial(ctx context.Context) (*dbus.Conn, error) {
 }
 
 // listen hands each click and button to the handler, and forgets the
-// notifications the server closed.
+// notifications the server closed; it hears the server alone.
 func (b *bus) listen(signals <-chan *dbus.Signal) {
 	for s := range signals {
+		if s.Name == busName+".NameOwnerChanged" {
+			b.ownerChanged(s)
+			continue
+		}
+		// Signals are read after the post that made their notification is
+		// known, and so is its server.
+		b.posting.RLock()
+		b.posting.RUnlock()
+		if !b.fromServer(s) {
+			continue // from someone else on the bus: not the server's word
+		}
 		switch s.Name {
 		case service + ".ActionInvoked":
 			var id uint32
@@ -143,8 +190,6 @@ func (b *bus) listen(signals <-chan *dbus.Signal) {
 			if dbus.Store(s.Body, &id, &key) != nil {
 				continue
 			}
-			b.posting.RLock()
-			b.posting.RUnlock()
 			b.mu.Lock()
 			a, ok := b.posted[id]
 			fn := b.handle
@@ -171,6 +216,22 @@ func (b *bus) listen(signals <-chan *dbus.Signal) {
 			}
 			b.mu.Unlock()
 		}
+	}
+}
+
+// ownerChanged follows the service to its new owner: the bus's word
+// alone. A new server knows none of the old one's notifications.
+func (b *bus) ownerChanged(s *dbus.Signal) {
+	var name, old, owner string
+	if s.Sender != busName || s.Path != busPath || dbus.Store(s.Body, &name, &old, &owner) != nil || name != service {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if owner != b.owner {
+		b.owner = owner
+		clear(b.posted)
+		clear(b.ids)
 	}
 }
 
@@ -225,6 +286,17 @@ func (b *bus) Post(ctx context.Context, a alert.Alert) error {
 	call := obj.CallWithContext(ctx, service+".Notify", 0, b.appName, replaces, "", a.Title, a.Body, actions, hints, int32(-1))
 	if err := call.Store(&id); err != nil {
 		return fmt.Errorf("notify: %w", err)
+	}
+	b.mu.Lock()
+	known := b.owner != ""
+	b.mu.Unlock()
+	if !known { // the call started the server: who is it?
+		owner := nameOwner(ctx, conn)
+		b.mu.Lock()
+		if b.owner == "" {
+			b.owner = owner
+		}
+		b.mu.Unlock()
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()

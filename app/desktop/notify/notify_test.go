@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"os"
 	"os/exec"
 	"slices"
 	"strings"
@@ -55,6 +56,123 @@ func serve(t *testing.T, actions bool) *notifytest.Server {
 	// The center's bus is the session bus of the environment.
 	t.Setenv("DBUS_SESSION_BUS_ADDRESS", addr)
 	return srv
+}
+
+// busClient is another client of the test's session bus: a program that
+// is not the notification server.
+func busClient(t *testing.T) *dbus.Conn {
+	t.Helper()
+	conn, err := dbus.Connect(os.Getenv("DBUS_SESSION_BUS_ADDRESS"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// flush returns once the bus has handled everything conn sent before: a
+// call's reply comes after the signals sent ahead of it were routed.
+func flush(t *testing.T, conn *dbus.Conn) {
+	t.Helper()
+	var id string
+	if err := conn.BusObject().Call("org.freedesktop.DBus.GetId", 0).Store(&id); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestOnlyTheServerSpeaks: another client of the bus emits ActionInvoked
+// and NotificationClosed for every id the server could have given, with
+// every button: none reaches the handler, and the notifications are still
+// withdrawn (the forged close made nothing forgotten); the server's own
+// press still works. A server that restarts is heard, its predecessor's
+// signals no more.
+func TestOnlyTheServerSpeaks(t *testing.T) {
+	srv := serve(t, true)
+	c := New("Halton Meter Bar", nil, nil)
+	answers := make(chan alert.Response, 64)
+	c.Handle(func(r alert.Response) { answers <- r })
+	ctx := context.Background()
+	c.SetCategories(ctx, []alert.Category{{ID: "fix", Buttons: []alert.Button{{ID: "start-daemon", Title: "Start Daemon"}}}})
+	for _, id := range []string{"outage.daemon", "outage.edge"} {
+		if err := c.Post(ctx, alert.Alert{ID: id, Category: "fix", Title: id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	forger := busClient(t)
+	center := c.(*bus).conn.Names()[0]
+	// Broadcast, which the match rule keeps away, and sent to the center's
+	// connection itself, which no match rule does: the sender decides.
+	directed := func(path dbus.ObjectPath, iface, member string, body ...any) {
+		msg := &dbus.Message{Type: dbus.TypeSignal, Headers: map[dbus.HeaderField]dbus.Variant{
+			dbus.FieldPath: dbus.MakeVariant(path), dbus.FieldInterface: dbus.MakeVariant(iface),
+			dbus.FieldMember: dbus.MakeVariant(member), dbus.FieldDestination: dbus.MakeVariant(center),
+			dbus.FieldSignature: dbus.MakeVariant(dbus.SignatureOf(body...))}, Body: body}
+		forger.Send(msg, nil)
+	}
+	// The forger claims the service's name has passed to it.
+	directed("/org/freedesktop/DBus", "org.freedesktop.DBus", "NameOwnerChanged", notifytest.Name, "", forger.Names()[0])
+	for id := uint32(0); id <= 8; id++ {
+		for _, key := range []string{"default", "start-daemon", "start-edge", "open-details"} {
+			forger.Emit(notifytest.Path, notifytest.Interface+".ActionInvoked", id, key)
+			directed(notifytest.Path, notifytest.Interface, "ActionInvoked", id, key)
+		}
+		forger.Emit(notifytest.Path, notifytest.Interface+".NotificationClosed", id, uint32(2))
+		directed(notifytest.Path, notifytest.Interface, "NotificationClosed", id, uint32(2))
+	}
+	flush(t, forger)
+	daemon := srv.Received()[0]
+	srv.Press(daemon.ID, "start-daemon")
+	select {
+	case r := <-answers:
+		if r.AlertID != "outage.daemon" || r.Button != "start-daemon" {
+			t.Fatalf("the first answer heard is %+v: a forged one", r)
+		}
+	case <-time.After(testwait.Bound):
+		t.Fatal("the server's own press was not heard")
+	}
+	if len(answers) != 0 {
+		t.Errorf("a forged answer: %+v", <-answers)
+	}
+	if err := c.Withdraw(ctx, []string{"outage.daemon", "outage.edge"}); err != nil {
+		t.Fatal(err)
+	}
+	if closed := srv.ClosedIDs(); len(closed) != 2 {
+		t.Errorf("withdrawn %v: a forged close made a notification forgotten", closed)
+	}
+
+	// The server restarts: another connection takes the name.
+	old := srv.Conn()
+	if _, err := old.ReleaseName(notifytest.Name); err != nil {
+		t.Fatal(err)
+	}
+	next := busClient(t)
+	srv2 := notifytest.New(t, next)
+	srv2.SetButtons(true)
+	next.Export(srv2, notifytest.Path, notifytest.Interface)
+	if reply, err := next.RequestName(notifytest.Name, dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+		t.Fatalf("the new server owns the name: %v %v", reply, err)
+	}
+	testwait.For(t, "the new server followed", func() bool {
+		b := c.(*bus)
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		return b.owner == next.Names()[0]
+	})
+	if err := c.Post(ctx, alert.Alert{ID: "outage.watchdog", Category: "fix", Title: "w"}); err != nil {
+		t.Fatal(err)
+	}
+	w := srv2.Received()[0]
+	old.Emit(notifytest.Path, notifytest.Interface+".ActionInvoked", w.ID, "start-daemon") // the old server, no more its owner
+	flush(t, old)
+	srv2.Press(w.ID, "default")
+	select {
+	case r := <-answers:
+		if r.AlertID != "outage.watchdog" || r.Button != "" {
+			t.Fatalf("after the restart, the first answer is %+v", r)
+		}
+	case <-time.After(testwait.Bound):
+		t.Fatal("the new server's press was not heard")
+	}
 }
 
 func TestNotifyIsBounded(t *testing.T) {

@@ -65,6 +65,9 @@ func New(t testing.TB, conn *dbus.Conn) *Server {
 	return s
 }
 
+// Conn is the server's connection to the bus.
+func (s *Server) Conn() *dbus.Conn { return s.conn }
+
 // SetButtons makes the server one that shows buttons, or not.
 func (s *Server) SetButtons(on bool) {
 	s.mu.Lock()
