@@ -5,6 +5,7 @@ package e2e
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -297,6 +298,59 @@ func TestHealRestoresHealth(t *testing.T) {
 	if r, code := w.check(); r.Overall != "healthy" || code != 0 {
 		t.Fatalf("healed world is %s: %s", r.Overall, r.Headline)
 	}
+}
+
+// TestUserChanges: init, upgrade and network change a world as its user
+// would, and leave it healthy: the mode switched (sentinels, proxies),
+// the next version installed and running from rewritten plists, the
+// other network service in use with the proxies it had.
+func TestUserChanges(t *testing.T) {
+	w := up(t, "apps")
+	w.fault("daemon-crash")
+	for _, step := range []struct {
+		args  []string
+		check func(r status.Report) string
+	}{
+		{[]string{"init", "full"}, func(r status.Report) string {
+			return cmp.Or(wantEq("mode", r.InstallMode, "full"), wantEq("proxy", string(r.SystemProxy.State), "on"))
+		}},
+		{[]string{"upgrade"}, func(r status.Report) string { return wantEq("version", r.Version, "0.6.4") }},
+		{[]string{"network", "Ethernet"}, func(r status.Report) string {
+			on := ""
+			for _, svc := range r.SystemProxy.Services {
+				if svc.Enabled {
+					on += svc.Name + " "
+				}
+			}
+			return wantEq("services on", on, "Ethernet ")
+		}},
+		{[]string{"init", "apps"}, func(r status.Report) string {
+			return cmp.Or(wantEq("mode", r.InstallMode, "apps"), wantEq("proxy", string(r.SystemProxy.State), "off"))
+		}},
+	} {
+		if _, err := sim(t, append([]string{step.args[0], "--dir", w.dir}, step.args[1:]...)...); err != nil {
+			t.Fatalf("%v: %v", step.args, err)
+		}
+		r, code := w.check()
+		if r.Overall != "healthy" || code != 0 {
+			t.Errorf("after %v: %s (%s)", step.args, r.Overall, r.Headline)
+		}
+		if p := step.check(r); p != "" {
+			t.Errorf("after %v: %s", step.args, p)
+		}
+	}
+	for _, bad := range [][]string{{"init", "--dir", w.dir, "half"}, {"network", "--dir", w.dir, "Carrier Pigeon"}, {"init", "--dir", w.dir}} {
+		if _, err := sim(t, bad...); err == nil {
+			t.Errorf("%v: no error", bad)
+		}
+	}
+}
+
+func wantEq(what, got, want string) string {
+	if got != want {
+		return fmt.Sprintf("%s %q, want %q", what, got, want)
+	}
+	return ""
 }
 
 // TestWatchdogFailSafe waits for the simulated watchdog to switch the

@@ -16,7 +16,9 @@ import (
 // TestSoak runs the real tray against a simulator whose daemon crashes and
 // heals, cycle after cycle, and reports what grew: the tray's RSS, its
 // goroutines and heap, and the notifications against the policy's count.
-// It runs only from `make soak` (HALTON_SOAK=1; SOAK_CYCLES, default 500).
+// It runs only from `make soak-crashes` (HALTON_SOAK=1; SOAK_CYCLES, default
+// 500). Each crash after the first fails again soon after a recovery, so
+// it is announced after the repeat grace (12 s at --grace 1s).
 func TestSoak(t *testing.T) {
 	if os.Getenv("HALTON_SOAK") == "" {
 		t.Skip("run by make soak")
@@ -71,7 +73,7 @@ func TestSoak(t *testing.T) {
 			recoveries++
 		}
 	}
-	report := fmt.Sprintf(`## The tray over %d crashes (make soak)
+	report := fmt.Sprintf(`## The tray over %d crashes (make soak-crashes)
 
 The real tray under Xvfb against the simulator, its daemon SIGKILLed and
 healed %d times in %s (--grace 1s: each outage outlasts it). Measured from

@@ -76,7 +76,7 @@ const (
 func (t *TrayOptions) register(fs *flag.FlagSet) {
 	fs.DurationVar(&t.Healthy, "poll-healthy", 0, "tray and --watch: time between sweeps while all is healthy (default 30s with events, 15s without)")
 	fs.DurationVar(&t.Unhealthy, "poll-unhealthy", DefaultUnhealthy, "tray and --watch: time between sweeps while anything is not healthy")
-	fs.DurationVar(&t.Grace, "grace", DefaultGrace, "tray: how long a row stays out of healthy before a notification")
+	fs.DurationVar(&t.Grace, "grace", DefaultGrace, "tray: how long a row stays out of healthy before a notification (the longer waits of a row that cannot be checked, 30 times it, and of one failing again soon after it came back, 12 times it, scale with it)")
 	fs.DurationVar(&t.Settle, "settle", DefaultSettle, "tray: how long after launch or a wake things may still be starting (lengthens the grace)")
 	fs.BoolVar(&t.Monochrome, "monochrome", false, "tray: monochrome (template) icons that follow the menu bar's appearance")
 }

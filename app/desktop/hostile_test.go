@@ -212,6 +212,25 @@ func TestSettingsBounded(t *testing.T) {
 	}
 }
 
+// TestSettingsBudgetDay: the day the budget was announced is a date, or
+// forgotten (and said), never echoed.
+func TestSettingsBudgetDay(t *testing.T) {
+	now := time.Date(2026, 11, 25, 14, 0, 0, 0, time.Local)
+	for _, c := range []struct{ in, want, said string }{
+		{"2026-11-25", "2026-11-25", ""},
+		{"", "", ""},
+		{"2026-11-25T00:00:00Z", "", "not a date"},
+		{"yesterday\x1b[31m", "", "not a date"},
+		{"2026-13-01", "", "not a date"},
+	} {
+		got, said := Settings{BudgetAnnounced: c.in}.Bounded(now, now.Add(time.Hour))
+		joined := strings.Join(said, "; ")
+		if got.BudgetAnnounced != c.want || !strings.Contains(joined, c.said) || c.said == "" && joined != "" || strings.Contains(joined, "\x1b") {
+			t.Errorf("%q: %q, said %q", c.in, got.BudgetAnnounced, joined)
+		}
+	}
+}
+
 // TestSettingsMuted: muted rows are the table's, once each, in its order;
 // a name from elsewhere is dropped and said.
 func TestSettingsMuted(t *testing.T) {

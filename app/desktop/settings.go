@@ -27,6 +27,9 @@ type Settings struct {
 	// DailyBudget, in dollars, is announced once a day when today's LLM
 	// spend passes it; 0 (the default) is off.
 	DailyBudget status.USD `json:"daily_budget_usd,omitempty"`
+	// BudgetAnnounced is the local date (2006-01-02) the budget was last
+	// announced as passed: once a day, whatever restarts come between.
+	BudgetAnnounced string `json:"budget_announced_on,omitempty"`
 	// TextfileDir, when set, is a folder the tray keeps halton_meter.prom
 	// in for node_exporter's textfile collector (read at launch).
 	TextfileDir string `json:"prometheus_textfile_dir,omitempty"`
@@ -123,6 +126,12 @@ func (s Settings) Bounded(now, longestPause time.Time) (Settings, []string) {
 	if muted := tableOrder(s.Muted); len(muted) != len(s.Muted) {
 		changed = append(changed, fmt.Sprintf("muted names %d rows, %d of them the table's (once each); muting those", len(s.Muted), len(muted)))
 		s.Muted = muted
+	}
+	if d := s.BudgetAnnounced; d != "" {
+		if _, err := time.Parse(time.DateOnly, d); err != nil || len(d) != len(time.DateOnly) {
+			changed = append(changed, "budget_announced_on is not a date (2006-01-02); forgotten")
+			s.BudgetAnnounced = ""
+		}
 	}
 	if s.PausedUntil.After(longestPause) {
 		changed = append(changed, fmt.Sprintf("paused_until %s is past the longest pause the menu offers; pausing until %s",

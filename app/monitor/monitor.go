@@ -52,7 +52,7 @@ type Options struct {
 	// nothing sweeps (a test that records by hand).
 	Sweeps Sweeps
 	// Policy is the notification policy; its Reminder comes from the
-	// settings when there is a settings file.
+	// settings when there is a settings file (or it gives none).
 	Policy PolicyConfig
 	// Center posts the notifications and tells the user's answers to
 	// them; nil where nothing is shown (a test).
@@ -161,6 +161,7 @@ type Monitor struct {
 	paused  chan struct{} // a pause began or ended: its timer is set again
 	notes   chan queued
 	dropped atomic.Int64 // notifications never delivered: queue full or notifier failed
+	pending atomic.Int64 // notifications queued and not yet delivered or dropped
 
 	// pubMu makes each publication whole and in order: two goroutines
 	// republishing at once (a sweep, an action's end) would otherwise
@@ -209,10 +210,13 @@ func New(opts Options) *Monitor {
 	m.life, m.endLife = context.WithCancel(context.Background())
 	start := m.clock.Now()
 	m.settings = m.loadSettings(start)
-	opts.Policy.Reminder = m.settings.Reminder.Duration
+	if opts.SettingsPath != "" || opts.Policy.Reminder == 0 {
+		opts.Policy.Reminder = m.settings.Reminder.Duration
+	}
 	m.policy = NewPolicy(opts.Policy, start)
 	m.policy.Pause(m.settings.PausedUntil) // a pause outlives a restart
 	m.policy.SetBudget(m.settings.DailyBudget)
+	m.policy.SetBudgetDay(m.settings.BudgetAnnounced)
 	m.policy.SetMuted(m.settings.Muted)
 	if opts.NewWindow != nil {
 		m.details = opts.NewWindow(m.Snapshot, m.Request)
@@ -266,6 +270,10 @@ func (m *Monitor) Menu() Menu {
 	defer m.mu.Unlock()
 	return m.published
 }
+
+// Idle reports whether every notification queued so far has been
+// delivered or dropped: what a test stepping a fake clock waits for.
+func (m *Monitor) Idle() bool { return m.pending.Load() == 0 }
 
 // Dropped is how many notifications were never delivered.
 func (m *Monitor) Dropped() int { return int(m.dropped.Load()) }
@@ -388,11 +396,18 @@ func (m *Monitor) Record(r status.Report) {
 	}
 	m.history.Add(r)
 	notes := m.policy.Observe(r.CheckedAt, r)
+	budgetDay := m.policy.BudgetDay()
 	changed := fp != m.fingerprint
 	m.fingerprint = fp
 	m.mu.Unlock()
 	for _, n := range notes {
 		m.notify(n)
+		if n.Kind == KindBudget {
+			// Once a day, across restarts: the day is kept with the settings.
+			if err := m.changeSettings(func(s *desktop.Settings) { s.BudgetAnnounced = budgetDay }); err != nil {
+				m.opts.Log.Print(err)
+			}
+		}
 	}
 	if changed {
 		m.republish()
@@ -500,9 +515,11 @@ func (m *Monitor) notify(n Notification) {
 	if r, ok := m.Report(); ok && n.Kind != KindAction && n.Kind != KindWithdraw {
 		q.buttons = Buttons(n, &r)
 	}
+	m.pending.Add(1)
 	select {
 	case m.notes <- q:
 	default:
+		m.pending.Add(-1)
 		m.dropped.Add(1)
 		m.opts.Log.Printf("notification dropped (queue full, %d dropped so far): %s", m.dropped.Load(), n.Title)
 	}
@@ -547,19 +564,25 @@ func (m *Monitor) deliverNotifications(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case q := <-m.notes:
-			if m.opts.Center == nil {
-				continue
-			}
-			nctx, cancel := context.WithTimeout(ctx, m.opts.NotifyTimeout)
-			err := m.deliver(nctx, q, declared)
-			cancel()
-			if err != nil {
-				m.dropped.Add(1)
-				m.opts.Log.Printf("notify %q: %v (%d not delivered so far)", q.n.Title, err, m.dropped.Load())
-			}
-			m.checkPoster() // a post may have started the native center
+			m.deliverOne(ctx, q, declared)
+			m.pending.Add(-1)
 		}
 	}
+}
+
+// deliverOne delivers q within NotifyTimeout, counting and logging a failure.
+func (m *Monitor) deliverOne(ctx context.Context, q queued, declared map[string]alert.Category) {
+	if m.opts.Center == nil {
+		return
+	}
+	nctx, cancel := context.WithTimeout(ctx, m.opts.NotifyTimeout)
+	err := m.deliver(nctx, q, declared)
+	cancel()
+	if err != nil {
+		m.dropped.Add(1)
+		m.opts.Log.Printf("notify %q: %v (%d not delivered so far)", q.n.Title, err, m.dropped.Load())
+	}
+	m.checkPoster() // a post may have started the native center
 }
 
 // deliver posts or withdraws one notification.

@@ -571,8 +571,24 @@ func TestBudget(t *testing.T) {
 	if n := r.queued(); len(n) != 1 || !strings.HasPrefix(n[0], "Today's LLM spend passed your $2.50 budget: $3.00 so far today, 40 requests.") {
 		t.Errorf("notifications %q", n)
 	}
-	if got := newRig(t, Options{SettingsPath: settings}).m.Snapshot().Budget; got != 250000 {
+	again := newRig(t, Options{SettingsPath: settings})
+	if got := again.m.Snapshot().Budget; got != 250000 {
 		t.Errorf("a new monitor's budget %v", got)
+	}
+	// Restarted the same day, it does not say it again; the next day it does.
+	again.clk.Advance(at(200).Sub(again.clk.Now()))
+	rep := report(healthy)
+	rep.CheckedAt = again.clk.Now()
+	rep.Metering = status.Metering{State: status.MeteringLive, Today: &status.Today{Requests: 41, CostUSD: 310000}}
+	again.m.Record(rep)
+	if n := again.queued(); len(n) != 0 {
+		t.Errorf("after a restart the same day: %q", n)
+	}
+	again.clk.Advance(24 * time.Hour)
+	rep.CheckedAt = again.clk.Now()
+	again.m.Record(rep)
+	if n := again.queued(); len(n) != 1 || !strings.HasPrefix(n[0], "Today's LLM spend passed") {
+		t.Errorf("the next day: %q", n)
 	}
 }
 
@@ -734,5 +750,24 @@ func TestWokeOpensASettleHold(t *testing.T) {
 	r.record(161, daemonStopped)
 	if n := r.queued(); len(n) != 1 {
 		t.Errorf("after the wake's settle: %q", n)
+	}
+}
+
+// TestIdle: the monitor is idle once every notification it queued has
+// been delivered, not before.
+func TestIdle(t *testing.T) {
+	r := newRig(t, Options{Policy: PolicyConfig{Grace: time.Second, UserHold: time.Minute}})
+	if !r.m.Idle() {
+		t.Fatal("busy before anything was queued")
+	}
+	r.record(0, daemonStopped)
+	r.record(5, daemonStopped)
+	if r.m.Idle() {
+		t.Fatal("idle with an alert queued and no one delivering it")
+	}
+	r.run()
+	testwait.For(t, "the alert delivered", r.m.Idle)
+	if got := r.f.Center.Posted(); len(got) != 1 || got[0].Title != "Daemon stopped — not metering" {
+		t.Errorf("posted %+v", got)
 	}
 }

@@ -84,14 +84,42 @@ type PolicyConfig struct {
 	// Reminder is how often an outage still there is announced again; 0
 	// turns reminders off.
 	Reminder time.Duration
+	// UnknownGrace is the grace of a row that cannot be checked (its level
+	// unknown: a probe that timed out on a loaded machine, a tool that
+	// hangs): not knowing for a moment is no fire, and once it is known to
+	// be broken its grace runs from then. 0 is Grace, from the start.
+	UnknownGrace time.Duration
+	// Repeat and RepeatGrace: a row announced that came back by itself and
+	// fails again within Repeat of that waits RepeatGrace before it is
+	// announced again (each return renews the window), so that a crash
+	// loop or a flapping edge rings once rather than at every turn; one
+	// that stays out is announced all the same.
+	Repeat, RepeatGrace time.Duration
 }
 
 // DefaultPolicy is the policy the tray runs with.
-var DefaultPolicy = PolicyConfig{Grace: 10 * time.Second, Settle: time.Minute, UserHold: time.Minute, Reminder: 4 * time.Hour}
+var DefaultPolicy = PolicyConfig{Grace: 10 * time.Second, Settle: time.Minute, UserHold: time.Minute, Reminder: 4 * time.Hour,
+	UnknownGrace: 5 * time.Minute, Repeat: 15 * time.Minute, RepeatGrace: 2 * time.Minute}
+
+// WithGrace is c with its grace g, and the longer graces (UnknownGrace,
+// RepeatGrace) scaled with it: the tray's --grace.
+func (c PolicyConfig) WithGrace(g time.Duration) PolicyConfig {
+	if c.Grace > 0 {
+		scale := func(d time.Duration) time.Duration { return time.Duration(int64(d) / int64(c.Grace) * int64(g)) }
+		c.UnknownGrace, c.RepeatGrace = scale(c.UnknownGrace), scale(c.RepeatGrace)
+	}
+	c.Grace = g
+	return c
+}
 
 // outage is a row's stretch out of healthy.
 type outage struct {
+	name  status.ComponentName
 	since time.Time // first sweep that saw it
+	// unknown: the row cannot be checked (its level unknown) at the last
+	// sweep; known is the first sweep that found it broken for sure.
+	unknown bool
+	known   time.Time
 	// root is the row that explained it at the last sweep (itself for a
 	// cause): what a hold of the user's own must cover to hold it.
 	root status.ComponentName
@@ -135,6 +163,10 @@ func (w hold) covers(root status.ComponentName) bool { return !w.user || w.fixes
 //     the user's hold holds only the row its action fixes (and what that
 //     row explains), and presses, however many, hold an outage for one
 //     UserHold in all;
+//   - a row that cannot be checked waits UnknownGrace, and once known
+//     broken its grace runs from then; a row announced that came back by
+//     itself and fails again within Repeat waits RepeatGrace: these too
+//     only lengthen the grace;
 //   - an announced outage still there a reminder interval later is
 //     announced again, once per interval;
 //   - while paused nothing is delivered; when the pause ends, what still
@@ -175,6 +207,12 @@ type Policy struct {
 	// the rows each named; muted the rows the user muted.
 	shown map[string][]status.ComponentName
 	muted map[status.ComponentName]bool
+	// cameBack is when each named row last came back by itself (not the
+	// user's fix): a new outage within Repeat of it waits RepeatGrace.
+	cameBack map[status.ComponentName]time.Time
+	// returned are the rows cameBack took at this sweep, with the row
+	// that explained each.
+	returned map[status.ComponentName]status.ComponentName
 }
 
 // SetMuted sets the rows whose alerts the user muted.
@@ -198,10 +236,19 @@ func (p *Policy) isMuted(row status.ComponentName, failing map[status.ComponentN
 // SetBudget sets the daily budget; 0 turns it off.
 func (p *Policy) SetBudget(b status.USD) { p.budget = b }
 
+// BudgetDay is the local date the budget was last announced as passed;
+// SetBudgetDay restores it at launch, so that a restart does not announce
+// it again the same day.
+func (p *Policy) BudgetDay() string { return p.budgetDay }
+
+// SetBudgetDay sets the date BudgetDay reports.
+func (p *Policy) SetBudgetDay(day string) { p.budgetDay = day }
+
 // NewPolicy starts a policy at launch: its first hold begins then.
 func NewPolicy(cfg PolicyConfig, launched time.Time) *Policy {
 	p := &Policy{cfg: cfg, rows: make(map[status.ComponentName]*outage), open: make(map[status.ComponentName]bool),
-		shown: make(map[string][]status.ComponentName), recoveredRoots: make(map[status.ComponentName]status.ComponentName)}
+		shown: make(map[string][]status.ComponentName), recoveredRoots: make(map[status.ComponentName]status.ComponentName),
+		cameBack: make(map[status.ComponentName]time.Time), returned: make(map[status.ComponentName]status.ComponentName)}
 	if cfg.Settle > 0 {
 		p.holds = append(p.holds, hold{from: launched, to: launched.Add(cfg.Settle)})
 	}
@@ -257,7 +304,17 @@ func (p *Policy) PausedUntil(now time.Time) time.Time {
 // the row they fix), the user's together never past UserHold after the
 // first of them: pressing again does not hold an outage again.
 func (p *Policy) due(o *outage) time.Time {
-	d := o.since.Add(p.cfg.Grace)
+	start, grace := o.since, p.cfg.Grace
+	switch {
+	case o.unknown:
+		grace = max(grace, p.cfg.UnknownGrace)
+	case p.cfg.UnknownGrace > 0:
+		start = o.known // not knowing was no fire: the grace runs from knowing
+	}
+	if back, ok := p.cameBack[o.name]; ok && o.since.Sub(back) < p.cfg.Repeat {
+		grace = max(grace, p.cfg.RepeatGrace)
+	}
+	d := start.Add(grace)
 	var first time.Time // the first user hold that holds it
 	for _, w := range p.holds {
 		if w.user && w.covers(o.root) && !o.since.After(w.to) && (first.IsZero() || w.from.Before(first)) {
@@ -307,6 +364,11 @@ func (p *Policy) Observe(now time.Time, r status.Report) []Notification {
 			}
 		}
 	}
+	for name, root := range p.returned {
+		if userFixes[root] {
+			delete(p.cameBack, name) // the user's fix: a failure after it is news
+		}
+	}
 	p.prune(now)
 
 	paused := p.pausing && now.Before(p.pausedUntil)
@@ -353,18 +415,28 @@ func (p *Policy) track(now time.Time, failing map[status.ComponentName]status.Co
 				root = o.root
 			}
 			p.recoveredRoots[name] = root
+			p.cameBack[name] = now
 		}
 	}
-	for name := range p.rows {
+	clear(p.returned)
+	for name, o := range p.rows {
 		if _, bad := failing[name]; !bad {
 			delete(p.rows, name)
+			if _, ok := p.cameBack[name]; ok {
+				p.cameBack[name] = now // back (again: the loop goes on)
+				p.returned[name] = o.root
+			}
 		}
 	}
 	for name, c := range failing {
 		if p.rows[name] == nil {
-			p.rows[name] = &outage{since: now}
+			p.rows[name] = &outage{name: name, since: now}
 		}
-		p.rows[name].root = rootOf(c, failing)
+		o := p.rows[name]
+		o.root, o.unknown = rootOf(c, failing), c.Level == status.LevelUnknown
+		if !o.unknown && o.known.IsZero() {
+			o.known = now
+		}
 	}
 }
 
@@ -417,6 +489,11 @@ func (p *Policy) prune(now time.Time) {
 		}
 	}
 	p.holds = slices.DeleteFunc(p.holds, func(w hold) bool { return w.to.Before(oldest) })
+	for name, at := range p.cameBack {
+		if now.Sub(at) >= p.cfg.Repeat {
+			delete(p.cameBack, name)
+		}
+	}
 }
 
 // rootOf follows caused_by to the first failing row that has no failing cause.

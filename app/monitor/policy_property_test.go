@@ -3,6 +3,7 @@ package monitor
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -25,8 +26,13 @@ import (
 // arithmetic and the policy's agree to the last digit.
 type ms = int64
 
-// span is [from, to).
-type span struct{ from, to ms }
+// span is [from, to); an outage's may be one of a row that cannot be
+// checked (unknown), until known if that is set: then it is known broken.
+type span struct {
+	from, to ms
+	unknown  bool
+	known    ms
+}
 
 func (s span) has(t ms) bool { return t >= s.from && t < s.to }
 
@@ -94,12 +100,18 @@ func randomTimeline(rng *rand.Rand) timeline {
 	if rng.IntN(3) > 0 {
 		tl.cfg.Reminder = dur(120*second + upTo(rng, 1800*second))
 	}
+	if rng.IntN(2) == 0 {
+		tl.cfg.UnknownGrace = dur(upTo(rng, 300*second))
+	}
+	if rng.IntN(2) == 0 {
+		tl.cfg.Repeat, tl.cfg.RepeatGrace = dur(upTo(rng, 1200*second)), dur(upTo(rng, 180*second))
+	}
 	tl.end = 300*second + upTo(rng, 3*3600*second)
 	// Sleeps: no sweep runs while the lid is closed; a wake follows.
 	var sleeps []span
 	for i := rng.IntN(3); i > 0; i-- {
 		at := upTo(rng, tl.end)
-		sleeps = append(sleeps, span{at, at + 60*second + upTo(rng, 7200*second)})
+		sleeps = append(sleeps, span{from: at, to: at + 60*second + upTo(rng, 7200*second)})
 	}
 	for _, s := range sleeps {
 		tl.wakes = append(tl.wakes, s.to)
@@ -120,7 +132,11 @@ func randomTimeline(rng *rand.Rand) timeline {
 			if rng.IntN(2) == 0 {
 				length = 25*second + upTo(rng, 4000*second)
 			}
-			spans = append(spans, span{from, from + length})
+			sp := span{from: from, to: from + length, unknown: rng.IntN(4) == 0}
+			if sp.unknown && rng.IntN(2) == 0 {
+				sp.known = from + upTo(rng, length)
+			}
+			spans = append(spans, sp)
 			t = from + length + second
 		}
 		tl.roots[row] = spans
@@ -131,7 +147,7 @@ func randomTimeline(rng *rand.Rand) timeline {
 		at := upTo(rng, tl.end)
 		done := at + upTo(rng, 2*second)
 		tl.actions = append(tl.actions, userEvent{at, done, status.CompDaemon})
-		down := span{at + 50, done + upTo(rng, 20*second) + 1}
+		down := span{from: at + 50, to: done + upTo(rng, 20*second) + 1}
 		tl.roots[status.CompDaemon] = mergeSpan(tl.roots[status.CompDaemon], down)
 	}
 	// The user's own fix: Start Daemon in the middle of an outage, which
@@ -218,7 +234,7 @@ func mergeSpan(spans []span, s span) []span {
 			out = append(out, x)
 			continue
 		}
-		s = span{min(s.from, x.from), max(s.to, x.to)}
+		s = span{from: min(s.from, x.from), to: max(s.to, x.to), unknown: s.unknown && x.unknown}
 	}
 	out = append(out, s)
 	sort.Slice(out, func(i, j int) bool { return out[i].from < out[j].from })
@@ -233,6 +249,9 @@ func (tl timeline) failingAt(t ms) bad {
 		for _, s := range tl.roots[row] {
 			if s.has(t) {
 				b[row] = "stopped/warn"
+				if s.unknown && (s.known == 0 || t < s.known) {
+					b[row] = "unknown/unknown"
+				}
 				for _, c := range consequences[row] {
 					b[c] = "unbound/warn/" + string(row)
 				}
@@ -362,8 +381,8 @@ func (tl timeline) userEnds(obs []observed) []ms {
 // and those together never past UserHold after the first of them. (A user
 // hold ends early only at a sweep that finds its row healthy, after every
 // outage of that row it overlaps, so its final end will do.)
-func (tl timeline) due(userEnds []ms, root status.ComponentName, since, at ms) ms {
-	due := since + inMS(tl.cfg.Grace)
+func (tl timeline) due(userEnds []ms, root status.ComponentName, since, at ms, base ms) ms {
+	due := base
 	consider := func(from, to ms) {
 		if from <= at && since <= to && to > due {
 			due = to
@@ -389,6 +408,70 @@ func (tl timeline) due(userEnds []ms, root status.ComponentName, since, at ms) m
 	return due
 }
 
+// graceEnd is the end of the grace of row's outage since since, as it
+// stands at sweep i: longer while the row cannot be checked, counted from
+// the first sweep that knew it broken once it is known, and longer when
+// it came back by itself within Repeat before since.
+func (tl timeline) graceEnd(obs []observed, backs []map[status.ComponentName]ms, i int, row status.ComponentName, since ms) ms {
+	unknown := func(j int) bool { return strings.HasPrefix(obs[j].failing[row], "unknown/") }
+	start, g := since, inMS(tl.cfg.Grace)
+	switch {
+	case unknown(i):
+		g = max(g, inMS(tl.cfg.UnknownGrace))
+	case tl.cfg.UnknownGrace > 0:
+		for j := i; j >= 0 && obs[j].failing[row] != ""; j-- {
+			if !unknown(j) {
+				start = obs[j].at
+			}
+		}
+	}
+	if back, ok := backs[i][row]; ok && since-back < inMS(tl.cfg.Repeat) {
+		g = max(g, inMS(tl.cfg.RepeatGrace))
+	}
+	return start + g
+}
+
+// cameBack is, at each sweep, when each root row last came back by
+// itself while it counts: a row named by a notification (and not muted
+// since) that is healthy again, not by the user's own fix; each return
+// within Repeat renews it, and it lapses Repeat after.
+func (tl timeline) cameBack(obs []observed, userEnds []ms) []map[status.ComponentName]ms {
+	out := make([]map[status.ComponentName]ms, len(obs))
+	open := map[status.ComponentName]bool{}
+	back := map[status.ComponentName]ms{}
+	for i, o := range obs {
+		for _, row := range rootRows {
+			_, had := back[row]
+			if i > 0 && obs[i-1].failing[row] != "" && o.failing[row] == "" && (open[row] || had) {
+				back[row] = o.at
+				if tl.userFixing(userEnds, row, o.at) {
+					delete(back, row)
+				}
+			}
+			if o.failing[row] == "" {
+				open[row] = false
+			}
+			if at, ok := back[row]; ok && o.at-at >= inMS(tl.cfg.Repeat) {
+				delete(back, row)
+			}
+		}
+		out[i] = maps.Clone(back)
+		for _, row := range rootRows {
+			if o.failing[row] != "" && o.mutedRow(row) {
+				open[row] = false
+			}
+		}
+		for _, n := range o.notes {
+			if n.Kind != KindWithdraw && n.Kind != KindRecovered && n.Kind != KindBudget {
+				for _, row := range n.Components {
+					open[row] = true
+				}
+			}
+		}
+	}
+	return out
+}
+
 // userFixing reports whether a sweep at at falls in a hold of the user's
 // own on row; the sweep that ends one early is still the user's.
 func (tl timeline) userFixing(userEnds []ms, row status.ComponentName, at ms) bool {
@@ -410,6 +493,7 @@ func (tl timeline) check(obs []observed) []string {
 	var errs []string
 	fail := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
 	userEnds := tl.userEnds(obs)
+	backs := tl.cameBack(obs, userEnds)
 
 	for i, o := range obs {
 		for _, n := range o.notes {
@@ -464,7 +548,7 @@ func (tl timeline) check(obs []observed) []string {
 				for end+1 <= last && !obs[end+1].muted[row] {
 					end++
 				}
-				tl.checkEpisode(obs, userEnds, row, since, last, start, end, fail)
+				tl.checkEpisode(obs, userEnds, backs, row, since, last, start, end, fail)
 			}
 		}
 	}
@@ -475,10 +559,10 @@ func (tl timeline) check(obs []observed) []string {
 // checkEpisode checks the announcements of row, out from since until
 // sweep last, in the episode (sweeps start to end) in which it was not
 // muted.
-func (tl timeline) checkEpisode(obs []observed, userEnds []ms, row status.ComponentName, since ms, last, start, end int, fail func(string, ...any)) {
+func (tl timeline) checkEpisode(obs []observed, userEnds []ms, backs []map[status.ComponentName]ms, row status.ComponentName, since ms, last, start, end int, fail func(string, ...any)) {
 	first := -1 // the first sweep that must announce it
 	for i := start; i <= end; i++ {
-		if !obs[i].paused && obs[i].at >= tl.due(userEnds, row, since, obs[i].at) {
+		if !obs[i].paused && obs[i].at >= tl.due(userEnds, row, since, obs[i].at, tl.graceEnd(obs, backs, i, row, since)) {
 			first = i
 			break
 		}

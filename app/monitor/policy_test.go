@@ -571,3 +571,63 @@ func TestShortageIsNoFire(t *testing.T) {
 		t.Errorf("the recovery: %+v", n)
 	}
 }
+
+// TestPolicyLongerGraces: a row that cannot be checked waits UnknownGrace;
+// a row that came back by itself and fails again within Repeat waits
+// RepeatGrace, and is announced all the same if it stays out; one the
+// user fixed is news again at once.
+func TestPolicyLongerGraces(t *testing.T) {
+	cfg := stepPolicy
+	cfg.Settle, cfg.UnknownGrace, cfg.Repeat, cfg.RepeatGrace = 0, 60*time.Second, 600*time.Second, 120*time.Second
+	unknown := bad{status.CompDaemon: "unknown/unknown"}
+	stopped, recovered := "Daemon stopped — not metering", "Halton Meter recovered"
+	tests := []struct {
+		name  string
+		steps []step
+	}{
+		{"unknown for less than its grace", []step{
+			{at: 0, rows: healthy}, {at: 5, rows: unknown}, {at: 30, rows: unknown}, {at: 60, rows: unknown}, {at: 64, rows: healthy},
+		}},
+		{"unknown past its grace", []step{
+			{at: 0, rows: healthy}, {at: 5, rows: unknown}, {at: 64, rows: unknown}, {at: 65, rows: unknown, notes: []string{"Daemon unknown — not metering"}},
+		}},
+		{"known broken after not knowing: the grace runs from then", []step{
+			{at: 0, rows: healthy}, {at: 5, rows: unknown}, {at: 30, rows: daemonStopped}, {at: 39, rows: daemonStopped},
+			{at: 40, rows: daemonStopped, notes: []string{stopped}},
+		}},
+		{"a crash loop rings once", []step{
+			{at: 0, rows: healthy}, {at: 10, rows: daemonStopped}, {at: 20, rows: daemonStopped, notes: []string{stopped}},
+			{at: 40, rows: healthy, notes: []string{recovered}},
+			{at: 100, rows: daemonStopped}, {at: 130, rows: daemonStopped}, {at: 140, rows: healthy},
+			{at: 200, rows: daemonStopped}, {at: 250, rows: daemonStopped}, {at: 260, rows: healthy},
+		}},
+		{"a repeat that stays out is announced", []step{
+			{at: 0, rows: healthy}, {at: 10, rows: daemonStopped}, {at: 20, rows: daemonStopped, notes: []string{stopped}},
+			{at: 40, rows: healthy, notes: []string{recovered}},
+			{at: 100, rows: daemonStopped}, {at: 219, rows: daemonStopped}, {at: 220, rows: daemonStopped, notes: []string{stopped}},
+		}},
+		{"a repeat long after is news again", []step{
+			{at: 0, rows: healthy}, {at: 10, rows: daemonStopped}, {at: 20, rows: daemonStopped, notes: []string{stopped}},
+			{at: 40, rows: healthy, notes: []string{recovered}},
+			{at: 700, rows: daemonStopped}, {at: 710, rows: daemonStopped, notes: []string{stopped}},
+		}},
+		{"a failure after the user's fix is news", []step{
+			{at: 0, rows: healthy}, {at: 10, rows: daemonStopped}, {at: 20, rows: daemonStopped, notes: []string{stopped}},
+			{at: 30, rows: healthy, user: true},
+			{at: 100, rows: daemonStopped}, {at: 110, rows: daemonStopped, notes: []string{stopped}},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { runSteps(t, cfg, tt.steps) })
+	}
+}
+
+func TestPolicyWithGrace(t *testing.T) {
+	c := DefaultPolicy.WithGrace(time.Second)
+	if c.Grace != time.Second || c.UnknownGrace != 30*time.Second || c.RepeatGrace != 12*time.Second || c.Repeat != DefaultPolicy.Repeat {
+		t.Errorf("%+v", c)
+	}
+	if DefaultPolicy.WithGrace(DefaultPolicy.Grace) != DefaultPolicy {
+		t.Error("the default grace changes the policy")
+	}
+}

@@ -97,6 +97,7 @@ type Scheduler struct {
 	refresh chan struct{}
 	sweeps  atomic.Int64
 	fulls   atomic.Int64
+	waits   atomic.Int64
 	// lastFull is when the last full sweep began, on the monotonic clock
 	// (nil before the first); only Run's goroutine touches it.
 	lastFull *time.Duration
@@ -156,6 +157,11 @@ func (s *Scheduler) Interval() time.Duration {
 // Sweeps is how many sweeps were made so far.
 func (s *Scheduler) Sweeps() int { return int(s.sweeps.Load()) }
 
+// Waits is how many times Run has begun to wait for its next trigger: a
+// test that moves a fake clock knows from it that each tick it gave was
+// taken and its sweep delivered.
+func (s *Scheduler) Waits() int { return int(s.waits.Load()) }
+
 // Fulls is how many sweeps asked launchd.
 func (s *Scheduler) Fulls() int { return int(s.fulls.Load()) }
 
@@ -175,6 +181,7 @@ func (s *Scheduler) Run(ctx context.Context) {
 	}
 	for {
 		timed := false
+		s.waits.Add(1)
 		select {
 		case <-ctx.Done():
 			return

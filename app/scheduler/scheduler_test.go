@@ -389,3 +389,21 @@ exit 0`)
 		t.Errorf("the edge's death: %s, cached %v, %d full", r.Overall, r.Sweep.LaunchdCached, s.Fulls())
 	}
 }
+
+// TestWaits: Waits counts each time the loop begins to wait: once before
+// the first sweep, once after each trigger it took (a sweep, or a wake
+// tick that found no wake), so a test can tell that every tick it gave was
+// taken.
+func TestWaits(t *testing.T) {
+	w := &world{t: t, overall: status.OverallHealthy}
+	h := start(t, Options{}, w)
+	h.next()
+	h.idle()
+	testwait.For(t, "the loop waiting after the first sweep", func() bool { return h.s.Waits() == 2 })
+	h.clk.Advance(DefaultWakeCheck) // a wake tick, no wake: no sweep
+	testwait.For(t, "the wake tick taken", func() bool { return h.s.Waits() == 3 })
+	h.none("a wake tick without a wake")
+	h.s.Refresh()
+	h.next()
+	testwait.For(t, "the loop waiting after a refresh", func() bool { return h.s.Waits() == 4 })
+}

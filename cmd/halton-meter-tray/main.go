@@ -147,7 +147,8 @@ func assemble(cfg status.Config, o cli.Options, dir, exe string, logger *log.Log
 		Watcher: watcher, HealthyInterval: healthy, UnhealthyInterval: o.Tray.Unhealthy, Log: logger,
 	})
 	policy := monitor.DefaultPolicy
-	policy.Grace, policy.Settle = o.Tray.Grace, o.Tray.Settle
+	policy = policy.WithGrace(o.Tray.Grace)
+	policy.Settle = o.Tray.Settle
 	launchctl := status.Launchctl{Path: cfg.Launchctl}
 	center := tray.Alerts(logger)
 	poster := alert.PosterOf(center)

@@ -92,3 +92,46 @@ func TestReal(t *testing.T) {
 		t.Error("the monotonic clock did not move")
 	}
 }
+
+func TestFakeViews(t *testing.T) {
+	f := NewFake(t0)
+	if _, ok := f.NextIn(); ok {
+		t.Fatal("NextIn with nothing armed")
+	}
+	a, b := f.View("a"), f.View("b")
+	ta := a.NewTimer(3 * time.Second)
+	tb := b.NewTicker(2 * time.Second)
+	defer tb.Stop()
+	if d, ok := f.NextIn(); !ok || d != 2*time.Second {
+		t.Fatalf("NextIn %v %v", d, ok)
+	}
+	if a.Now() != t0 || a.Monotonic() != 0 {
+		t.Fatal("a view reads another clock")
+	}
+	f.Advance(2 * time.Second)
+	if f.Fired("a") != 0 || f.Fired("b") != 1 {
+		t.Fatalf("fired a %d, b %d", f.Fired("a"), f.Fired("b"))
+	}
+	if d, _ := f.NextIn(); d != time.Second {
+		t.Fatalf("NextIn after a tick: %v", d)
+	}
+	// The ticker's tick not taken: the next is dropped, and not counted.
+	f.Advance(2 * time.Second)
+	if f.Fired("a") != 1 || f.Fired("b") != 1 {
+		t.Fatalf("fired a %d, b %d", f.Fired("a"), f.Fired("b"))
+	}
+	if _, ok := fired(ta.C()); !ok {
+		t.Fatal("a's timer did not fire")
+	}
+	// A tick drained by Reset before it was taken is not counted.
+	f.Advance(2 * time.Second)
+	tb2 := b.NewTimer(time.Second)
+	f.Advance(time.Second)
+	if f.Fired("b") != 2 {
+		t.Fatalf("fired b %d", f.Fired("b"))
+	}
+	tb2.Reset(time.Second)
+	if f.Fired("b") != 1 {
+		t.Fatalf("after a drain, fired b %d", f.Fired("b"))
+	}
+}

@@ -11,11 +11,16 @@ import (
 // timers and tickers it passes, in order; Sleep moves the wall clock alone,
 // as a machine's sleep does. Armed tells how many timers wait, so that a
 // test can wait for a loop to be waiting before it moves the clock.
+//
+// A View is the same clock for one loop, its timers tagged: Fired counts
+// the ticks given to a tag's timers, so that a test stepping a week knows
+// how many a loop has yet to take (NextIn is the next of them).
 type Fake struct {
 	mu      sync.Mutex
 	wall    time.Time
 	mono    time.Duration
 	waiters []*fakeWaiter
+	fired   map[string]int
 }
 
 // NewFake is a Fake whose wall clock reads wall.
@@ -23,6 +28,7 @@ func NewFake(wall time.Time) *Fake { return &Fake{wall: wall} }
 
 type fakeWaiter struct {
 	f      *Fake
+	tag    string
 	ch     chan time.Time
 	at     time.Duration // on the monotonic clock
 	period time.Duration // a ticker's; 0 for a timer
@@ -44,20 +50,58 @@ func (f *Fake) Monotonic() time.Duration {
 }
 
 // NewTimer implements Clock.
-func (f *Fake) NewTimer(d time.Duration) Timer {
-	w := &fakeWaiter{f: f, ch: make(chan time.Time, 1)}
+func (f *Fake) NewTimer(d time.Duration) Timer { return f.newTimer(d, "") }
+
+// NewTicker implements Clock.
+func (f *Fake) NewTicker(d time.Duration) Ticker { return f.newTicker(d, "") }
+
+func (f *Fake) newTimer(d time.Duration, tag string) Timer {
+	w := &fakeWaiter{f: f, tag: tag, ch: make(chan time.Time, 1)}
 	w.Reset(d)
 	return w
 }
 
-// NewTicker implements Clock.
-func (f *Fake) NewTicker(d time.Duration) Ticker {
+func (f *Fake) newTicker(d time.Duration, tag string) Ticker {
 	if d <= 0 {
 		panic("clock: non-positive interval for NewTicker")
 	}
-	w := &fakeWaiter{f: f, ch: make(chan time.Time, 1), period: d}
+	w := &fakeWaiter{f: f, tag: tag, ch: make(chan time.Time, 1), period: d}
 	w.Reset(d)
 	return fakeTicker{w}
+}
+
+// View is f for one loop: the timers and tickers it makes carry tag.
+func (f *Fake) View(tag string) Clock { return view{f, tag} }
+
+type view struct {
+	f   *Fake
+	tag string
+}
+
+func (v view) Now() time.Time                   { return v.f.Now() }
+func (v view) Monotonic() time.Duration         { return v.f.Monotonic() }
+func (v view) NewTimer(d time.Duration) Timer   { return v.f.newTimer(d, v.tag) }
+func (v view) NewTicker(d time.Duration) Ticker { return v.f.newTicker(d, v.tag) }
+
+// Fired is how many ticks the timers and tickers of tag were given and
+// not taken back: a tick dropped because the last was not taken, or
+// drained by Stop or Reset before it was, is not counted.
+func (f *Fake) Fired(tag string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.fired[tag]
+}
+
+// NextIn is the time from now to the next timer or ticker due; false when
+// none is armed.
+func (f *Fake) NextIn() (time.Duration, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.waiters) == 0 {
+		return 0, false
+	}
+	w := slices.MinFunc(f.waiters, func(a, b *fakeWaiter) int { return cmp.Compare(a.at, b.at) })
+	return w.at - f.mono, true
 }
 
 // fakeTicker is a fakeWaiter whose Stop says nothing, as a time.Ticker's.
@@ -90,6 +134,10 @@ func (f *Fake) Advance(d time.Duration) {
 		f.mono = w.at
 		select {
 		case w.ch <- f.wall:
+			if f.fired == nil {
+				f.fired = make(map[string]int)
+			}
+			f.fired[w.tag]++
 		default:
 		}
 		if w.period > 0 {
@@ -129,6 +177,9 @@ func (w *fakeWaiter) disarm() bool {
 	}
 	select {
 	case <-w.ch:
+		if w.f.fired[w.tag] > 0 {
+			w.f.fired[w.tag]-- // never taken: not given after all
+		}
 	default:
 	}
 	return was

@@ -32,13 +32,22 @@ Commands:
         process that ran up; --owner 0 keeps it until down).
   fault --dir DIR NAME   inject a fault (fault --list names them)
   heal --dir DIR         undo every fault
+  init --dir DIR MODE    as "halton-meter init --mode MODE" (env-only, apps,
+                         full): the install rewritten for MODE, the proxies
+                         set or cleared, the jobs started again; ends every
+                         fault, as init does
+  upgrade --dir DIR      an upgrade: the next version in the venv, the four
+                         LaunchAgent plists rewritten, every job started again
+  network --dir DIR NAME make Wi-Fi or Ethernet the service in use (the
+                         other switched off, each keeping its proxies)
   status --dir DIR       what is running
   env --dir DIR          print the environment again
-  traffic --dir DIR [--requests N] [--model M] [--via edge|direct] [--days-ago D] [--prompt-tokens T]
+  traffic --dir DIR [--requests N] [--model M] [--via edge|direct] [--days-ago D] [--at TIME] [--prompt-tokens T]
                          call the world's fake LLM API, through the edge as
                          apps do (metered while the daemon is up, passed
                          through unmetered while it is down), or directly;
                          --days-ago dates them back, for a week of history;
+                         --at dates them at a simulated week's time;
                          --prompt-tokens pads each prompt, as real calls are
   down --dir DIR         stop everything; no process or listener is left
   host --dir DIR --home HOME [--mode apps|env-only]
@@ -112,6 +121,10 @@ func cli(args []string, stdout, stderr io.Writer) int {
 		return c.fault(args[1:])
 	case "heal":
 		return c.onWorld(args[1:], func(dir string) error { return worldOp(dir, opHeal, nil) })
+	case "upgrade":
+		return c.onWorld(args[1:], func(dir string) error { return worldOp(dir, opUpgrade, nil) })
+	case "init", "network":
+		return c.oneArg(args[1:])
 	case "down":
 		return c.onWorld(args[1:], Down)
 	case "host", "unhost":
@@ -227,6 +240,23 @@ func (c *command) fault(args []string) int {
 	return c.fail(worldOp(dir, opFault, positional))
 }
 
+// oneArg runs init or network, each with its one argument.
+func (c *command) oneArg(args []string) int {
+	c.flags()
+	dir, positional, code, ok := c.parse(args, 1)
+	if !ok {
+		return code
+	}
+	op, valid := opInit, Modes
+	if c.name == "network" {
+		op, valid = opNetwork, Networks
+	}
+	if !slices.Contains(valid, positional[0]) {
+		return c.fail(fmt.Errorf("unknown %s %q; one of: %s", c.name, positional[0], strings.Join(valid, ", ")))
+	}
+	return c.fail(worldOp(dir, op, positional))
+}
+
 func (c *command) host(args []string) int {
 	fs := c.flags()
 	home := fs.String("home", "", "the home to install the world's agents into")
@@ -255,15 +285,23 @@ func (c *command) traffic(args []string) int {
 	via := fs.String("via", "edge", "edge (through the edge proxy, as apps do) or direct")
 	daysAgo := fs.Int("days-ago", 0, "date the calls this many days back (0 to 7), for a week of history")
 	promptTokens := fs.Int("prompt-tokens", 0, "pad each prompt with about this many tokens of context")
+	atText := fs.String("at", "", "date the calls at this time (RFC 3339, a week back to 400 days on): a simulated week's")
 	dir, _, code, ok := c.parse(args, 0)
 	if !ok {
 		return code
+	}
+	var at time.Time
+	if *atText != "" {
+		var err error
+		if at, err = time.Parse(time.RFC3339Nano, *atText); err != nil || !inWindow(at, time.Now()) {
+			return c.usage("--at is a time in RFC 3339, from a week back to 400 days on")
+		}
 	}
 	if *requests < 1 || *requests > 100000 || (*via != "edge" && *via != "direct") || *daysAgo < 0 || *daysAgo > 7 ||
 		*promptTokens < 0 || *promptTokens > MaxPromptTokens {
 		return c.usage("--requests 1 to 100000, --via edge or direct, --days-ago 0 to 7, --prompt-tokens 0 to %d", MaxPromptTokens)
 	}
-	return c.fail(Traffic(dir, TrafficOptions{Requests: *requests, Model: *model, Direct: *via == "direct", DaysAgo: *daysAgo, PromptTokens: *promptTokens}, c.stdout))
+	return c.fail(Traffic(dir, TrafficOptions{Requests: *requests, Model: *model, Direct: *via == "direct", DaysAgo: *daysAgo, PromptTokens: *promptTokens, At: at}, c.stdout))
 }
 
 func (c *command) env(args []string) int {

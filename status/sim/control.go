@@ -32,6 +32,9 @@ const (
 	opNetworksetup = "networksetup"
 	opFailsafe     = "failsafe"
 	opProxyOn      = "proxy-on"
+	opInit         = "init"
+	opUpgrade      = "upgrade"
+	opNetwork      = "network"
 )
 
 // maxResponse bounds the supervisor's answer: what a fake tool prints.

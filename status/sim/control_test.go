@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -97,5 +98,32 @@ func TestDaemonStatusLastSeenIsTheLatest(t *testing.T) {
 	got := daemonStatus(records, now)
 	if last := got["last_seen_at"].(*string); *last != now.Add(-time.Minute).Format(time.RFC3339) || got["request_count_last_hour"] != 1 {
 		t.Errorf("status %v (last %s)", got, *last)
+	}
+}
+
+// TestStampOf: a call is dated now, days back, or at the time it names
+// within a week back and MaxAhead on; anything else is now.
+func TestStampOf(t *testing.T) {
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		header, value string
+		want          time.Time
+	}{
+		{"", "", now},
+		{daysAgoHeader, "2", now.AddDate(0, 0, -2)},
+		{daysAgoHeader, "8", now},
+		{atHeader, "2026-12-16T10:05:00Z", time.Date(2026, 12, 16, 10, 5, 0, 0, time.UTC)},
+		{atHeader, "2026-12-16T11:05:00+01:00", time.Date(2026, 12, 16, 10, 5, 0, 0, time.UTC)},
+		{atHeader, "2028-12-16T10:05:00Z", now},
+		{atHeader, "2026-11-01T10:05:00Z", now},
+		{atHeader, "tomorrow", now},
+	} {
+		r, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1/v1/messages", nil)
+		if tt.header != "" {
+			r.Header.Set(tt.header, tt.value)
+		}
+		if got := stampOf(r, now); !got.Equal(tt.want) {
+			t.Errorf("%s %q: %v, want %v", tt.header, tt.value, got, tt.want)
+		}
 	}
 }

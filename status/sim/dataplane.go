@@ -195,13 +195,29 @@ func (m *meter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // daemon reads it.
 const daysAgoHeader = "X-Halton-Sim-Days-Ago"
 
-// stampOf is when a call is recorded: now, or the days back it asks for
-// (at most a week).
+// atHeader asks the simulated daemon to date a call at a time of its
+// sender's (traffic --at): the time of a simulated week, whose clock is
+// not this machine's.
+const atHeader = "X-Halton-Sim-At"
+
+// MaxAhead bounds how far ahead of now traffic --at may date a call.
+const MaxAhead = 400 * 24 * time.Hour
+
+// stampOf is when a call is recorded: now, the days back it asks for (at
+// most a week), or the time it names (a week back to MaxAhead on).
 func stampOf(r *http.Request, now time.Time) time.Time {
+	if at, err := time.Parse(time.RFC3339Nano, r.Header.Get(atHeader)); err == nil && inWindow(at, now) {
+		return at.UTC()
+	}
 	if n, err := strconv.Atoi(r.Header.Get(daysAgoHeader)); err == nil && n > 0 && n <= 7 {
 		return now.AddDate(0, 0, -n)
 	}
 	return now
+}
+
+// inWindow reports whether at is a time traffic --at may name, seen at now.
+func inWindow(at, now time.Time) bool {
+	return !at.Before(now.AddDate(0, 0, -7)) && !at.After(now.Add(MaxAhead))
 }
 
 func (m *meter) record(rec record) {
@@ -487,6 +503,8 @@ type TrafficOptions struct {
 	Model    string
 	Direct   bool // straight to the API, not through the edge as apps do
 	DaysAgo  int  // date the calls back, for a week to show (0 to 7)
+	// At, if set, dates the calls then: a simulated week's time.
+	At time.Time
 	// PromptTokens pads each prompt with about this much context, as a
 	// coding assistant's calls carry (0 to 200,000).
 	PromptTokens int
@@ -532,6 +550,9 @@ func Traffic(dir string, o TrafficOptions, w io.Writer) error {
 		req.Header.Set("Content-Type", "application/json")
 		if o.DaysAgo > 0 {
 			req.Header.Set(daysAgoHeader, strconv.Itoa(o.DaysAgo))
+		}
+		if !o.At.IsZero() {
+			req.Header.Set(atHeader, o.At.Format(time.RFC3339Nano))
 		}
 		resp, err := client.Do(req)
 		if err != nil {

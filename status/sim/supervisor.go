@@ -389,6 +389,16 @@ func (sv *supervisor) do(req Request) Response {
 		return errResponse(sv.fault(req.Args[0]))
 	case opHeal:
 		return errResponse(sv.heal())
+	case opUpgrade:
+		return errResponse(sv.upgrade())
+	case opInit, opNetwork:
+		if len(req.Args) != 1 {
+			return Response{Error: req.Op + " needs one argument", Exit: 2}
+		}
+		if req.Op == opInit {
+			return errResponse(sv.initMode(req.Args[0]))
+		}
+		return errResponse(sv.network(req.Args[0]))
 	case opLaunchctl:
 		return sv.launchctl(req.Args)
 	case opNetworksetup:
