@@ -59,7 +59,7 @@ type weekRun struct {
 	app                 *weekApp
 	sleepFrom, sleepEnd time.Duration // while asleep: since when, and the wake
 	log                 week.Log
-	logs                bytes.Buffer // the app's log, shown on failure
+	logs                syncBuffer // the app's log, shown on failure
 
 	mu       sync.Mutex
 	serverID map[string]uint32 // the server's id of each alert's last post
@@ -261,7 +261,7 @@ func (r *weekRun) login() {
 	if r.app != nil {
 		r.t.Fatal("login while the app runs")
 	}
-	logger := log.New(&syncWriter{w: &r.logs}, "", 0)
+	logger := log.New(&r.logs, "", 0)
 	cfg := status.ConfigFromEnviron(r.w.env)
 	cfg.Now = r.clk.Now
 	watcher, healthy, stopEvents := cli.Events(cfg, 0, watch.Options{Log: logger})
@@ -381,18 +381,6 @@ func (refused) OpenURL(string) error         { return fmt.Errorf("no browser in 
 func (refused) OpenPath(string) error        { return fmt.Errorf("no file browser in a week's test") }
 func (refused) RunInTerminal([]string) error { return fmt.Errorf("no terminal in a week's test") }
 func (refused) Copy(string) error            { return nil }
-
-// syncWriter serialises the app's log lines.
-type syncWriter struct {
-	mu sync.Mutex
-	w  *bytes.Buffer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
-}
 
 // weeks are the full weeks of make soak.
 var weeks = []string{"ordinary.txt", "bad.txt", "flapping.txt", "admin.txt", "loaded.txt"}

@@ -210,9 +210,6 @@ type Policy struct {
 	// cameBack is when each named row last came back by itself (not the
 	// user's fix): a new outage within Repeat of it waits RepeatGrace.
 	cameBack map[status.ComponentName]time.Time
-	// returned are the rows cameBack took at this sweep, with the row
-	// that explained each.
-	returned map[status.ComponentName]status.ComponentName
 }
 
 // SetMuted sets the rows whose alerts the user muted.
@@ -248,7 +245,7 @@ func (p *Policy) SetBudgetDay(day string) { p.budgetDay = day }
 func NewPolicy(cfg PolicyConfig, launched time.Time) *Policy {
 	p := &Policy{cfg: cfg, rows: make(map[status.ComponentName]*outage), open: make(map[status.ComponentName]bool),
 		shown: make(map[string][]status.ComponentName), recoveredRoots: make(map[status.ComponentName]status.ComponentName),
-		cameBack: make(map[status.ComponentName]time.Time), returned: make(map[status.ComponentName]status.ComponentName)}
+		cameBack: make(map[status.ComponentName]time.Time)}
 	if cfg.Settle > 0 {
 		p.holds = append(p.holds, hold{from: launched, to: launched.Add(cfg.Settle)})
 	}
@@ -352,7 +349,7 @@ func (p *Policy) Observe(now time.Time, r status.Report) []Notification {
 			failing[c.Name] = c
 		}
 	}
-	p.track(now, failing)
+	returned := p.track(now, failing)
 	p.forgetMuted(failing)
 	userFixes := make(map[status.ComponentName]bool) // the rows the user is fixing now
 	for i := range p.holds {
@@ -364,7 +361,7 @@ func (p *Policy) Observe(now time.Time, r status.Report) []Notification {
 			}
 		}
 	}
-	for name, root := range p.returned {
+	for name, root := range returned {
 		if userFixes[root] {
 			delete(p.cameBack, name) // the user's fix: a failure after it is news
 		}
@@ -404,8 +401,9 @@ func (p *Policy) Observe(now time.Time, r status.Report) []Notification {
 }
 
 // track starts and ends outages, each with the row that explains it now,
-// and moves named rows that recovered from open to recovered.
-func (p *Policy) track(now time.Time, failing map[status.ComponentName]status.Component) {
+// and moves named rows that recovered from open to recovered. It returns
+// the rows whose return cameBack took, with the row that explained each.
+func (p *Policy) track(now time.Time, failing map[status.ComponentName]status.Component) map[status.ComponentName]status.ComponentName {
 	for name := range p.open {
 		if _, bad := failing[name]; !bad {
 			delete(p.open, name)
@@ -418,13 +416,13 @@ func (p *Policy) track(now time.Time, failing map[status.ComponentName]status.Co
 			p.cameBack[name] = now
 		}
 	}
-	clear(p.returned)
+	returned := make(map[status.ComponentName]status.ComponentName)
 	for name, o := range p.rows {
 		if _, bad := failing[name]; !bad {
 			delete(p.rows, name)
 			if _, ok := p.cameBack[name]; ok {
 				p.cameBack[name] = now // back (again: the loop goes on)
-				p.returned[name] = o.root
+				returned[name] = o.root
 			}
 		}
 	}
@@ -438,6 +436,7 @@ func (p *Policy) track(now time.Time, failing map[status.ComponentName]status.Co
 			o.known = now
 		}
 	}
+	return returned
 }
 
 // failingUnder reports whether root, or a row it explains, is out.

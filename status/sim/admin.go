@@ -3,7 +3,6 @@ package sim
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -49,14 +48,9 @@ func (sv *supervisor) upgrade() error {
 	if err != nil {
 		return err
 	}
-	site := filepath.Join(sv.p.Venv, "lib", "python3.12", "site-packages")
-	os.RemoveAll(filepath.Join(site, "halton_meter-"+old+".dist-info"))
-	info := filepath.Join(site, "halton_meter-"+next+".dist-info")
-	if err := os.MkdirAll(info, 0o755); err != nil {
+	os.RemoveAll(distInfo(sv.p, old))
+	if err := writeDistInfo(sv.p, next); err != nil {
 		return fmt.Errorf("upgrade: %w", err)
-	}
-	if err := writeFile(filepath.Join(info, "METADATA"), fmt.Sprintf("Metadata-Version: 2.1\nName: halton-meter\nVersion: %s\n", next)); err != nil {
-		return err
 	}
 	for _, label := range status.Labels {
 		if err := writePlist(sv.p, label); err != nil {

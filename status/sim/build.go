@@ -37,8 +37,7 @@ const setID = "5B2C7A41-3F0E-4C8B-9D2A-6E1F0A9B7C35"
 // the home with its sentinels, ports, config, logs and plists, and
 // preferences.plist. self is the sim binary.
 func buildFiles(p Paths, s *State, self string) error {
-	for _, d := range []string{p.Bin, p.MeterHome, p.Agents, filepath.Dir(p.Prefs), filepath.Dir(p.VenvBin), filepath.Dir(p.LocalBin), p.Run,
-		filepath.Join(p.Venv, "lib", "python3.12", "site-packages", "halton_meter-"+s.HaltonVersion+".dist-info")} {
+	for _, d := range []string{p.Bin, p.MeterHome, p.Agents, filepath.Dir(p.Prefs), filepath.Dir(p.VenvBin), filepath.Dir(p.LocalBin), p.Run} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return fmt.Errorf("build world: %w", err)
 		}
@@ -55,8 +54,7 @@ func buildFiles(p Paths, s *State, self string) error {
 			return fmt.Errorf("build world: %w", err)
 		}
 	}
-	meta := fmt.Sprintf("Metadata-Version: 2.1\nName: halton-meter\nVersion: %s\n", s.HaltonVersion)
-	if err := os.WriteFile(filepath.Join(p.Venv, "lib", "python3.12", "site-packages", "halton_meter-"+s.HaltonVersion+".dist-info", "METADATA"), []byte(meta), 0o644); err != nil {
+	if err := writeDistInfo(p, s.HaltonVersion); err != nil {
 		return fmt.Errorf("build world: %w", err)
 	}
 	if err := writeInstall(p, s); err != nil {
@@ -82,6 +80,20 @@ func buildFiles(p Paths, s *State, self string) error {
 		}
 	}
 	return writePreferences(p, s)
+}
+
+// distInfo is the venv's record of Halton Meter version, which the engine
+// reads the version from when the daemon cannot say.
+func distInfo(p Paths, version string) string {
+	return filepath.Join(p.Venv, "lib", "python3.12", "site-packages", "halton_meter-"+version+".dist-info")
+}
+
+// writeDistInfo installs version's record in the venv.
+func writeDistInfo(p Paths, version string) error {
+	if err := os.MkdirAll(distInfo(p, version), 0o755); err != nil {
+		return err
+	}
+	return writeFile(filepath.Join(distInfo(p, version), "METADATA"), fmt.Sprintf("Metadata-Version: 2.1\nName: halton-meter\nVersion: %s\n", version))
 }
 
 // writeInstall writes what init would for the mode: install-mode, the
